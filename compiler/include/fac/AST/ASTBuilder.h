@@ -1,0 +1,25 @@
+//===- ASTBuilder.h - Parse a spec into the FAC AST -----------------------===//
+//
+// The one place where the ANTLR parse tree is seen: parseModule() runs the
+// generated lexer and parser over a SourceFile and builds the AST.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FAC_AST_ASTBUILDER_H
+#define FAC_AST_ASTBUILDER_H
+
+#include "fac/AST/AST.h"
+
+namespace fac {
+
+/// The deepest bracket nesting the parser accepts: deeper input is reported
+/// as an error instead of exhausting the stack.
+inline constexpr unsigned kMaxNestingDepth = 256;
+
+/// Parses \p source. Syntax errors are reported through \p source; the
+/// result is null when there was any.
+std::unique_ptr<ast::Module> parseModule(SourceFile &source);
+
+} // namespace fac
+
+#endif // FAC_AST_ASTBUILDER_H

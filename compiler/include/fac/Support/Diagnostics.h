@@ -1,0 +1,58 @@
+//===- Diagnostics.h - Source locations and clang-style diagnostics -------===//
+//
+// Owns the source buffer of one spec file and prints every front-end
+// diagnostic as `file:line:col: error: message` with the source line and a
+// caret, through llvm::SourceMgr. Columns are 1-based byte columns.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FAC_SUPPORT_DIAGNOSTICS_H
+#define FAC_SUPPORT_DIAGNOSTICS_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <memory>
+#include <string>
+
+namespace fac {
+
+/// A position in the spec file: 1-based line and byte column.
+struct Location {
+  unsigned line = 0;
+  unsigned col = 0;
+};
+
+/// The source of one spec and the diagnostics reported against it.
+class SourceFile {
+public:
+  /// Takes ownership of \p buffer, whose identifier is the file name shown
+  /// in diagnostics.
+  explicit SourceFile(std::unique_ptr<llvm::MemoryBuffer> buffer);
+
+  llvm::StringRef getFilename() const { return filename; }
+  llvm::StringRef getText() const;
+  llvm::SourceMgr &getSourceMgr() { return sourceMgr; }
+
+  /// The location of byte \p offset of the text.
+  Location locationOfOffset(size_t offset) const;
+
+  void error(Location loc, const llvm::Twine &msg);
+  void warning(Location loc, const llvm::Twine &msg);
+  void note(Location loc, const llvm::Twine &msg);
+
+  unsigned getNumErrors() const { return numErrors; }
+
+private:
+  void report(Location loc, llvm::SourceMgr::DiagKind kind,
+              const llvm::Twine &msg);
+
+  llvm::SourceMgr sourceMgr;
+  std::string filename;
+  unsigned bufferId;
+  unsigned numErrors = 0;
+};
+
+} // namespace fac
+
+#endif // FAC_SUPPORT_DIAGNOSTICS_H

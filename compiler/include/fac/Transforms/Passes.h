@@ -1,0 +1,60 @@
+//===- Passes.h - FAC passes and pipelines ---------------------*- C++ -*-===//
+//
+// Declarations of every FAC pass (generated from Passes.td) and of the named
+// pipelines that facc and fac-opt share.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FAC_TRANSFORMS_PASSES_H
+#define FAC_TRANSFORMS_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace mlir {
+namespace arith {
+class ArithDialect;
+}
+namespace func {
+class FuncDialect;
+}
+namespace math {
+class MathDialect;
+}
+namespace memref {
+class MemRefDialect;
+}
+namespace scf {
+class SCFDialect;
+}
+} // namespace mlir
+
+namespace fac {
+
+#define GEN_PASS_DECL
+#include "fac/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "fac/Transforms/Passes.h.inc"
+
+/// Options of the lowering pipelines.
+struct LoweringOptions {
+  /// Keys scored per online-softmax step of fac.attention.
+  int64_t keyTile = 64;
+};
+
+/// fac dialect (as MLIRGen emits it) down to scf/arith/math/memref loops
+/// over buffers: the level the C++ emitter and the C header read.
+void buildLowerToLoopsPipeline(mlir::OpPassManager &pm,
+                               const LoweringOptions &options);
+
+/// Loops down to the LLVM dialect, ready for translation to LLVM IR.
+void buildLoopsToLLVMPipeline(mlir::OpPassManager &pm);
+
+/// Registers the named pipelines `fac-lower-to-loops` and
+/// `fac-lower-to-llvm` with the global pass registry.
+void registerPipelines();
+
+} // namespace fac
+
+#endif // FAC_TRANSFORMS_PASSES_H

@@ -1,0 +1,44 @@
+//===- Diagnostics.cpp - Source locations and clang-style diagnostics -----===//
+
+#include "fac/Support/Diagnostics.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace fac;
+
+SourceFile::SourceFile(std::unique_ptr<llvm::MemoryBuffer> buffer)
+    : filename(buffer->getBufferIdentifier().str()) {
+  bufferId = sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+}
+
+llvm::StringRef SourceFile::getText() const {
+  return sourceMgr.getMemoryBuffer(bufferId)->getBuffer();
+}
+
+Location SourceFile::locationOfOffset(size_t offset) const {
+  llvm::StringRef text = getText();
+  offset = std::min(offset, text.size());
+  auto [line, col] = sourceMgr.getLineAndColumn(
+      llvm::SMLoc::getFromPointer(text.data() + offset), bufferId);
+  return {line, col};
+}
+
+void SourceFile::report(Location loc, llvm::SourceMgr::DiagKind kind,
+                        const llvm::Twine &msg) {
+  if (kind == llvm::SourceMgr::DK_Error)
+    ++numErrors;
+  llvm::SMLoc smLoc = sourceMgr.FindLocForLineAndColumn(
+      bufferId, std::max(loc.line, 1u), std::max(loc.col, 1u));
+  sourceMgr.PrintMessage(llvm::errs(), smLoc, kind, msg);
+}
+
+void SourceFile::error(Location loc, const llvm::Twine &msg) {
+  report(loc, llvm::SourceMgr::DK_Error, msg);
+}
+void SourceFile::warning(Location loc, const llvm::Twine &msg) {
+  report(loc, llvm::SourceMgr::DK_Warning, msg);
+}
+void SourceFile::note(Location loc, const llvm::Twine &msg) {
+  report(loc, llvm::SourceMgr::DK_Note, msg);
+}

@@ -1,0 +1,116 @@
+//===- Bufferize.cpp - Tensor kernels to a buffer ABI ----------------------===//
+//
+// Implements fac-bufferize: kernels on !fac.tensor values become kernels on
+// caller-owned strided memrefs, with the result written into a trailing
+// `out` argument (destination-passing style).
+//
+//===----------------------------------------------------------------------===//
+
+#include "fac/Transforms/Passes.h"
+
+#include "fac/Dialect/FAC/FACDialect.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace fac {
+#define GEN_PASS_DEF_FACBUFFERIZE
+#include "fac/Transforms/Passes.h.inc"
+} // namespace fac
+
+using namespace mlir;
+using namespace fac;
+
+namespace {
+
+/// The ABI type of a tensor argument: any row stride and offset, unit
+/// column stride, so that a head can be cut out of a [n][dim] matrix.
+MemRefType abiBufferType(MLIRContext *ctx) {
+  int64_t dyn = ShapedType::kDynamic;
+  return MemRefType::get({dyn, dyn}, Float32Type::get(ctx),
+                         StridedLayoutAttr::get(ctx, dyn, {dyn, 1}));
+}
+
+struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
+  using FacBufferizeBase::FacBufferizeBase;
+
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (func->hasAttr("fac.kernel") && failed(bufferize(func)))
+        return signalPassFailure();
+  }
+
+  LogicalResult bufferize(func::FuncOp func) {
+    MLIRContext *ctx = &getContext();
+    Type tensor = fac::TensorType::get(ctx);
+    MemRefType bufferType = abiBufferType(ctx);
+    FunctionType type = func.getFunctionType();
+    if (type.getNumResults() != 1 || type.getResult(0) != tensor)
+      return func.emitOpError("kernel must return one tensor, got ")
+             << type.getResults();
+    if (!func.getBody().hasOneBlock())
+      return func.emitOpError("kernel must have a single block");
+
+    Block &entry = func.getBody().front();
+    for (BlockArgument arg : entry.getArguments())
+      if (arg.getType() == tensor)
+        arg.setType(bufferType);
+    unsigned outIndex = entry.getNumArguments();
+    func.insertArgument(outIndex, bufferType,
+                        DictionaryAttr::get(ctx, {NamedAttribute(
+                                                     StringAttr::get(ctx, "fac.name"),
+                                                     StringAttr::get(ctx, "out"))}),
+                        func.getLoc());
+    Value out = entry.getArgument(outIndex);
+    auto ret = cast<func::ReturnOp>(entry.getTerminator());
+    Value returned = ret.getOperand(0);
+
+    OpBuilder builder(ctx);
+    SmallVector<Value> temporaries;
+    for (Operation &op : llvm::make_early_inc_range(entry)) {
+      if (auto attend = dyn_cast<AttendOp>(op)) {
+        builder.setInsertionPoint(attend);
+        Value dest = out;
+        if (attend.getResult() != returned) {
+          Value rows = builder.create<memref::DimOp>(attend.getLoc(),
+                                                     attend.getQuery(), 0);
+          Value cols = builder.create<memref::DimOp>(attend.getLoc(),
+                                                     attend.getValue(), 1);
+          int64_t dyn = ShapedType::kDynamic;
+          dest = builder.create<memref::AllocOp>(
+              attend.getLoc(),
+              MemRefType::get({dyn, dyn}, builder.getF32Type()),
+              ValueRange{rows, cols});
+          temporaries.push_back(dest);
+        }
+        builder.create<AttentionOp>(attend.getLoc(), attend.getQuery(),
+                                    attend.getKey(), attend.getValue(), dest,
+                                    attend.getScale(), attend.getRsqrtDAttr(),
+                                    builder.getI64IntegerAttr(keyTile));
+        attend.getResult().replaceAllUsesWith(dest);
+        attend.erase();
+        continue;
+      }
+      for (Value result : op.getResults())
+        if (result.getType() == tensor)
+          return op.emitOpError("has no buffer form yet: fac-bufferize "
+                                "handles tensors made by fac.attend only");
+    }
+
+    // The result was computed into `out` unless it is an argument or a
+    // temporary: then it is copied.
+    builder.setInsertionPoint(ret);
+    Value result = ret.getOperand(0);
+    if (result != out)
+      builder.create<memref::CopyOp>(ret.getLoc(), result, out);
+    for (Value temp : temporaries)
+      builder.create<memref::DeallocOp>(ret.getLoc(), temp);
+    builder.create<func::ReturnOp>(ret.getLoc());
+    ret.erase();
+    func.setFunctionType(
+        FunctionType::get(ctx, entry.getArgumentTypes(), TypeRange{}));
+    func->setAttr("llvm.emit_c_interface", builder.getUnitAttr());
+    return success();
+  }
+};
+
+} // namespace

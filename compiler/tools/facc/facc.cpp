@@ -1,0 +1,197 @@
+//===- facc.cpp - The FAC compiler driver ----------------------------------===//
+//
+// facc compiles a spec through every stage and stops at the one -emit names:
+//   ast      the checked AST, with types and locations
+//   mlir     the fac dialect as MLIRGen emits it
+//   lowered  loops over buffers (after fac-lower-to-loops)
+//   llvm     optimized LLVM IR for --target
+//   asm/obj  assembly or an object file for --target
+//   cpp      portable C++ source
+//   header   the C header declaring the kernels' entry points
+//
+//===----------------------------------------------------------------------===//
+
+#include "fac/AST/ASTBuilder.h"
+#include "fac/Dialect/FAC/FACDialect.h"
+#include "fac/MLIRGen/MLIRGen.h"
+#include "fac/Sema/Sema.h"
+#include "fac/Target/TargetInfo.h"
+#include "fac/Transforms/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+namespace cl = llvm::cl;
+using namespace fac;
+
+namespace {
+
+/// facc's exit codes.
+enum ExitCode : int {
+  kExitSuccess = 0,
+  kExitCompileError = 1, ///< The spec has errors; they were reported.
+  kExitUsageError = 2,   ///< Bad command line.
+  kExitIOError = 3       ///< An input or output file failed.
+};
+
+/// The stages -emit can stop at, in pipeline order.
+enum class Emit { AST, MLIR, Lowered, LLVM, Asm, Obj, Cpp, Header };
+
+cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<spec.fac>"),
+                                   cl::Required);
+cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
+                                    cl::value_desc("file"), cl::init("-"));
+cl::opt<Emit> emitAction(
+    "emit", cl::desc("The stage to stop at and write"), cl::init(Emit::Obj),
+    cl::values(clEnumValN(Emit::AST, "ast", "checked AST"),
+               clEnumValN(Emit::MLIR, "mlir", "fac dialect"),
+               clEnumValN(Emit::Lowered, "lowered", "loops over buffers"),
+               clEnumValN(Emit::LLVM, "llvm", "optimized LLVM IR"),
+               clEnumValN(Emit::Asm, "asm", "assembly"),
+               clEnumValN(Emit::Obj, "obj", "object file"),
+               clEnumValN(Emit::Cpp, "cpp", "portable C++ source"),
+               clEnumValN(Emit::Header, "header", "C header")));
+cl::opt<std::string> targetName(
+    "target",
+    cl::desc("x86-64, x86-64-avx2, x86-64-avx512 or aarch64 (for "
+             "-emit=llvm|asm|obj)"),
+    cl::init("x86-64-avx2"));
+cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3"),
+                           cl::Prefix, cl::init(3));
+cl::opt<int64_t> keyTile("key-tile",
+                         cl::desc("Keys per online-softmax step"),
+                         cl::init(64));
+
+int compile() {
+  auto fileOrErr = llvm::MemoryBuffer::getFileOrSTDIN(inputFilename,
+                                                      /*IsText=*/true);
+  if (std::error_code ec = fileOrErr.getError()) {
+    llvm::errs() << "facc: error: cannot read '" << inputFilename
+                 << "': " << ec.message() << "\n";
+    return kExitIOError;
+  }
+  SourceFile source(std::move(*fileOrErr));
+
+  if (optLevel > 3) {
+    llvm::errs() << "facc: error: -O" << optLevel << " is not 0-3\n";
+    return kExitUsageError;
+  }
+  if (keyTile <= 0) {
+    llvm::errs() << "facc: error: --key-tile must be positive\n";
+    return kExitUsageError;
+  }
+  std::unique_ptr<TargetInfo> target;
+  if (emitAction == Emit::LLVM || emitAction == Emit::Asm ||
+      emitAction == Emit::Obj) {
+    target = createTarget(targetName);
+    if (!target || !target->supports(EmitKind::Object)) {
+      llvm::errs() << "facc: error: unknown native target '" << targetName
+                   << "'; use one of:";
+      for (const std::string &name : getTargetNames())
+        if (name != "cpp")
+          llvm::errs() << " " << name;
+      llvm::errs() << "\n";
+      return kExitUsageError;
+    }
+  }
+
+  std::string error;
+  auto output = mlir::openOutputFile(outputFilename, &error);
+  if (!output) {
+    llvm::errs() << "facc: error: " << error << "\n";
+    return kExitIOError;
+  }
+
+  std::unique_ptr<ast::Module> module = parseModule(source);
+  if (!module)
+    return kExitCompileError;
+  if (!checkModule(*module, source))
+    return kExitCompileError;
+  if (emitAction == Emit::AST) {
+    ast::dump(*module, source.getFilename(), output->os());
+    output->keep();
+    return kExitSuccess;
+  }
+
+  mlir::DialectRegistry registry;
+  registry.insert<FACDialect, mlir::arith::ArithDialect,
+                  mlir::func::FuncDialect, mlir::math::MathDialect,
+                  mlir::memref::MemRefDialect, mlir::scf::SCFDialect,
+                  mlir::LLVM::LLVMDialect>();
+  registerTargetTranslations(registry);
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  mlir::SourceMgrDiagnosticHandler diagnostics(source.getSourceMgr(),
+                                               &context);
+
+  mlir::OwningOpRef<mlir::ModuleOp> ir =
+      mlirGen(context, *module, source.getFilename());
+  if (!ir)
+    return kExitCompileError;
+  if (emitAction == Emit::MLIR) {
+    ir->print(output->os());
+    output->keep();
+    return kExitSuccess;
+  }
+
+  mlir::PassManager pm(&context);
+  if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
+    return kExitUsageError;
+  buildLowerToLoopsPipeline(pm, LoweringOptions{keyTile});
+  if (mlir::failed(pm.run(*ir)))
+    return kExitCompileError;
+
+  mlir::LogicalResult written = mlir::success();
+  switch (emitAction) {
+  case Emit::Lowered:
+    ir->print(output->os());
+    break;
+  case Emit::Header: {
+    llvm::StringRef stem = llvm::sys::path::stem(
+        outputFilename == "-" ? inputFilename : outputFilename);
+    written = emitCHeader(*ir, stem, output->os());
+    break;
+  }
+  case Emit::Cpp:
+    written = createTarget("cpp")->emit(*ir, EmitKind::CppSource, optLevel,
+                                        output->os());
+    break;
+  case Emit::LLVM:
+  case Emit::Asm:
+  case Emit::Obj: {
+    EmitKind kind = emitAction == Emit::LLVM  ? EmitKind::LLVMIR
+                    : emitAction == Emit::Asm ? EmitKind::Assembly
+                                              : EmitKind::Object;
+    written = target->emit(*ir, kind, optLevel, output->os());
+    break;
+  }
+  default:
+    break;
+  }
+  if (mlir::failed(written))
+    return kExitCompileError;
+  output->keep();
+  return kExitSuccess;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  mlir::registerPassManagerCLOptions();
+  cl::ParseCommandLineOptions(argc, argv, "facc: the FAC spec compiler\n");
+  return compile();
+}

@@ -1,0 +1,48 @@
+//===- FACDialect.td - The fac dialect and its types -------*- tablegen -*-===//
+//
+// The dialect that mirrors the FAC spec language (concepts, lambdas,
+// effects) and carries the algorithm ops the compression passes produce.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FAC_DIALECT
+#define FAC_DIALECT
+
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/OpBase.td"
+
+def FAC_Dialect : Dialect {
+  let name = "fac";
+  let cppNamespace = "::fac";
+  let summary = "The FAC attention-compression spec language";
+  let description = [{
+    High-level ops mirror the spec language one to one (`fac.concept`,
+    `fac.lambda`, `fac.perform`, `fac.export`); algorithm ops
+    (`fac.attend`, `fac.attention`) are what the prelude binding and the
+    compression passes produce, and what the conversion to loops consumes.
+  }];
+  let useDefaultTypePrinterParser = 1;
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
+class FAC_Type<string name, string typeMnemonic> : TypeDef<FAC_Dialect, name> {
+  let mnemonic = typeMnemonic;
+}
+
+def FAC_TensorType : FAC_Type<"Tensor", "tensor"> {
+  let summary = "the spec language's Tensor: an f32 array of unknown shape";
+  let description = [{
+    A value-semantics tensor whose rank and sizes are known only at run
+    time. `fac-bufferize` turns values of this type into strided 2-d
+    memrefs passed by the caller.
+  }];
+}
+
+class FAC_Op<string mnemonic, list<Trait> traits = []>
+    : Op<FAC_Dialect, mnemonic, traits>;
+
+#endif // FAC_DIALECT

@@ -1,0 +1,163 @@
+/*===- facrt.h - The FAC runtime C ABI -----------------------------*- C -*-===*
+ *
+ * The public C interface of libfacrt, the small runtime that kernels
+ * compiled by facc link against. Plain C types only; the library itself is
+ * plain C++ with no LLVM inside. The layout of every struct here is part of
+ * the ABI and is documented in docs/RuntimeABI.md.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef FACRT_FACRT_H
+#define FACRT_FACRT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*===-- Status ------------------------------------------------------------===*/
+
+/// Every fallible runtime call returns one of these.
+typedef enum facrt_status {
+  FACRT_OK = 0,
+  FACRT_ERR_IO = 1,       ///< A file could not be opened or read.
+  FACRT_ERR_FORMAT = 2,   ///< A file's contents do not match its format.
+  FACRT_ERR_CHECKSUM = 3, ///< A file's sha256 is not the expected one.
+  FACRT_ERR_ARG = 4,      ///< An argument is out of range.
+  FACRT_ERR_NOMEM = 5     ///< An allocation failed.
+} facrt_status;
+
+/// A static, human-readable name for \p status.
+const char *facrt_status_str(facrt_status status);
+
+/*===-- Tensors -----------------------------------------------------------===*/
+
+/// A strided view of a 2-d f32 array. Same layout as MLIR's
+/// StridedMemRefType<float, 2>: this is how kernels receive tensors.
+typedef struct fac_memref2d_f32 {
+  float *allocated;
+  float *aligned;
+  int64_t offset;
+  int64_t sizes[2];
+  int64_t strides[2];
+} fac_memref2d_f32;
+
+/// An owning, row-major, 64-byte aligned 2-d f32 tensor.
+typedef struct facrt_tensor {
+  float *data;
+  int64_t rows;
+  int64_t cols;
+} facrt_tensor;
+
+/// Allocates a zero-filled rows x cols tensor.
+facrt_status facrt_tensor_alloc(facrt_tensor *t, int64_t rows, int64_t cols);
+/// Frees \p t's storage and zeroes it; safe on a zeroed tensor.
+void facrt_tensor_free(facrt_tensor *t);
+/// A view of columns [col, col + cols) of every row of \p base, a
+/// rows x ld row-major array: how a head is cut out of a [n][dim] matrix.
+fac_memref2d_f32 facrt_view2d(float *base, int64_t rows, int64_t cols,
+                              int64_t ld, int64_t col);
+
+/*===-- References --------------------------------------------------------===*/
+
+/// Dense attention in fp64: out[i] = sum_j softmax_j(scale * q_i . k_j) v_j,
+/// over all j < m, or j <= i when \p causal. q is n x d, k is m x d, v is
+/// m x dv, out is n x dv; each given as a strided view.
+facrt_status facrt_attention_ref_f64(const fac_memref2d_f32 *q,
+                                     const fac_memref2d_f32 *k,
+                                     const fac_memref2d_f32 *v, double scale,
+                                     int causal, double *out);
+
+/// The largest |got - ref| over the view, divided by the largest |ref|
+/// (so a relative error that does not blow up near zero entries).
+double facrt_max_rel_error(const fac_memref2d_f32 *got, const double *ref);
+
+/*===-- Utilities ---------------------------------------------------------===*/
+
+/// Monotonic wall-clock time in seconds.
+double facrt_now_seconds(void);
+
+/// The sha256 of a file as 64 lowercase hex digits plus a NUL.
+facrt_status facrt_sha256_file(const char *path, char hex[65]);
+
+/*===-- llama2.c checkpoints ----------------------------------------------===*/
+
+/// The header of a llama2.c legacy checkpoint.
+typedef struct facrt_llama_config {
+  int32_t dim;
+  int32_t hidden_dim;
+  int32_t n_layers;
+  int32_t n_heads;
+  int32_t n_kv_heads;
+  int32_t vocab_size;
+  int32_t seq_len;
+  int32_t shared_classifier; ///< 1 when the classifier is the embedding.
+} facrt_llama_config;
+
+/// Pointers into the model's single weight buffer, each matrix [out][in].
+typedef struct facrt_llama_weights {
+  const float *token_embedding; ///< [vocab][dim]
+  const float *rms_att;         ///< [layer][dim]
+  const float *wq;              ///< [layer][dim][dim]
+  const float *wk;              ///< [layer][kv_dim][dim]
+  const float *wv;              ///< [layer][kv_dim][dim]
+  const float *wo;              ///< [layer][dim][dim]
+  const float *rms_ffn;         ///< [layer][dim]
+  const float *w1;              ///< [layer][hidden][dim]
+  const float *w2;              ///< [layer][dim][hidden]
+  const float *w3;              ///< [layer][hidden][dim]
+  const float *rms_final;       ///< [dim]
+  const float *wcls;            ///< [vocab][dim]
+} facrt_llama_weights;
+
+typedef struct facrt_llama_model {
+  facrt_llama_config config;
+  facrt_llama_weights weights;
+  float *storage; ///< Owns every weight.
+} facrt_llama_model;
+
+/// Loads a llama2.c checkpoint. When \p expected_sha256 is not NULL the
+/// file's sha256 must equal it (64 hex digits), else FACRT_ERR_CHECKSUM.
+facrt_status facrt_llama_load(const char *path, const char *expected_sha256,
+                              facrt_llama_model *model);
+void facrt_llama_free(facrt_llama_model *model);
+
+/// Writes the embeddings of \p n tokens into x, an n x dim array.
+facrt_status facrt_llama_embed(const facrt_llama_model *model,
+                               const int32_t *tokens, int32_t n, float *x);
+
+/// The attention inputs of \p layer for hidden states x (n x dim) at
+/// positions 0..n-1: RMSNorm with rms_att, the wq/wk/wv projections and
+/// RoPE (theta 10000) on q and k. q is n x dim, k and v are n x kv_dim.
+facrt_status facrt_llama_qkv(const facrt_llama_model *model, int32_t layer,
+                             const float *x, int32_t n, float *q, float *k,
+                             float *v);
+
+/*===-- Tokenizer ---------------------------------------------------------===*/
+
+typedef struct facrt_tokenizer facrt_tokenizer;
+
+/// Loads a llama2.c tokenizer file for \p vocab_size tokens, checking its
+/// sha256 when \p expected_sha256 is not NULL.
+facrt_status facrt_tokenizer_load(const char *path, int32_t vocab_size,
+                                  const char *expected_sha256,
+                                  facrt_tokenizer **out);
+void facrt_tokenizer_free(facrt_tokenizer *tok);
+
+/// Encodes UTF-8 \p text with the llama2.c BPE merge by score, optionally
+/// with BOS (1) first and EOS (2) last. Writes at most \p max_tokens ids and
+/// returns how many the full encoding has (may exceed max_tokens), or -1 on
+/// bad arguments.
+int32_t facrt_tokenizer_encode(const facrt_tokenizer *tok, const char *text,
+                               int bos, int eos, int32_t *tokens,
+                               int32_t max_tokens);
+
+/// The text of token \p id, or NULL when out of range.
+const char *facrt_tokenizer_piece(const facrt_tokenizer *tok, int32_t id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FACRT_FACRT_H */
