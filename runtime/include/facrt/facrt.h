@@ -83,6 +83,13 @@ facrt_status facrt_sha256_file(const char *path, char hex[65]);
 
 /*===-- llama2.c checkpoints ----------------------------------------------===*/
 
+/// The sha256 of the real model files the project is tested against
+/// (../shared/data/README.md).
+#define FACRT_STORIES260K_SHA256                                              \
+  "b0a507e7ad0f626624f17112325e66691f9076d622e1d3274d103d00299f2696"
+#define FACRT_TOK512_SHA256                                                   \
+  "037cb335abb25d1fa9e8ecae30ed2a3a8ace9302862ebcdc05d51a6bbb10c312"
+
 /// The header of a llama2.c legacy checkpoint.
 typedef struct facrt_llama_config {
   int32_t dim;

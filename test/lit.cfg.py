@@ -1,0 +1,69 @@
+# -*- Python -*-
+# lit configuration of the FAC test suite: tools, substitutions and the
+# features that gate target tests (REQUIRES: aarch64-qemu, avx512, ...).
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "FAC"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".fac", ".mlir", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
+                   "unittests"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.fac_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.fac_tools_dir, append_path=True)
+
+tool_dirs = [config.fac_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(
+    [ToolSubst("%facc", "facc", unresolved="fatal"),
+     ToolSubst("%fac-opt", "fac-opt", unresolved="fatal")], tool_dirs)
+
+runtime_include = os.path.join(config.fac_src_root, "runtime", "include")
+runtime_src = os.path.join(config.fac_src_root, "runtime", "src")
+config.substitutions.append(("%inputs", os.path.join(
+    config.test_source_root, "Integration", "Inputs")))
+# A host program linked with libfacrt.
+config.substitutions.append((
+    "%host_link",
+    f"{config.host_cxx} -std=c++17 -O2 -I{runtime_include} "
+    f"-L{config.fac_lib_dir} -lfacrt {config.crypto_lib} -lm"))
+config.substitutions.append(("%host_cxx",
+                             f"{config.host_cxx} -std=c++17 -O2 "
+                             f"-I{runtime_include}"))
+config.substitutions.append(("%facrt_lib", os.path.join(config.fac_lib_dir,
+                                                        "libfacrt.a") +
+                             " " + config.crypto_lib))
+config.substitutions.append(("%facrt_include", runtime_include))
+config.substitutions.append(("%facrt_src", runtime_src))
+
+# AArch64: cross-compiled and run under qemu-aarch64 (no binfmt_misc).
+if config.aarch64_cxx and config.qemu_aarch64:
+    config.available_features.add("aarch64-qemu")
+    config.substitutions.append(
+        ("%aarch64_cxx", f"{config.aarch64_cxx} -std=c++17 -O2 "
+                         f"-I{runtime_include}"))
+    config.substitutions.append(
+        ("%run_aarch64", f"{config.qemu_aarch64} -L /usr/aarch64-linux-gnu"))
+
+# Host CPU features, for running natively compiled kernels.
+try:
+    with open("/proc/cpuinfo") as f:
+        flags = f.read()
+    if " avx2" in flags:
+        config.available_features.add("avx2")
+    if " avx512f" in flags:
+        config.available_features.add("avx512")
+except OSError:
+    pass
+
+if os.path.exists(os.path.join(config.fac_data_dir, "stories260K",
+                               "stories260K.bin")):
+    config.available_features.add("fac-data")
+config.substitutions.append(("%fac_data", config.fac_data_dir))

@@ -1,0 +1,122 @@
+//===- AttentionReferenceTest.cpp - The fp64 reference attention ----------===//
+//
+// The reference is the oracle of every kernel test, so it is checked here
+// against values worked out by hand and against properties of softmax.
+//
+//===----------------------------------------------------------------------===//
+
+#include "facrt/facrt.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+namespace {
+fac_memref2d_f32 view(std::vector<float> &data, int64_t rows, int64_t cols) {
+  return facrt_view2d(data.data(), rows, cols, cols, 0);
+}
+
+std::vector<float> random(size_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<float> dist;
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = dist(gen);
+  return v;
+}
+} // namespace
+
+TEST(AttentionReference, TwoKeysByHand) {
+  // q = [1, 0]; k0 = [0, 0], k1 = [1, 0]; scores 0 and 1 (scale 1).
+  std::vector<float> q = {1, 0}, k = {0, 0, 1, 0}, v = {10, 0, 0, 10};
+  auto qv = view(q, 1, 2), kv = view(k, 2, 2), vv = view(v, 2, 2);
+  double out[2];
+  ASSERT_EQ(facrt_attention_ref_f64(&qv, &kv, &vv, 1.0, 0, out), FACRT_OK);
+  double p1 = std::exp(1.0) / (1.0 + std::exp(1.0));
+  EXPECT_NEAR(out[0], 10 * (1 - p1), 1e-12);
+  EXPECT_NEAR(out[1], 10 * p1, 1e-12);
+}
+
+TEST(AttentionReference, IdenticalKeysAverageTheValues) {
+  std::vector<float> q = random(3 * 4, 1), v = random(5 * 2, 2);
+  std::vector<float> k(5 * 4, 0.5f);
+  auto qv = view(q, 3, 4), kv = view(k, 5, 4), vv = view(v, 5, 2);
+  std::vector<double> out(3 * 2);
+  ASSERT_EQ(facrt_attention_ref_f64(&qv, &kv, &vv, 0.7, 0, out.data()),
+            FACRT_OK);
+  for (int i = 0; i < 3; ++i)
+    for (int t = 0; t < 2; ++t) {
+      double mean = 0;
+      for (int j = 0; j < 5; ++j)
+        mean += v[j * 2 + t] / 5.0;
+      EXPECT_NEAR(out[i * 2 + t], mean, 1e-6);
+    }
+}
+
+TEST(AttentionReference, CausalFirstRowIsTheFirstValue) {
+  std::vector<float> q = random(4 * 3, 3), k = random(4 * 3, 4),
+                     v = random(4 * 3, 5);
+  auto qv = view(q, 4, 3), kv = view(k, 4, 3), vv = view(v, 4, 3);
+  std::vector<double> causal(12), full(12);
+  ASSERT_EQ(facrt_attention_ref_f64(&qv, &kv, &vv, 1.0, 1, causal.data()),
+            FACRT_OK);
+  ASSERT_EQ(facrt_attention_ref_f64(&qv, &kv, &vv, 1.0, 0, full.data()),
+            FACRT_OK);
+  for (int t = 0; t < 3; ++t)
+    EXPECT_NEAR(causal[t], v[t], 1e-6);
+  // The last row sees every key either way.
+  for (int t = 0; t < 3; ++t)
+    EXPECT_NEAR(causal[9 + t], full[9 + t], 1e-12);
+  // A middle row does not (with these random inputs).
+  EXPECT_GT(std::fabs(causal[3] - full[3]), 1e-6);
+}
+
+TEST(AttentionReference, StridedViewEqualsContiguousCopy) {
+  const int n = 6, dim = 16, d = 4, col = 8;
+  std::vector<float> wide = random(n * dim, 6);
+  std::vector<float> narrow(n * d);
+  for (int i = 0; i < n; ++i)
+    for (int t = 0; t < d; ++t)
+      narrow[i * d + t] = wide[i * dim + col + t];
+  fac_memref2d_f32 head = facrt_view2d(wide.data(), n, d, dim, col);
+  fac_memref2d_f32 copy = view(narrow, n, d);
+  std::vector<double> a(n * d), b(n * d);
+  ASSERT_EQ(facrt_attention_ref_f64(&head, &head, &head, 0.5, 0, a.data()),
+            FACRT_OK);
+  ASSERT_EQ(facrt_attention_ref_f64(&copy, &copy, &copy, 0.5, 0, b.data()),
+            FACRT_OK);
+  EXPECT_EQ(a, b);
+}
+
+TEST(AttentionReference, NoKeysGiveZeros) {
+  std::vector<float> q = random(2 * 3, 7), k, v;
+  auto qv = view(q, 2, 3), kv = view(k, 0, 3), vv = view(v, 0, 5);
+  std::vector<double> out(2 * 5, 42.0);
+  ASSERT_EQ(facrt_attention_ref_f64(&qv, &kv, &vv, 1.0, 0, out.data()),
+            FACRT_OK);
+  for (double x : out)
+    EXPECT_EQ(x, 0.0);
+}
+
+TEST(AttentionReference, RejectsMismatchedShapes) {
+  std::vector<float> q = random(2 * 3, 8), k = random(4 * 2, 9),
+                     v = random(4 * 2, 10);
+  auto qv = view(q, 2, 3), kv = view(k, 4, 2), vv = view(v, 4, 2);
+  double out[4];
+  EXPECT_EQ(facrt_attention_ref_f64(&qv, &kv, &vv, 1.0, 0, out),
+            FACRT_ERR_ARG);
+  EXPECT_EQ(facrt_attention_ref_f64(nullptr, &kv, &vv, 1.0, 0, out),
+            FACRT_ERR_ARG);
+}
+
+TEST(MaxRelError, RelativeToTheLargestReference) {
+  std::vector<float> got = {1.0f, 2.5f};
+  auto g = view(got, 1, 2);
+  double ref[2] = {1.0, 2.0};
+  EXPECT_DOUBLE_EQ(facrt_max_rel_error(&g, ref), 0.25);
+  got[0] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_TRUE(std::isinf(facrt_max_rel_error(&g, ref)));
+}

@@ -1,0 +1,56 @@
+//===- TensorTest.cpp - Tensors, views and status codes -------------------===//
+
+#include "facrt/facrt.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+
+TEST(Tensor, AllocIsZeroedAndAligned) {
+  facrt_tensor t{};
+  ASSERT_EQ(facrt_tensor_alloc(&t, 3, 5), FACRT_OK);
+  EXPECT_EQ(t.rows, 3);
+  EXPECT_EQ(t.cols, 5);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(t.data) % 64, 0u);
+  for (int i = 0; i < 15; ++i)
+    EXPECT_EQ(t.data[i], 0.0f);
+  facrt_tensor_free(&t);
+  EXPECT_EQ(t.data, nullptr);
+  EXPECT_EQ(t.rows, 0);
+  facrt_tensor_free(&t); // Freeing twice is harmless.
+}
+
+TEST(Tensor, AllocRejectsBadArguments) {
+  facrt_tensor t{};
+  EXPECT_EQ(facrt_tensor_alloc(&t, -1, 2), FACRT_ERR_ARG);
+  EXPECT_EQ(facrt_tensor_alloc(nullptr, 1, 2), FACRT_ERR_ARG);
+}
+
+TEST(Tensor, ViewCutsAHeadOutOfARow) {
+  float base[4 * 6];
+  fac_memref2d_f32 v = facrt_view2d(base, 4, 2, 6, 3);
+  EXPECT_EQ(v.aligned, base);
+  EXPECT_EQ(v.offset, 3);
+  EXPECT_EQ(v.sizes[0], 4);
+  EXPECT_EQ(v.sizes[1], 2);
+  EXPECT_EQ(v.strides[0], 6);
+  EXPECT_EQ(v.strides[1], 1);
+  // Element (2, 1) of the view is base[2 * 6 + 3 + 1].
+  EXPECT_EQ(&v.aligned[v.offset + 2 * v.strides[0] + 1], &base[16]);
+}
+
+TEST(Status, EveryCodeHasADistinctName) {
+  facrt_status all[] = {FACRT_OK,           FACRT_ERR_IO,  FACRT_ERR_FORMAT,
+                        FACRT_ERR_CHECKSUM, FACRT_ERR_ARG, FACRT_ERR_NOMEM};
+  for (facrt_status a : all)
+    for (facrt_status b : all)
+      if (a != b)
+        EXPECT_NE(std::string(facrt_status_str(a)), facrt_status_str(b));
+}
+
+TEST(Timer, IsMonotonic) {
+  double a = facrt_now_seconds();
+  double b = facrt_now_seconds();
+  EXPECT_LE(a, b);
+}
