@@ -77,7 +77,7 @@ ParseResult LambdaOp::parse(OpAsmParser &parser, OperationState &result) {
   Type resultType;
   if (parseArgumentList(parser, args) || parser.parseArrow() ||
       parser.parseType(resultType) ||
-      parser.parseOptionalAttrDict(result.attributes))
+      parser.parseOptionalAttrDictWithKeyword(result.attributes))
     return failure();
   SmallVector<Type> inputs;
   for (auto &arg : args)
@@ -93,7 +93,7 @@ void LambdaOp::print(OpAsmPrinter &p) {
   printArgumentList(p, getBody().front());
   p << " -> ";
   llvm::interleaveComma(getFunctionType().getResults(), p);
-  p.printOptionalAttrDict((*this)->getAttrs());
+  p.printOptionalAttrDictWithKeyword((*this)->getAttrs());
   p << " ";
   p.printRegion(getBody(), /*printEntryBlockArgs=*/false);
 }
