@@ -65,6 +65,15 @@ LogicalResult ConceptOp::verify() {
       return emitOpError("parameter #")
              << arg.getArgNumber() << " has type " << arg.getType()
              << ", but concept parameters are scalars or tensors";
+  llvm::StringMap<ExportOp> slots;
+  for (ExportOp exp : getBody().getOps<ExportOp>()) {
+    auto [it, inserted] = slots.try_emplace(exp.getSlot(), exp);
+    if (!inserted)
+      return exp.emitOpError("exports slot '")
+                 .append(exp.getSlot(), "' twice")
+                 .attachNote(it->second.getLoc())
+             << "first exported here";
+  }
   return success();
 }
 
@@ -74,11 +83,15 @@ LogicalResult ConceptOp::verify() {
 
 ParseResult LambdaOp::parse(OpAsmParser &parser, OperationState &result) {
   SmallVector<OpAsmParser::Argument> args;
-  Type resultType;
-  if (parseArgumentList(parser, args) || parser.parseArrow() ||
-      parser.parseType(resultType) ||
+  SmallVector<Type, 1> resultTypes;
+  if (parseArgumentList(parser, args) ||
+      parser.parseArrowTypeList(resultTypes) ||
       parser.parseOptionalAttrDictWithKeyword(result.attributes))
     return failure();
+  if (resultTypes.size() != 1)
+    return parser.emitError(parser.getCurrentLocation(),
+                            "a lambda has exactly one result type");
+  Type resultType = resultTypes.front();
   SmallVector<Type> inputs;
   for (auto &arg : args)
     inputs.push_back(arg.type);
@@ -91,8 +104,13 @@ ParseResult LambdaOp::parse(OpAsmParser &parser, OperationState &result) {
 
 void LambdaOp::print(OpAsmPrinter &p) {
   printArgumentList(p, getBody().front());
+  // A function-typed result is parenthesised so that it parses back.
+  Type resultType = getFunctionType().getResult(0);
   p << " -> ";
-  llvm::interleaveComma(getFunctionType().getResults(), p);
+  if (isa<FunctionType>(resultType))
+    p << "(" << resultType << ")";
+  else
+    p << resultType;
   p.printOptionalAttrDictWithKeyword((*this)->getAttrs());
   p << " ";
   p.printRegion(getBody(), /*printEntryBlockArgs=*/false);

@@ -47,12 +47,12 @@ template <int R> struct MemRef {
   int64_t strides[R];
 };
 
-MemRef<2> fromDescriptor(const fac_memref2d_f32 *d) {
+[[maybe_unused]] MemRef<2> fromDescriptor(const fac_memref2d_f32 *d) {
   return {d->aligned, d->offset, {d->sizes[0], d->sizes[1]},
           {d->strides[0], d->strides[1]}};
 }
 
-MemRef<2> allocate2d(int64_t rows, int64_t cols) {
+[[maybe_unused]] MemRef<2> allocate2d(int64_t rows, int64_t cols) {
   auto *data = static_cast<float *>(
       std::malloc(sizeof(float) * static_cast<size_t>(rows * cols + 1)));
   if (!data)
@@ -60,7 +60,7 @@ MemRef<2> allocate2d(int64_t rows, int64_t cols) {
   return {data, 0, {rows, cols}, {cols, 1}};
 }
 
-void copy2d(const MemRef<2> &src, MemRef<2> &dst) {
+[[maybe_unused]] void copy2d(const MemRef<2> &src, MemRef<2> &dst) {
   for (int64_t i = 0; i < src.sizes[0]; ++i)
     for (int64_t j = 0; j < src.sizes[1]; ++j)
       dst.data[dst.offset + i * dst.strides[0] + j * dst.strides[1]] =

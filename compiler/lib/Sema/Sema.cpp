@@ -170,6 +170,7 @@ private:
   //===--------------------------------------------------------------------===//
 
   void concept(ConceptDecl &c) {
+    attentionAssignment.reset();
     push();
     scopes.back().emplace("model",
                           Binding{Type::get(Kind::Model), c.getLoc(), true});
@@ -212,6 +213,11 @@ private:
       return;
     }
     expr(s.getTarget());
+    if (attentionAssignment) {
+      source.error(s.getLoc(), "'model.attention' is assigned twice");
+      source.note(*attentionAssignment, "first assigned here");
+    }
+    attentionAssignment = s.getLoc();
     TypePtr value = expr(s.getValue());
     if (!value->equals(*attentionType()))
       source.error(s.getValue().getLoc(),
@@ -381,6 +387,8 @@ private:
   std::vector<std::map<std::string, Binding>> scopes;
   llvm::StringMap<TypePtr> typeAliases;
   llvm::StringSet<> concepts;
+  /// Where the current concept assigned `model.attention`, if it did.
+  std::optional<Location> attentionAssignment;
   /// Effects the spec declares that the prelude does not define.
   llvm::StringMap<std::pair<TypePtr, Location>> userEffects;
 };

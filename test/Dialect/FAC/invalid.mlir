@@ -81,3 +81,15 @@ func.func @bad_rank(%q: memref<?xf32>, %o: memref<?x?xf32>) {
   fac.attention ins(%q, %o, %o : memref<?xf32>, memref<?x?xf32>, memref<?x?xf32>) outs(%o : memref<?x?xf32>)
   return
 }
+
+// -----
+
+fac.concept @TwoExports(%s: f32) {
+  %f = fac.lambda(%q: !fac.tensor, %k: !fac.tensor, %v: !fac.tensor) -> !fac.tensor {
+    fac.return %q : !fac.tensor
+  }
+  // expected-note @+1 {{first exported here}}
+  fac.export "attention" = %f : (!fac.tensor, !fac.tensor, !fac.tensor) -> !fac.tensor
+  // expected-error @+1 {{exports slot 'attention' twice}}
+  fac.export "attention" = %f : (!fac.tensor, !fac.tensor, !fac.tensor) -> !fac.tensor
+}
