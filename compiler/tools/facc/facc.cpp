@@ -64,8 +64,8 @@ cl::opt<Emit> emitAction(
                clEnumValN(Emit::Header, "header", "C header")));
 cl::opt<std::string> targetName(
     "target",
-    cl::desc("x86-64, x86-64-avx2, x86-64-avx512 or aarch64 (for "
-             "-emit=llvm|asm|obj)"),
+    cl::desc("native, x86-64, x86-64-avx2, x86-64-avx512 or aarch64 (for "
+             "-emit=llvm|asm|obj); native is the widest this machine runs"),
     cl::init("x86-64-avx2"));
 cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3"),
                            cl::Prefix, cl::init(3));
