@@ -43,6 +43,14 @@ config.substitutions.append(("%facrt_lib", os.path.join(config.fac_lib_dir,
 config.substitutions.append(("%facrt_include", runtime_include))
 config.substitutions.append(("%facrt_src", runtime_src))
 
+# GNU g++, for checking that the emitted C++ is portable beyond clang.
+import shutil
+gxx = shutil.which("g++")
+if gxx:
+    config.available_features.add("gxx")
+    config.substitutions.append(
+        ("%gxx", f"{gxx} -std=c++17 -O2 -I{runtime_include}"))
+
 # AArch64: cross-compiled and run under qemu-aarch64 (no binfmt_misc).
 if config.aarch64_cxx and config.qemu_aarch64:
     config.available_features.add("aarch64-qemu")

@@ -1,4 +1,5 @@
-//===- FACDialect.cpp - The fac dialect and its types ----------------------===//
+//===- FACDialect.cpp - The fac dialect and its types
+//----------------------===//
 
 #include "fac/Dialect/FAC/FACDialect.h"
 

@@ -1,4 +1,5 @@
-//===- FACOps.cpp - Operations of the fac dialect --------------------------===//
+//===- FACOps.cpp - Operations of the fac dialect
+//--------------------------===//
 //
 // Custom assembly, verifiers and canonicalization patterns of the fac ops.
 //
@@ -23,9 +24,8 @@ parseArgumentList(OpAsmParser &parser,
 /// Prints a block's arguments as `(%a: t, %b: u)`.
 static void printArgumentList(OpAsmPrinter &p, Block &block) {
   p << "(";
-  llvm::interleaveComma(block.getArguments(), p, [&](BlockArgument arg) {
-    p.printRegionArgument(arg);
-  });
+  llvm::interleaveComma(block.getArguments(), p,
+                        [&](BlockArgument arg) { p.printRegionArgument(arg); });
   p << ")";
 }
 
@@ -161,11 +161,10 @@ LogicalResult ExportOp::verify() {
 LogicalResult MulOp::verify() {
   Type lhs = getLhs().getType(), rhs = getRhs().getType();
   Type result = getResult().getType();
-  bool scalar = isa<FloatType, IntegerType>(lhs) && lhs == rhs &&
-                result == lhs;
-  bool scaled = result == fac::TensorType::get(getContext()) &&
-                ((lhs.isF32() && rhs == result) ||
-                 (rhs.isF32() && lhs == result));
+  bool scalar = isa<FloatType, IntegerType>(lhs) && lhs == rhs && result == lhs;
+  bool scaled =
+      result == fac::TensorType::get(getContext()) &&
+      ((lhs.isF32() && rhs == result) || (rhs.isF32() && lhs == result));
   if (!scalar && !scaled)
     return emitOpError("expects two equal scalars, or an f32 and a tensor, "
                        "got ")
@@ -194,8 +193,8 @@ struct FoldQueryScale : OpRewritePattern<AttendOp> {
       return failure();
     if (Value old = op.getScale())
       factor = rewriter.create<arith::MulFOp>(op.getLoc(), old, factor);
-    rewriter.replaceOpWithNewOp<AttendOp>(op, op.getType(), tensor,
-                                          op.getKey(), op.getValue(), factor,
+    rewriter.replaceOpWithNewOp<AttendOp>(op, op.getType(), tensor, op.getKey(),
+                                          op.getValue(), factor,
                                           op.getRsqrtDAttr());
     return success();
   }

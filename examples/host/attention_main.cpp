@@ -1,4 +1,5 @@
-//===- attention_main.cpp - The main job: kernels on a real model ----------===//
+//===- attention_main.cpp - The main job: kernels on a real model
+//----------===//
 //
 // Runs the dense-attention kernel that facc compiled from
 // examples/dense_attention.fac for this machine on the real activations of
@@ -16,9 +17,10 @@
 #include "dense_attention.h"
 #include "facrt/facrt.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -60,8 +62,8 @@ template <typename Fn> double timePerCall(Fn fn, double minSeconds = 0.2) {
   return (now - start) / calls;
 }
 
-bool loadRealWorkload(const std::string &dir, int tokensWanted,
-                      Workload &w, int &status) {
+bool loadRealWorkload(const std::string &dir, int tokensWanted, Workload &w,
+                      int &status) {
   std::string modelPath = dir + "/stories260K/stories260K.bin";
   std::string tokPath = dir + "/stories260K/tok512.bin";
   std::string textPath = dir + "/text/moby-dick-ch1-3.txt";
@@ -71,8 +73,7 @@ bool loadRealWorkload(const std::string &dir, int tokensWanted,
   facrt_status s =
       facrt_llama_load(modelPath.c_str(), FACRT_STORIES260K_SHA256, &model);
   if (s != FACRT_OK) {
-    std::fprintf(stderr, "error: %s: %s\n", modelPath.c_str(),
-                 facrt_status_str(s));
+    fmt::print(stderr, "error: {}: {}\n", modelPath, facrt_status_str(s));
     status = kExitBadData;
     return false;
   }
@@ -81,16 +82,16 @@ bool loadRealWorkload(const std::string &dir, int tokensWanted,
                            FACRT_TOK512_SHA256, &tok);
   std::ifstream textFile(textPath, std::ios::binary);
   if (s != FACRT_OK || !textFile) {
-    std::fprintf(stderr, "error: %s\n",
-                 s != FACRT_OK ? facrt_status_str(s) : "cannot read text");
+    fmt::print(stderr, "error: {}\n",
+               s != FACRT_OK ? facrt_status_str(s) : "cannot read text");
     facrt_llama_free(&model);
     status = kExitBadData;
     return false;
   }
   std::string text((std::istreambuf_iterator<char>(textFile)), {});
   std::vector<int32_t> tokens(tokensWanted);
-  int32_t count = facrt_tokenizer_encode(tok, text.c_str(), 1, 0,
-                                         tokens.data(), tokensWanted);
+  int32_t count = facrt_tokenizer_encode(tok, text.c_str(), 1, 0, tokens.data(),
+                                         tokensWanted);
   facrt_tokenizer_free(tok);
   const facrt_llama_config &c = model.config;
   w.n = std::min({count, tokensWanted, c.seq_len});
@@ -102,8 +103,7 @@ bool loadRealWorkload(const std::string &dir, int tokensWanted,
   w.k.resize(size_t(w.n) * w.kvHeads * w.d);
   w.v.resize(w.k.size());
   facrt_llama_embed(&model, tokens.data(), w.n, x.data());
-  facrt_llama_qkv(&model, 0, x.data(), w.n, w.q.data(), w.k.data(),
-                  w.v.data());
+  facrt_llama_qkv(&model, 0, x.data(), w.n, w.q.data(), w.k.data(), w.v.data());
   facrt_llama_free(&model);
   w.label = "REAL DATA: stories260K layer 0 Q/K/V for the first " +
             std::to_string(w.n) +
@@ -114,8 +114,8 @@ bool loadRealWorkload(const std::string &dir, int tokensWanted,
 Workload syntheticWorkload(int n, int heads, int kvHeads, int d,
                            const char *why) {
   Workload w;
-  w.label = std::string("BUILT-IN WORKLOAD (synthetic Gaussian Q/K/V; ") +
-            why + ")";
+  w.label =
+      std::string("BUILT-IN WORKLOAD (synthetic Gaussian Q/K/V; ") + why + ")";
   w.n = n;
   w.heads = heads;
   w.kvHeads = kvHeads;
@@ -133,10 +133,10 @@ Workload syntheticWorkload(int n, int heads, int kvHeads, int d,
 /// Runs every head of \p w through the kernel and the reference. Returns
 /// false when a head is off by more than kTolerance.
 bool run(Workload &w) {
-  std::printf("\n== %s\n", w.label.c_str());
-  std::printf("   %d tokens, %d query heads, %d K/V heads, head size %d, "
-              "non-causal\n",
-              w.n, w.heads, w.kvHeads, w.d);
+  fmt::print("\n== {}\n", w.label);
+  fmt::print("   {} tokens, {} query heads, {} K/V heads, head size {}, "
+             "non-causal\n",
+             w.n, w.heads, w.kvHeads, w.d);
   int qWidth = w.heads * w.d, kvWidth = w.kvHeads * w.d;
   int group = w.heads / w.kvHeads;
   std::vector<float> out(size_t(w.n) * w.d);
@@ -157,27 +157,28 @@ bool run(Workload &w) {
         [&] { facrt_attention_ref_f64(&q, &k, &v, scale, 0, ref.data()); });
     double err = facrt_max_rel_error(&o, ref.data());
     worst = std::max(worst, err);
-    std::printf("   head %d (kv head %d): max relative error %.2e\n", h,
-                kvHead, err);
+    fmt::print("   head {} (kv head {}): max relative error {:.2e}\n", h,
+               kvHead, err);
   }
   double flops = 4.0 * w.n * double(w.n) * w.d * w.heads;
-  std::printf("   all heads: max relative error %.2e (tolerance %.0e): %s\n",
-              worst, kTolerance, worst <= kTolerance ? "OK" : "FAILED");
-  std::printf("   time: kernel %.3f ms, fp64 reference %.3f ms "
-              "(kernel %.1fx faster), kernel %.2f GFLOP/s\n",
-              kernelTime * 1e3, refTime * 1e3, refTime / kernelTime,
-              flops / kernelTime * 1e-9);
+  fmt::print("   all heads: max relative error {:.2e} (tolerance {:.0e}): "
+             "{}\n",
+             worst, kTolerance, worst <= kTolerance ? "OK" : "FAILED");
+  fmt::print("   time: kernel {:.3f} ms, fp64 reference {:.3f} ms "
+             "(kernel {:.1f}x faster), kernel {:.2f} GFLOP/s\n",
+             kernelTime * 1e3, refTime * 1e3, refTime / kernelTime,
+             flops / kernelTime * 1e-9);
   return worst <= kTolerance;
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
-  std::string dir = argc > 1                  ? argv[1]
+  std::string dir = argc > 1                      ? argv[1]
                     : std::getenv("FAC_DATA_DIR") ? std::getenv("FAC_DATA_DIR")
                                                   : FAC_DATA_DIR;
-  std::printf("FAC main job: examples/dense_attention.fac compiled by facc "
-              "for this machine\n");
+  fmt::print("FAC main job: examples/dense_attention.fac compiled by facc "
+             "for this machine\n");
   bool ok = true;
   Workload w;
   int status = kExitSuccess;
@@ -186,9 +187,9 @@ int main(int argc, char **argv) {
   } else if (status != kExitSuccess) {
     return status;
   } else {
-    std::printf("note: no model at %s/stories260K: running the built-in "
-                "workload only\n",
-                dir.c_str());
+    fmt::print("note: no model at {}/stories260K: running the built-in "
+               "workload only\n",
+               dir);
     Workload small = syntheticWorkload(512, 8, 4, 8, "stories260K's shape");
     ok &= run(small);
   }
@@ -196,8 +197,8 @@ int main(int argc, char **argv) {
   Workload large =
       syntheticWorkload(1024, 8, 8, 64, "1024 tokens, head size 64");
   ok &= run(large);
-  std::printf("\n%s\n", ok ? "main job: all kernels agree with the fp64 "
-                             "reference"
-                           : "main job: FAILED");
+  fmt::print("\n{}\n", ok ? "main job: all kernels agree with the fp64 "
+                            "reference"
+                          : "main job: FAILED");
   return ok ? kExitSuccess : kExitWrongResult;
 }

@@ -33,8 +33,8 @@ extern "C" facrt_status facrt_tensor_alloc(facrt_tensor *t, int64_t rows,
   if (!t || rows < 0 || cols < 0)
     return FACRT_ERR_ARG;
   constexpr size_t kAlign = 64;
-  size_t bytes = static_cast<size_t>(rows) * static_cast<size_t>(cols) *
-                 sizeof(float);
+  size_t bytes =
+      static_cast<size_t>(rows) * static_cast<size_t>(cols) * sizeof(float);
   size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
   void *p = std::aligned_alloc(kAlign, rounded ? rounded : kAlign);
   if (!p)
@@ -54,9 +54,8 @@ extern "C" void facrt_tensor_free(facrt_tensor *t) {
   t->rows = t->cols = 0;
 }
 
-extern "C" fac_memref2d_f32 facrt_view2d(float *base, int64_t rows,
-                                         int64_t cols, int64_t ld,
-                                         int64_t col) {
+extern "C" fac_memref2d_f32
+facrt_view2d(float *base, int64_t rows, int64_t cols, int64_t ld, int64_t col) {
   fac_memref2d_f32 view;
   view.allocated = base;
   view.aligned = base;
@@ -70,6 +69,5 @@ extern "C" fac_memref2d_f32 facrt_view2d(float *base, int64_t rows,
 
 extern "C" double facrt_now_seconds(void) {
   using Clock = std::chrono::steady_clock;
-  return std::chrono::duration<double>(Clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
 }

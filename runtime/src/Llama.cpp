@@ -23,10 +23,9 @@ using FilePtr = std::unique_ptr<FILE, int (*)(FILE *)>;
 bool validConfig(const facrt_llama_config &c) {
   auto inRange = [](int32_t v) { return v > 0 && v <= kMaxDim; };
   return inRange(c.dim) && inRange(c.hidden_dim) && inRange(c.n_layers) &&
-         inRange(c.n_heads) && inRange(c.n_kv_heads) &&
-         inRange(c.vocab_size) && inRange(c.seq_len) &&
-         c.dim % c.n_heads == 0 && c.n_heads % c.n_kv_heads == 0 &&
-         (c.dim / c.n_heads) % 2 == 0;
+         inRange(c.n_heads) && inRange(c.n_kv_heads) && inRange(c.vocab_size) &&
+         inRange(c.seq_len) && c.dim % c.n_heads == 0 &&
+         c.n_heads % c.n_kv_heads == 0 && (c.dim / c.n_heads) % 2 == 0;
 }
 
 void rmsNorm(const float *x, const float *w, int32_t dim, float *out) {
@@ -69,13 +68,8 @@ extern "C" facrt_status facrt_llama_load(const char *path,
   if (!path || !model)
     return FACRT_ERR_ARG;
   std::memset(model, 0, sizeof(*model));
-  if (expected_sha256) {
-    char hex[65];
-    if (facrt_status s = facrt_sha256_file(path, hex))
-      return s;
-    if (std::strcmp(hex, expected_sha256) != 0)
-      return FACRT_ERR_CHECKSUM;
-  }
+  if (facrt_status s = facrt_verify_sha256(path, expected_sha256))
+    return s;
   FilePtr file(std::fopen(path, "rb"), &std::fclose);
   if (!file)
     return FACRT_ERR_IO;
@@ -98,12 +92,18 @@ extern "C" facrt_status facrt_llama_load(const char *path,
   uint64_t kvDim = dim * c.n_kv_heads / c.n_heads;
   uint64_t headSize = dim / c.n_heads;
   uint64_t vocab = c.vocab_size;
-  uint64_t sizes[] = {vocab * dim,          layers * dim,
-                      layers * dim * dim,   layers * kvDim * dim,
-                      layers * kvDim * dim, layers * dim * dim,
-                      layers * dim,         layers * hidden * dim,
-                      layers * dim * hidden, layers * hidden * dim,
-                      dim,                  uint64_t(c.seq_len) * headSize,
+  uint64_t sizes[] = {vocab * dim,
+                      layers * dim,
+                      layers * dim * dim,
+                      layers * kvDim * dim,
+                      layers * kvDim * dim,
+                      layers * dim * dim,
+                      layers * dim,
+                      layers * hidden * dim,
+                      layers * dim * hidden,
+                      layers * hidden * dim,
+                      dim,
+                      uint64_t(c.seq_len) * headSize,
                       c.shared_classifier ? 0 : vocab * dim};
   uint64_t total = 0;
   for (uint64_t s : sizes)

@@ -1,4 +1,5 @@
-//===- Sha256.cpp - File checksums -----------------------------------------===//
+//===- Sha256.cpp - File checksums
+//-----------------------------------------===//
 //
 // sha256 of data files through OpenSSL's libcrypto, so that loaders can
 // refuse a file that is not the one the tests were written against.
@@ -10,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 extern "C" facrt_status facrt_sha256_file(const char *path, char hex[65]) {
@@ -20,7 +22,7 @@ extern "C" facrt_status facrt_sha256_file(const char *path, char hex[65]) {
   if (!file)
     return FACRT_ERR_IO;
   std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX *)> ctx(EVP_MD_CTX_new(),
-                                                         &EVP_MD_CTX_free);
+                                                          &EVP_MD_CTX_free);
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
     return FACRT_ERR_NOMEM;
   unsigned char buf[1 << 16];
@@ -39,4 +41,14 @@ extern "C" facrt_status facrt_sha256_file(const char *path, char hex[65]) {
   }
   hex[64] = '\0';
   return FACRT_OK;
+}
+
+extern "C" facrt_status facrt_verify_sha256(const char *path,
+                                            const char *expected_sha256) {
+  if (!expected_sha256)
+    return FACRT_OK;
+  char hex[65];
+  if (facrt_status s = facrt_sha256_file(path, hex))
+    return s;
+  return std::strcmp(hex, expected_sha256) == 0 ? FACRT_OK : FACRT_ERR_CHECKSUM;
 }

@@ -1,4 +1,5 @@
-//===- Tokenizer.cpp - llama2.c BPE tokenizer ------------------------------===//
+//===- Tokenizer.cpp - llama2.c BPE tokenizer
+//------------------------------===//
 //
 // Loads a llama2.c tokenizer file and encodes text with its merge-by-score
 // BPE. The result is the same as llama2.c's quadratic loop (highest score
@@ -55,13 +56,8 @@ extern "C" facrt_status facrt_tokenizer_load(const char *path,
   if (!path || !out || vocab_size <= 0)
     return FACRT_ERR_ARG;
   *out = nullptr;
-  if (expected_sha256) {
-    char hex[65];
-    if (facrt_status s = facrt_sha256_file(path, hex))
-      return s;
-    if (std::strcmp(hex, expected_sha256) != 0)
-      return FACRT_ERR_CHECKSUM;
-  }
+  if (facrt_status s = facrt_verify_sha256(path, expected_sha256))
+    return s;
   std::unique_ptr<FILE, int (*)(FILE *)> file(std::fopen(path, "rb"),
                                               &std::fclose);
   if (!file)
@@ -80,8 +76,8 @@ extern "C" facrt_status facrt_tokenizer_load(const char *path,
         len > maxLen)
       return FACRT_ERR_FORMAT;
     tok->pieces[i].resize(len);
-    if (len && std::fread(&tok->pieces[i][0], 1, len, file.get()) !=
-                   size_t(len))
+    if (len &&
+        std::fread(&tok->pieces[i][0], 1, len, file.get()) != size_t(len))
       return FACRT_ERR_FORMAT;
     tok->ids.emplace(tok->pieces[i], i);
   }
@@ -103,8 +99,7 @@ extern "C" const char *facrt_tokenizer_piece(const facrt_tokenizer *tok,
 
 extern "C" int32_t facrt_tokenizer_encode(const facrt_tokenizer *tok,
                                           const char *text, int bos, int eos,
-                                          int32_t *tokens,
-                                          int32_t max_tokens) {
+                                          int32_t *tokens, int32_t max_tokens) {
   if (!tok || !text || max_tokens < 0 || (max_tokens > 0 && !tokens))
     return -1;
   std::vector<int32_t> ids;
@@ -146,8 +141,8 @@ extern "C" int32_t facrt_tokenizer_encode(const facrt_tokenizer *tok,
     if (left < 0 || next[left] < 0)
       return;
     int32_t right = next[left];
-    int32_t merged = tok->lookup(tok->pieces[ids[left]] +
-                                 tok->pieces[ids[right]]);
+    int32_t merged =
+        tok->lookup(tok->pieces[ids[left]] + tok->pieces[ids[right]]);
     if (merged >= 0)
       heap.push({tok->scores[merged], left, ids[left], ids[right], merged});
   };

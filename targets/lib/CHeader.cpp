@@ -1,4 +1,5 @@
-//===- CHeader.cpp - The generated C header of a kernel module -------------===//
+//===- CHeader.cpp - The generated C header of a kernel module
+//-------------===//
 
 #include "KernelABI.h"
 
@@ -42,8 +43,8 @@ LogicalResult fac::emitCHeader(ModuleOp loops, llvm::StringRef guardName,
     os << "\n/* Kernel " << abi->name
        << ": writes its result into `out`, which the caller allocates. */\n"
        << "void " << abi->symbol << "(" << params << ");\n"
-       << "static inline void fac_" << abi->name << "(" << params
-       << ") {\n  " << abi->symbol << "(" << args << ");\n}\n";
+       << "static inline void fac_" << abi->name << "(" << params << ") {\n  "
+       << abi->symbol << "(" << args << ");\n}\n";
   }
   os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
   return success();

@@ -1,4 +1,5 @@
-//===- KernelABI.cpp - The C entry point of a kernel -----------------------===//
+//===- KernelABI.cpp - The C entry point of a kernel
+//-----------------------===//
 
 #include "KernelABI.h"
 

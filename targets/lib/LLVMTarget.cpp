@@ -1,4 +1,5 @@
-//===- LLVMTarget.cpp - Shared code of the native targets ------------------===//
+//===- LLVMTarget.cpp - Shared code of the native targets
+//------------------===//
 
 #include "LLVMTarget.h"
 
@@ -73,13 +74,12 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm,
 
 } // namespace
 
-LogicalResult LLVMTarget::emit(ModuleOp loops, EmitKind kind,
-                               unsigned optLevel,
+LogicalResult LLVMTarget::emit(ModuleOp loops, EmitKind kind, unsigned optLevel,
                                llvm::raw_pwrite_stream &os) const {
   Location loc = loops.getLoc();
   if (!supports(kind))
-    return emitError(loc, "target '") << config.name
-                                      << "' cannot emit C++ source";
+    return emitError(loc, "target '")
+           << config.name << "' cannot emit C++ source";
   OwningOpRef<ModuleOp> module = loops.clone();
   // Parameter names are for the C header and the C++ emitter only.
   module->walk([](func::FuncOp func) {
@@ -131,8 +131,9 @@ LogicalResult LLVMTarget::emit(ModuleOp loops, EmitKind kind,
     return success();
   }
   llvm::legacy::PassManager codegen;
-  auto fileType = kind == EmitKind::Object ? llvm::CodeGenFileType::ObjectFile
-                                           : llvm::CodeGenFileType::AssemblyFile;
+  auto fileType = kind == EmitKind::Object
+                      ? llvm::CodeGenFileType::ObjectFile
+                      : llvm::CodeGenFileType::AssemblyFile;
   if (tm->addPassesToEmitFile(codegen, os, nullptr, fileType))
     return emitError(loc, "target '")
            << config.name << "' cannot emit this file type";

@@ -1,4 +1,5 @@
-//===- TargetRegistry.cpp - Targets by name --------------------------------===//
+//===- TargetRegistry.cpp - Targets by name
+//--------------------------------===//
 
 #include "LLVMTarget.h"
 
@@ -15,8 +16,7 @@ static std::string hostTargetName() {
     return "aarch64";
   auto features = llvm::sys::getHostCPUFeatures();
   auto has = [&](llvm::StringRef f) { return features.lookup(f); };
-  if (has("avx512f") && has("avx512vl") && has("avx512bw") &&
-      has("avx512dq"))
+  if (has("avx512f") && has("avx512vl") && has("avx512bw") && has("avx512dq"))
     return "x86-64-avx512";
   if (has("avx2") && has("fma"))
     return "x86-64-avx2";
@@ -25,14 +25,13 @@ static std::string hostTargetName() {
 
 std::unique_ptr<TargetInfo> fac::createTarget(llvm::StringRef name) {
   std::string resolved = name == "native" ? hostTargetName() : name.str();
-  for (auto *factory : {&createX86Target, &createAArch64Target,
-                        &createCppTarget})
+  for (auto *factory :
+       {&createX86Target, &createAArch64Target, &createCppTarget})
     if (std::unique_ptr<TargetInfo> target = factory(resolved))
       return target;
   return nullptr;
 }
 
 std::vector<std::string> fac::getTargetNames() {
-  return {"native", "x86-64", "x86-64-avx2", "x86-64-avx512", "aarch64",
-          "cpp"};
+  return {"native", "x86-64", "x86-64-avx2", "x86-64-avx512", "aarch64", "cpp"};
 }

@@ -1,4 +1,5 @@
-//===- X86Target.cpp - The x86-64 targets ----------------------------------===//
+//===- X86Target.cpp - The x86-64 targets
+//----------------------------------===//
 //
 // x86-64 (baseline SSE2), x86-64-avx2 (the x86-64-v3 level: AVX2 and FMA)
 // and x86-64-avx512 (the x86-64-v4 level, with 512-bit vectors preferred:
@@ -19,7 +20,7 @@ std::unique_ptr<TargetInfo> fac::createX86Target(llvm::StringRef name) {
     return std::make_unique<LLVMTarget>(
         NativeConfig{name.str(), triple, "x86-64-v3", "", 256});
   if (name == "x86-64-avx512")
-    return std::make_unique<LLVMTarget>(NativeConfig{
-        name.str(), triple, "x86-64-v4", "-prefer-256-bit", 512});
+    return std::make_unique<LLVMTarget>(
+        NativeConfig{name.str(), triple, "x86-64-v4", "-prefer-256-bit", 512});
   return nullptr;
 }

@@ -37,9 +37,7 @@ public:
   }
 
 private:
-  llvm::raw_ostream &line(unsigned depth) {
-    return os.indent(2 * depth);
-  }
+  llvm::raw_ostream &line(unsigned depth) { return os.indent(2 * depth); }
   void at(Location loc) { os << " <" << loc.line << ":" << loc.col << ">"; }
   void typed(const Expr &e) {
     if (e.type)
@@ -64,7 +62,7 @@ private:
     }
     if (auto *s = llvm::dyn_cast<SignatureDecl>(&d)) {
       line(depth) << (d.getKind() == Decl::Kind::Effect ? "EffectDecl "
-                                                         : "OperatorDecl ")
+                                                        : "OperatorDecl ")
                   << s->getName() << " -> " << typeRefStr(s->getResult());
       at(d.getLoc());
       os << "\n";

@@ -44,9 +44,9 @@ public:
   ErrorListener(SourceFile &source, const CodePointMap &map)
       : source(source), map(map) {}
 
-  void syntaxError(antlr4::Recognizer *, antlr4::Token *offending,
-                   size_t line, size_t charPositionInLine,
-                   const std::string &msg, std::exception_ptr) override {
+  void syntaxError(antlr4::Recognizer *, antlr4::Token *offending, size_t line,
+                   size_t charPositionInLine, const std::string &msg,
+                   std::exception_ptr) override {
     Location loc;
     if (offending && offending->getStartIndex() != INVALID_INDEX)
       loc = source.locationOfOffset(map.byteOffset(offending->getStartIndex()));
@@ -115,8 +115,8 @@ private:
     std::vector<Field> result;
     if (ctx)
       for (auto *f : ctx->field())
-        result.push_back({loc(f), f->IDENT()->getText(),
-                          typeRef(f->typeExpr())});
+        result.push_back(
+            {loc(f), f->IDENT()->getText(), typeRef(f->typeExpr())});
     return result;
   }
 
@@ -171,9 +171,8 @@ private:
     auto *num = static_cast<FACParser::NumberExprContext *>(ctx);
     std::string text = num->getText();
     bool isInteger = text.find_first_of(".eE") == std::string::npos;
-    return std::make_unique<NumberExpr>(loc(ctx), std::strtod(text.c_str(),
-                                                              nullptr),
-                                        isInteger);
+    return std::make_unique<NumberExpr>(
+        loc(ctx), std::strtod(text.c_str(), nullptr), isInteger);
   }
 
   ExprPtr lambdaExpr(FACParser::LambdaExprContext *ctx) {
@@ -211,8 +210,8 @@ bool checkUTF8(SourceFile &source) {
   const auto *begin = reinterpret_cast<const llvm::UTF8 *>(text.begin());
   const auto *end = reinterpret_cast<const llvm::UTF8 *>(text.end());
   const llvm::UTF8 *bad = nullptr;
-  if (llvm::isLegalUTF8String(&begin, end) && text.find('\0') ==
-                                                  llvm::StringRef::npos)
+  if (llvm::isLegalUTF8String(&begin, end) &&
+      text.find('\0') == llvm::StringRef::npos)
     return true;
   bad = begin;
   size_t offset = reinterpret_cast<const char *>(bad) - text.begin();
@@ -233,9 +232,10 @@ bool checkNesting(SourceFile &source, const CodePointMap &map,
     std::string text = t->getText();
     if (text == "(" || text == "[" || text == "{") {
       if (++depth > kMaxNestingDepth) {
-        source.error(source.locationOfOffset(map.byteOffset(t->getStartIndex())),
-                     "brackets nested deeper than " +
-                         llvm::Twine(kMaxNestingDepth) + " levels");
+        source.error(
+            source.locationOfOffset(map.byteOffset(t->getStartIndex())),
+            "brackets nested deeper than " + llvm::Twine(kMaxNestingDepth) +
+                " levels");
         return false;
       }
     } else if ((text == ")" || text == "]" || text == "}") && depth > 0) {

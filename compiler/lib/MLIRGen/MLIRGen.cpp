@@ -1,4 +1,5 @@
-//===- MLIRGen.cpp - AST to fac dialect ------------------------------------===//
+//===- MLIRGen.cpp - AST to fac dialect
+//------------------------------------===//
 //
 // A direct walk over the checked AST in the style of Toy's MLIRGen: names
 // live in a scoped table of SSA values, concepts become fac.concept, lambdas
@@ -200,8 +201,8 @@ private:
     if (op == "/")
       return isFloat ? Value(builder.create<arith::DivFOp>(l, lhs, rhs))
                      : Value(builder.create<arith::DivSIOp>(l, lhs, rhs));
-    static const std::pair<const char *, std::pair<arith::CmpFPredicate,
-                                                   arith::CmpIPredicate>>
+    static const std::pair<
+        const char *, std::pair<arith::CmpFPredicate, arith::CmpIPredicate>>
         compares[] = {
             {"<", {arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt}},
             {">", {arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt}},
@@ -244,7 +245,8 @@ private:
 
 } // namespace
 
-OwningOpRef<ModuleOp> fac::mlirGen(MLIRContext &context, const ast::Module &module,
+OwningOpRef<ModuleOp> fac::mlirGen(MLIRContext &context,
+                                   const ast::Module &module,
                                    llvm::StringRef filename) {
   context.getOrLoadDialect<FACDialect>();
   return Generator(context, filename).run(module);

@@ -1,4 +1,5 @@
-//===- Sema.cpp - Name resolution, types and effects -----------------------===//
+//===- Sema.cpp - Name resolution, types and effects
+//-----------------------===//
 
 #include "fac/Sema/Sema.h"
 
@@ -52,7 +53,7 @@ public:
       declare(*d);
     for (const DeclPtr &d : module.getDecls())
       if (auto *c = llvm::dyn_cast<ConceptDecl>(d.get()))
-        concept(*c);
+    concept(*c);
     return source.getNumErrors() == 0;
   }
 
@@ -104,8 +105,8 @@ private:
     for (auto &[name, kind] : builtins)
       if (ref.name == name) {
         if (!ref.args.empty()) {
-          source.error(ref.loc, "type '" + ref.name +
-                                    "' takes no type arguments");
+          source.error(ref.loc,
+                       "type '" + ref.name + "' takes no type arguments");
           return Type::get(Kind::Error);
         }
         return Type::get(kind);
@@ -136,8 +137,8 @@ private:
       std::vector<TypePtr> params;
       for (const Field &f : s->getParams())
         params.push_back(resolve(f.type));
-      TypePtr fn = Type::getFunction(std::move(params),
-                                     resolve(s->getResult()));
+      TypePtr fn =
+          Type::getFunction(std::move(params), resolve(s->getResult()));
       // A bodiless effect binds to the prelude's; its signature must agree.
       const PreludeEffect *prelude = lookupPrelude(s->getName());
       if (!prelude) {
@@ -154,8 +155,7 @@ private:
     }
     auto &c = llvm::cast<ConceptDecl>(d);
     if (!concepts.insert(c.getName()).second)
-      source.error(c.getLoc(), "redefinition of concept '" + c.getName() +
-                                   "'");
+      source.error(c.getLoc(), "redefinition of concept '" + c.getName() + "'");
   }
 
   static TypePtr preludeType(const PreludeEffect &e) {
@@ -283,8 +283,7 @@ private:
   void checkArgs(CallExpr &e, llvm::StringRef what,
                  llvm::ArrayRef<TypePtr> params) {
     if (e.getArgs().size() != params.size()) {
-      source.error(e.getLoc(), what + " expects " +
-                                   llvm::Twine(params.size()) +
+      source.error(e.getLoc(), what + " expects " + llvm::Twine(params.size()) +
                                    " arguments but " +
                                    llvm::Twine(e.getArgs().size()) +
                                    " were given");

@@ -8,9 +8,9 @@ using namespace fac::sema;
 TypePtr Type::get(Kind kind) {
   // Non-function types carry no data: one shared instance per kind.
   static const TypePtr cache[] = {
-      TypePtr(new Type(Kind::Float)),  TypePtr(new Type(Kind::Int)),
-      TypePtr(new Type(Kind::Bool)),   TypePtr(new Type(Kind::Tensor)),
-      TypePtr(new Type(Kind::Model)),  TypePtr(new Type(Kind::Unit)),
+      TypePtr(new Type(Kind::Float)),    TypePtr(new Type(Kind::Int)),
+      TypePtr(new Type(Kind::Bool)),     TypePtr(new Type(Kind::Tensor)),
+      TypePtr(new Type(Kind::Model)),    TypePtr(new Type(Kind::Unit)),
       TypePtr(new Type(Kind::Function)), TypePtr(new Type(Kind::Error))};
   return cache[static_cast<int>(kind)];
 }
@@ -29,8 +29,7 @@ bool Type::equals(const Type &other) const {
     return false;
   if (kind != Kind::Function)
     return true;
-  if (params.size() != other.params.size() ||
-      !result->equals(*other.result))
+  if (params.size() != other.params.size() || !result->equals(*other.result))
     return false;
   for (size_t i = 0; i < params.size(); ++i)
     if (!params[i]->equals(*other.params[i]))

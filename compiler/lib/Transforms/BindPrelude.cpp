@@ -1,4 +1,5 @@
-//===- BindPrelude.cpp - Prelude effects to intrinsic ops ------------------===//
+//===- BindPrelude.cpp - Prelude effects to intrinsic ops
+//------------------===//
 //
 // Implements fac-bind-prelude: a performed effect of the standard prelude
 // becomes the op that implements it on every target.
@@ -39,8 +40,7 @@ LogicalResult bindAttend(PerformOp op) {
   return success();
 }
 
-struct BindPreludePass
-    : public fac::impl::FacBindPreludeBase<BindPreludePass> {
+struct BindPreludePass : public fac::impl::FacBindPreludeBase<BindPreludePass> {
   void runOnOperation() override {
     SmallVector<PerformOp> performs;
     getOperation().walk([&](PerformOp op) { performs.push_back(op); });

@@ -1,4 +1,5 @@
-//===- Bufferize.cpp - Tensor kernels to a buffer ABI ----------------------===//
+//===- Bufferize.cpp - Tensor kernels to a buffer ABI
+//----------------------===//
 //
 // Implements fac-bufferize: kernels on !fac.tensor values become kernels on
 // caller-owned strided memrefs, with the result written into a trailing
@@ -55,11 +56,12 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
       if (arg.getType() == tensor)
         arg.setType(bufferType);
     unsigned outIndex = entry.getNumArguments();
-    func.insertArgument(outIndex, bufferType,
-                        DictionaryAttr::get(ctx, {NamedAttribute(
-                                                     StringAttr::get(ctx, "fac.name"),
-                                                     StringAttr::get(ctx, "out"))}),
-                        func.getLoc());
+    func.insertArgument(
+        outIndex, bufferType,
+        DictionaryAttr::get(ctx,
+                            {NamedAttribute(StringAttr::get(ctx, "fac.name"),
+                                            StringAttr::get(ctx, "out"))}),
+        func.getLoc());
     Value out = entry.getArgument(outIndex);
     auto ret = cast<func::ReturnOp>(entry.getTerminator());
     Value returned = ret.getOperand(0);

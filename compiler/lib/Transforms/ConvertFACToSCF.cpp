@@ -1,4 +1,5 @@
-//===- ConvertFACToSCF.cpp - fac buffer ops to scf loops -------------------===//
+//===- ConvertFACToSCF.cpp - fac buffer ops to scf loops
+//-------------------===//
 //
 // Implements convert-fac-to-scf: fac.attention becomes a tiled
 // online-softmax loop nest over memrefs (see Passes.td for the schedule).
@@ -52,89 +53,91 @@ public:
     int64_t tile = op.getKeyTile();
     Value tileSize = idx(tile);
     Value scale = scoreScale(d);
-    Value scratch = b.create<memref::AllocaOp>(
-        MemRefType::get({tile}, b.getF32Type()));
+    Value scratch =
+        b.create<memref::AllocaOp>(MemRefType::get({tile}, b.getF32Type()));
     Value zero = f32(0.0f);
     Value negInf = f32(-std::numeric_limits<float>::infinity());
     Value out = op.getOut();
 
-    b.create<scf::ForOp>(zeroIdx, n, oneIdx, ValueRange{},
-                         [&](OpBuilder &nested, Location, Value i, ValueRange) {
-        Nest nest(b, nested);
-      // The output row is the accumulator: start it at zero.
-      forEach(dv, [&](Value t) { b.create<memref::StoreOp>(zero, out,
-                                                          ValueRange{i, t}); });
-      auto tiles = b.create<scf::ForOp>(
-          zeroIdx, m, tileSize, ValueRange{negInf, zero},
-          [&](OpBuilder &nested, Location, Value j0, ValueRange carried) {
-        Nest nest(b, nested);
-            Value runMax = carried[0], runSum = carried[1];
-            Value end = b.create<arith::MinSIOp>(
-                b.create<arith::AddIOp>(j0, tileSize), m);
-            Value count = b.create<arith::SubIOp>(end, j0);
-            // Scores of this tile, and their maximum.
-            Value tileMax = reduce(count, negInf, [&](Value jj, Value acc) {
-              Value j = b.create<arith::AddIOp>(j0, jj);
-              Value dot = reduce(d, zero, [&](Value t, Value sum) {
-                Value q = b.create<memref::LoadOp>(op.getQuery(),
-                                                   ValueRange{i, t});
-                Value k = b.create<memref::LoadOp>(op.getKey(),
-                                                   ValueRange{j, t});
-                return b.create<arith::AddFOp>(
-                    sum, b.create<arith::MulFOp>(q, k, fmf), fmf);
-              });
-              Value score = b.create<arith::MulFOp>(dot, scale, fmf);
-              b.create<memref::StoreOp>(score, scratch, jj);
-              return b.create<arith::MaxNumFOp>(acc, score);
-            });
-            Value newMax = b.create<arith::MaxNumFOp>(runMax, tileMax);
-            Value correction = b.create<math::ExpOp>(
-                b.create<arith::SubFOp>(runMax, newMax));
-            // Probabilities (unnormalised) and their sum.
-            Value tileSum = reduce(count, zero, [&](Value jj, Value acc) {
-              Value s = b.create<memref::LoadOp>(scratch, jj);
-              Value p = b.create<math::ExpOp>(
-                  b.create<arith::SubFOp>(s, newMax));
-              b.create<memref::StoreOp>(p, scratch, jj);
-              return b.create<arith::AddFOp>(acc, p, fmf);
-            });
-            Value newSum = b.create<arith::AddFOp>(
-                b.create<arith::MulFOp>(runSum, correction, fmf), tileSum,
-                fmf);
-            // Rescale the row once, then accumulate p_j * v_j.
-            forEach(dv, [&](Value t) {
-              Value o = b.create<memref::LoadOp>(out, ValueRange{i, t});
-              b.create<memref::StoreOp>(
-                  b.create<arith::MulFOp>(o, correction, fmf), out,
-                  ValueRange{i, t});
-            });
-            forEach(count, [&](Value jj) {
-              Value j = b.create<arith::AddIOp>(j0, jj);
-              Value p = b.create<memref::LoadOp>(scratch, jj);
-              forEach(dv, [&](Value t) {
-                Value v = b.create<memref::LoadOp>(op.getValue(),
-                                                   ValueRange{j, t});
-                Value o = b.create<memref::LoadOp>(out, ValueRange{i, t});
-                Value acc = b.create<arith::AddFOp>(
-                    o, b.create<arith::MulFOp>(p, v, fmf), fmf);
-                b.create<memref::StoreOp>(acc, out, ValueRange{i, t});
-              });
-            });
-            b.create<scf::YieldOp>(ValueRange{newMax, newSum});
+    b.create<scf::ForOp>(
+        zeroIdx, n, oneIdx, ValueRange{},
+        [&](OpBuilder &nested, Location, Value i, ValueRange) {
+          Nest nest(b, nested);
+          // The output row is the accumulator: start it at zero.
+          forEach(dv, [&](Value t) {
+            b.create<memref::StoreOp>(zero, out, ValueRange{i, t});
           });
-      // Normalise; a row with no keys stays zero.
-      Value sum = tiles.getResult(1);
-      Value positive =
-          b.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, sum, zero);
-      Value inv = b.create<arith::SelectOp>(
-          positive, b.create<arith::DivFOp>(f32(1.0f), sum), zero);
-      forEach(dv, [&](Value t) {
-        Value o = b.create<memref::LoadOp>(out, ValueRange{i, t});
-        b.create<memref::StoreOp>(b.create<arith::MulFOp>(o, inv, fmf), out,
-                                  ValueRange{i, t});
-      });
-      b.create<scf::YieldOp>();
-    });
+          auto tiles = b.create<scf::ForOp>(
+              zeroIdx, m, tileSize, ValueRange{negInf, zero},
+              [&](OpBuilder &nested, Location, Value j0, ValueRange carried) {
+                Nest nest(b, nested);
+                Value runMax = carried[0], runSum = carried[1];
+                Value end = b.create<arith::MinSIOp>(
+                    b.create<arith::AddIOp>(j0, tileSize), m);
+                Value count = b.create<arith::SubIOp>(end, j0);
+                // Scores of this tile, and their maximum.
+                Value tileMax = reduce(count, negInf, [&](Value jj, Value acc) {
+                  Value j = b.create<arith::AddIOp>(j0, jj);
+                  Value dot = reduce(d, zero, [&](Value t, Value sum) {
+                    Value q = b.create<memref::LoadOp>(op.getQuery(),
+                                                       ValueRange{i, t});
+                    Value k =
+                        b.create<memref::LoadOp>(op.getKey(), ValueRange{j, t});
+                    return b.create<arith::AddFOp>(
+                        sum, b.create<arith::MulFOp>(q, k, fmf), fmf);
+                  });
+                  Value score = b.create<arith::MulFOp>(dot, scale, fmf);
+                  b.create<memref::StoreOp>(score, scratch, jj);
+                  return b.create<arith::MaxNumFOp>(acc, score);
+                });
+                Value newMax = b.create<arith::MaxNumFOp>(runMax, tileMax);
+                Value correction = b.create<math::ExpOp>(
+                    b.create<arith::SubFOp>(runMax, newMax));
+                // Probabilities (unnormalised) and their sum.
+                Value tileSum = reduce(count, zero, [&](Value jj, Value acc) {
+                  Value s = b.create<memref::LoadOp>(scratch, jj);
+                  Value p =
+                      b.create<math::ExpOp>(b.create<arith::SubFOp>(s, newMax));
+                  b.create<memref::StoreOp>(p, scratch, jj);
+                  return b.create<arith::AddFOp>(acc, p, fmf);
+                });
+                Value newSum = b.create<arith::AddFOp>(
+                    b.create<arith::MulFOp>(runSum, correction, fmf), tileSum,
+                    fmf);
+                // Rescale the row once, then accumulate p_j * v_j.
+                forEach(dv, [&](Value t) {
+                  Value o = b.create<memref::LoadOp>(out, ValueRange{i, t});
+                  b.create<memref::StoreOp>(
+                      b.create<arith::MulFOp>(o, correction, fmf), out,
+                      ValueRange{i, t});
+                });
+                forEach(count, [&](Value jj) {
+                  Value j = b.create<arith::AddIOp>(j0, jj);
+                  Value p = b.create<memref::LoadOp>(scratch, jj);
+                  forEach(dv, [&](Value t) {
+                    Value v = b.create<memref::LoadOp>(op.getValue(),
+                                                       ValueRange{j, t});
+                    Value o = b.create<memref::LoadOp>(out, ValueRange{i, t});
+                    Value acc = b.create<arith::AddFOp>(
+                        o, b.create<arith::MulFOp>(p, v, fmf), fmf);
+                    b.create<memref::StoreOp>(acc, out, ValueRange{i, t});
+                  });
+                });
+                b.create<scf::YieldOp>(ValueRange{newMax, newSum});
+              });
+          // Normalise; a row with no keys stays zero.
+          Value sum = tiles.getResult(1);
+          Value positive =
+              b.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, sum, zero);
+          Value inv = b.create<arith::SelectOp>(
+              positive, b.create<arith::DivFOp>(f32(1.0f), sum), zero);
+          forEach(dv, [&](Value t) {
+            Value o = b.create<memref::LoadOp>(out, ValueRange{i, t});
+            b.create<memref::StoreOp>(b.create<arith::MulFOp>(o, inv, fmf), out,
+                                      ValueRange{i, t});
+          });
+          b.create<scf::YieldOp>();
+        });
     op.erase();
   }
 
@@ -157,12 +160,13 @@ private:
 
   /// for (iv = 0; iv < upper; ++iv) body(iv);
   void forEach(Value upper, llvm::function_ref<void(Value)> body) {
-    b.create<scf::ForOp>(idx(0), upper, idx(1), ValueRange{},
-                         [&](OpBuilder &nested, Location, Value iv, ValueRange) {
-        Nest nest(b, nested);
-                           body(iv);
-                           b.create<scf::YieldOp>();
-                         });
+    b.create<scf::ForOp>(
+        idx(0), upper, idx(1), ValueRange{},
+        [&](OpBuilder &nested, Location, Value iv, ValueRange) {
+          Nest nest(b, nested);
+          body(iv);
+          b.create<scf::YieldOp>();
+        });
   }
 
   /// acc = init; for (iv = 0; iv < upper; ++iv) acc = body(iv, acc);
@@ -171,7 +175,7 @@ private:
     auto loop = b.create<scf::ForOp>(
         idx(0), upper, idx(1), ValueRange{init},
         [&](OpBuilder &nested, Location, Value iv, ValueRange acc) {
-        Nest nest(b, nested);
+          Nest nest(b, nested);
           b.create<scf::YieldOp>(body(iv, acc[0]));
         });
     return loop.getResult(0);

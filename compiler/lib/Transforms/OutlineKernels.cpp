@@ -88,9 +88,9 @@ struct OutlineKernelsPass
           return signalPassFailure();
       }
       if (!exported)
-        concept.emitWarning("concept '")
-            << concept.getSymName()
-            << "' exports nothing into the model: no kernel is emitted";
+      concept.emitWarning("concept '")
+          << concept.getSymName()
+          << "' exports nothing into the model: no kernel is emitted";
       concept.erase();
     }
   }

@@ -1,4 +1,5 @@
-//===- facc.cpp - The FAC compiler driver ----------------------------------===//
+//===- facc.cpp - The FAC compiler driver
+//----------------------------------===//
 //
 // facc compiles a spec through every stage and stops at the one -emit names:
 //   ast      the checked AST, with types and locations
@@ -67,10 +68,9 @@ cl::opt<std::string> targetName(
     cl::desc("native, x86-64, x86-64-avx2, x86-64-avx512 or aarch64 (for "
              "-emit=llvm|asm|obj); native is the widest this machine runs"),
     cl::init("x86-64-avx2"));
-cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3"),
-                           cl::Prefix, cl::init(3));
-cl::opt<int64_t> keyTile("key-tile",
-                         cl::desc("Keys per online-softmax step"),
+cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3"), cl::Prefix,
+                           cl::init(3));
+cl::opt<int64_t> keyTile("key-tile", cl::desc("Keys per online-softmax step"),
                          cl::init(64));
 
 int compile() {
@@ -125,15 +125,14 @@ int compile() {
   }
 
   mlir::DialectRegistry registry;
-  registry.insert<FACDialect, mlir::arith::ArithDialect,
-                  mlir::func::FuncDialect, mlir::math::MathDialect,
-                  mlir::memref::MemRefDialect, mlir::scf::SCFDialect,
-                  mlir::LLVM::LLVMDialect>();
+  registry
+      .insert<FACDialect, mlir::arith::ArithDialect, mlir::func::FuncDialect,
+              mlir::math::MathDialect, mlir::memref::MemRefDialect,
+              mlir::scf::SCFDialect, mlir::LLVM::LLVMDialect>();
   registerTargetTranslations(registry);
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
-  mlir::SourceMgrDiagnosticHandler diagnostics(source.getSourceMgr(),
-                                               &context);
+  mlir::SourceMgrDiagnosticHandler diagnostics(source.getSourceMgr(), &context);
 
   mlir::OwningOpRef<mlir::ModuleOp> ir =
       mlirGen(context, *module, source.getFilename());

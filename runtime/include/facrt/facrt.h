@@ -81,13 +81,18 @@ double facrt_now_seconds(void);
 /// The sha256 of a file as 64 lowercase hex digits plus a NUL.
 facrt_status facrt_sha256_file(const char *path, char hex[65]);
 
+/// FACRT_OK when \p expected_sha256 is NULL or is the file's sha256,
+/// FACRT_ERR_CHECKSUM when it is not, FACRT_ERR_IO when the file is
+/// unreadable.
+facrt_status facrt_verify_sha256(const char *path, const char *expected_sha256);
+
 /*===-- llama2.c checkpoints ----------------------------------------------===*/
 
 /// The sha256 of the real model files the project is tested against
 /// (../shared/data/README.md).
-#define FACRT_STORIES260K_SHA256                                              \
+#define FACRT_STORIES260K_SHA256                                               \
   "b0a507e7ad0f626624f17112325e66691f9076d622e1d3274d103d00299f2696"
-#define FACRT_TOK512_SHA256                                                   \
+#define FACRT_TOK512_SHA256                                                    \
   "037cb335abb25d1fa9e8ecae30ed2a3a8ace9302862ebcdc05d51a6bbb10c312"
 
 /// The header of a llama2.c legacy checkpoint.

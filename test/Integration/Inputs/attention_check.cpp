@@ -61,9 +61,8 @@ int runCase(const Case &c, double tolerance) {
   bool ok = err <= tolerance;
   std::printf("case n=%lld m=%lld d=%lld dv=%lld scale=%g ld=%lld: "
               "max_rel_error=%.3g %s\n",
-              (long long)c.n, (long long)c.m, (long long)c.d,
-              (long long)c.dv, c.scale, (long long)ld, err,
-              ok ? "ok" : "FAIL");
+              (long long)c.n, (long long)c.m, (long long)c.d, (long long)c.dv,
+              c.scale, (long long)ld, err, ok ? "ok" : "FAIL");
   return ok ? 0 : 1;
 }
 

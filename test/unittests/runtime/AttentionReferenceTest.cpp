@@ -106,8 +106,7 @@ TEST(AttentionReference, RejectsMismatchedShapes) {
                      v = random(4 * 2, 10);
   auto qv = view(q, 2, 3), kv = view(k, 4, 2), vv = view(v, 4, 2);
   double out[4];
-  EXPECT_EQ(facrt_attention_ref_f64(&qv, &kv, &vv, 1.0, 0, out),
-            FACRT_ERR_ARG);
+  EXPECT_EQ(facrt_attention_ref_f64(&qv, &kv, &vv, 1.0, 0, out), FACRT_ERR_ARG);
   EXPECT_EQ(facrt_attention_ref_f64(nullptr, &kv, &vv, 1.0, 0, out),
             FACRT_ERR_ARG);
 }

@@ -24,7 +24,7 @@ inline bool haveFile(const std::string &path) {
 
 #define REQUIRE_DATA(path)                                                     \
   if (!haveFile(path))                                                         \
-  GTEST_SKIP() << "real data not found at " << (path)                         \
+  GTEST_SKIP() << "real data not found at " << (path)                          \
                << " (set FAC_DATA_DIR to ../shared/data)"
 
 #endif // FAC_TEST_UNITTESTS_DATAPATH_H

@@ -20,8 +20,7 @@ protected:
   void SetUp() override {
     path = dataPath(kModel);
     REQUIRE_DATA(path);
-    ASSERT_EQ(facrt_llama_load(path.c_str(), FACRT_STORIES260K_SHA256,
-                               &model),
+    ASSERT_EQ(facrt_llama_load(path.c_str(), FACRT_STORIES260K_SHA256, &model),
               FACRT_OK);
   }
   void TearDown() override { facrt_llama_free(&model); }
@@ -84,11 +83,10 @@ TEST_F(LlamaTest, RejectsAWrongChecksum) {
 
 TEST_F(LlamaTest, RejectsTruncatedAndMissingFiles) {
   facrt_llama_model other{};
-  EXPECT_EQ(facrt_llama_load(truncatedCopy(path, 1000).c_str(), nullptr,
-                             &other),
-            FACRT_ERR_FORMAT);
-  EXPECT_EQ(facrt_llama_load(truncatedCopy(path, 10).c_str(), nullptr,
-                             &other),
+  EXPECT_EQ(
+      facrt_llama_load(truncatedCopy(path, 1000).c_str(), nullptr, &other),
+      FACRT_ERR_FORMAT);
+  EXPECT_EQ(facrt_llama_load(truncatedCopy(path, 10).c_str(), nullptr, &other),
             FACRT_ERR_FORMAT);
   EXPECT_EQ(facrt_llama_load("/nonexistent/model.bin", nullptr, &other),
             FACRT_ERR_IO);
@@ -99,9 +97,9 @@ TEST_F(LlamaTest, QKVMatchANaiveComputation) {
   int32_t tokens[n] = {1, 403, 407, 261, 378};
   std::vector<float> x(n * dim), q(n * dim), k(n * kvDim), v(n * kvDim);
   ASSERT_EQ(facrt_llama_embed(&model, tokens, n, x.data()), FACRT_OK);
-  ASSERT_EQ(facrt_llama_qkv(&model, 0, x.data(), n, q.data(), k.data(),
-                            v.data()),
-            FACRT_OK);
+  ASSERT_EQ(
+      facrt_llama_qkv(&model, 0, x.data(), n, q.data(), k.data(), v.data()),
+      FACRT_OK);
   const facrt_llama_weights &w = model.weights;
   for (int i = 0; i < n; ++i) {
     double ss = 0;
@@ -151,4 +149,17 @@ TEST(Sha256, KnownDigest) {
   ASSERT_EQ(facrt_sha256_file(path.c_str(), hex), FACRT_OK);
   EXPECT_STREQ(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f2"
                     "0015ad");
+}
+
+TEST(Sha256, Verify) {
+  std::string path = ::testing::TempDir() + "/abc2.txt";
+  std::ofstream(path) << "abc";
+  EXPECT_EQ(facrt_verify_sha256(path.c_str(), nullptr), FACRT_OK);
+  EXPECT_EQ(
+      facrt_verify_sha256(
+          path.c_str(),
+          "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+      FACRT_OK);
+  EXPECT_EQ(facrt_verify_sha256(path.c_str(), "ba78"), FACRT_ERR_CHECKSUM);
+  EXPECT_EQ(facrt_verify_sha256("/nonexistent", "ba78"), FACRT_ERR_IO);
 }

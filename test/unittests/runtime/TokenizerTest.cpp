@@ -24,9 +24,9 @@ protected:
   void SetUp() override {
     std::string path = dataPath("stories260K/tok512.bin");
     REQUIRE_DATA(path);
-    ASSERT_EQ(facrt_tokenizer_load(path.c_str(), 512, FACRT_TOK512_SHA256,
-                                   &tok),
-              FACRT_OK);
+    ASSERT_EQ(
+        facrt_tokenizer_load(path.c_str(), 512, FACRT_TOK512_SHA256, &tok),
+        FACRT_OK);
     std::ifstream in(path, std::ios::binary);
     int32_t maxLen;
     in.read(reinterpret_cast<char *>(&maxLen), 4);
@@ -61,8 +61,7 @@ protected:
       if ((text[i] & 0xC0) != 0x80)
         buf.clear();
       buf += text[i];
-      if (i + 1 < text.size() && (text[i + 1] & 0xC0) == 0x80 &&
-          buf.size() < 4)
+      if (i + 1 < text.size() && (text[i + 1] & 0xC0) == 0x80 && buf.size() < 4)
         continue;
       int id = lookup(buf);
       if (id != -1)
@@ -92,13 +91,13 @@ protected:
   }
 
   std::vector<int32_t> encode(const std::string &text, bool bos, bool eos) {
-    int32_t count = facrt_tokenizer_encode(tok, text.c_str(), bos, eos,
-                                           nullptr, 0);
+    int32_t count =
+        facrt_tokenizer_encode(tok, text.c_str(), bos, eos, nullptr, 0);
     EXPECT_GE(count, 0);
     std::vector<int32_t> out(count);
-    EXPECT_EQ(facrt_tokenizer_encode(tok, text.c_str(), bos, eos, out.data(),
-                                     count),
-              count);
+    EXPECT_EQ(
+        facrt_tokenizer_encode(tok, text.c_str(), bos, eos, out.data(), count),
+        count);
     return out;
   }
 

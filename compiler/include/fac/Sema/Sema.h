@@ -1,4 +1,5 @@
-//===- Sema.h - Name resolution, types and effects -------------------------===//
+//===- Sema.h - Name resolution, types and effects
+//-------------------------===//
 //
 // Checks a parsed module: resolves names through nested scopes, assigns a
 // type to every expression, checks calls and operators, and checks that

@@ -49,8 +49,7 @@ std::vector<std::string> getTargetNames();
 
 /// Writes the C header declaring the entry points of the kernels of
 /// \p loops; the same header serves every target.
-mlir::LogicalResult emitCHeader(mlir::ModuleOp loops,
-                                llvm::StringRef guardName,
+mlir::LogicalResult emitCHeader(mlir::ModuleOp loops, llvm::StringRef guardName,
                                 llvm::raw_ostream &os);
 
 /// Registers the MLIR-to-LLVM-IR translations the native targets need.
