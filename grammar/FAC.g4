@@ -6,8 +6,9 @@
 grammar FAC;
 
 @parser::members {
-/// A call's '(' must be on the line where its callee ends, so that a line
-/// starting with '(' begins a new expression instead of calling the last.
+/// A call's '(' and an index's '[' must be on the line where the expression
+/// before them ends, so that a line starting with '(' or '[' begins a new
+/// expression instead of calling or indexing the last one.
 bool sameLineAsPrevious() {
   return _input->LT(1)->getLine() == _input->LT(-1)->getLine();
 }
@@ -20,47 +21,138 @@ decl
   | effectDecl
   | operatorDecl
   | conceptDecl
+  | theoremDecl
+  | intrinsicDecl
   ;
 
-typeDecl : TYPE name=IDENT typeParams? '=' typeExpr ;
+//===----------------------------------------------------------------------===//
+// Declarations
+//===----------------------------------------------------------------------===//
+
+// `type T = Alias`, `type T = (field: U, ...)` (a record), or an algebraic
+// data type `type T<A> = Ctor(field: U, ...) | Other | ...`.
+typeDecl : TYPE name=IDENT typeParams? '=' typeDef ;
+typeDef
+  : typeExpr                        # aliasDef
+  | ctorDef ('|' ctorDef)*          # adtDef
+  ;
+ctorDef : IDENT ('(' fields? ')')? ;
+
 effectDecl : EFFECT name=IDENT typeParams? '(' fields? ')' '->' typeExpr ;
-operatorDecl : OPERATOR op=OPSYM typeParams? '(' fields? ')' '->' typeExpr ;
+
+// An operator without a body binds to the prelude; `= expr` defines it.
+operatorDecl
+  : OPERATOR op=OPSYM typeParams? '(' fields? ')' '->' typeExpr
+    ('=' body=seq)?
+  ;
+
 conceptDecl : name=IDENT ':=' '(' fields? ')' '::' block ;
+
+// `Theorem Name: ∀ x: T, y: U  premise → conclusion`.
+theoremDecl : THEOREM name=IDENT ':' FORALL fields body=expr ;
+
+// A function of the standard prelude implemented by the compiler; only the
+// prelude may declare them.
+intrinsicDecl
+  : INTRINSIC name=qualifiedName typeParams? '(' fields? ')' '->' typeExpr
+  ;
+qualifiedName : IDENT ('.' IDENT)? ;
 
 typeParams : '<' IDENT (',' IDENT)* '>' ;
 fields : field (',' field)* ;
 field : IDENT ':' typeExpr ;
-typeExpr : IDENT ('<' typeExpr (',' typeExpr)* '>')? ;
+
+typeExpr
+  : '(' fields? ')' '->' typeExpr                    # namedFnType
+  | '(' typeExpr (',' typeExpr)* ')' '->' typeExpr   # fnType
+  | '(' fields ')'                                   # recordType
+  | '(' typeExpr (',' typeExpr)+ ')'                 # tupleType
+  | IDENT ('<' typeExpr (',' typeExpr)* '>')?        # namedType
+  ;
+
+//===----------------------------------------------------------------------===//
+// Statements
+//===----------------------------------------------------------------------===//
 
 block : '{' stmt* '}' ;
 
 stmt
-  : LET IDENT '=' expr        # letStmt
-  | target=expr ':=' value=expr # assignStmt
-  | expr                      # exprStmt
+  : LET pattern '=' expr          # letStmt
+  | target=expr ':=' value=expr   # assignStmt
+  | expr                          # exprStmt
   ;
+
+// A body in expression position: `let`s followed by the expression they
+// scope over, as in the branches of `if` and the arms of `handle`.
+seq : (LET pattern '=' expr)* expr ;
+
+//===----------------------------------------------------------------------===//
+// Expressions. ANTLR gives the alternatives listed first the highest
+// precedence: postfix forms, then `-x`, `* / %`, `+ -`, the Unicode
+// operators, comparisons, `→`, and last the forms that extend as far right
+// as they can (lambdas, `if`, `handle`).
+//===----------------------------------------------------------------------===//
 
 expr
-  : lambdaParams '=>' (block | expr)                      # lambdaExpr
-  | expr '.' IDENT                                        # fieldExpr
-  | expr {sameLineAsPrevious()}? '(' args? ')'            # callExpr
-  | expr op=('*' | '/') expr                              # binaryExpr
-  | expr op=('+' | '-') expr                              # binaryExpr
-  | expr op=OPSYM expr                                    # binaryExpr
-  | expr op=('<' | '>' | '<=' | '>=' | '==' | '!=') expr  # binaryExpr
-  | '(' expr ')'                                          # parenExpr
-  | IDENT                                                 # nameExpr
-  | NUMBER                                                # numberExpr
+  : expr '.' IDENT                                           # fieldExpr
+  | expr {sameLineAsPrevious()}? '(' args? ')'               # callExpr
+  | expr {sameLineAsPrevious()}? '[' lo=expr? ':' hi=expr? ']'  # sliceExpr
+  | expr {sameLineAsPrevious()}? '[' index=expr ']'          # indexExpr
+  | expr EXISTS                                              # existsExpr
+  | '-' expr                                                 # negExpr
+  | expr op=('*' | '/' | '%') expr                           # binaryExpr
+  | expr op=('+' | '-') expr                                 # binaryExpr
+  | expr op=OPSYM expr                                       # binaryExpr
+  | expr op=('<' | '>' | '<=' | '>=' | '==' | '!=' | '='
+             | LE | GE | NE) expr                            # binaryExpr
+  | <assoc=right> expr op=IMPLIES expr                       # binaryExpr
+  | lambdaParams '=>' (block | seq)                          # lambdaExpr
+  | IF cond=expr THEN thenBody=seq ELSE elseBody=seq         # ifExpr
+  | HANDLE expr WITH arm+                                    # handleExpr
+  | '[' elem=expr '|' IDENT IN source=expr (',' cond=expr)? ']'  # comprehensionExpr
+  | '[' args? ']'                                            # listExpr
+  | '(' expr ',' args ')'                                    # tupleExpr
+  | '(' expr ')'                                             # parenExpr
+  | '(' ')'                                                  # unitExpr
+  | IDENT                                                    # nameExpr
+  | NUMBER                                                   # numberExpr
   ;
 
+arm : '|' pattern '=>' seq ;
 args : expr (',' expr)* ;
 lambdaParams : IDENT | '(' (lambdaParam (',' lambdaParam)*)? ')' ;
 lambdaParam : IDENT (':' typeExpr)? ;
 
+pattern
+  : IDENT '(' (pattern (',' pattern)*)? ')'   # ctorPattern
+  | '(' pattern (',' pattern)+ ')'            # tuplePattern
+  | IDENT                                     # namePattern
+  | '-'? NUMBER                               # numberPattern
+  ;
+
+//===----------------------------------------------------------------------===//
+// Tokens
+//===----------------------------------------------------------------------===//
+
 TYPE : 'type' ;
 EFFECT : 'effect' ;
 OPERATOR : 'operator' ;
+THEOREM : 'Theorem' ;
+INTRINSIC : 'intrinsic' ;
 LET : 'let' ;
+IF : 'if' ;
+THEN : 'then' ;
+ELSE : 'else' ;
+HANDLE : 'handle' ;
+WITH : 'with' ;
+EXISTS : 'exists' ;
+IN : 'in' ;
+
+FORALL : '\u2200' ;   // ∀
+IMPLIES : '\u2192' ;  // →
+LE : '\u2264' ;       // ≤
+GE : '\u2265' ;       // ≥
+NE : '\u2260' ;       // ≠
 
 // Operator symbols: the circled and squared operators (U+2295-U+22A1, with
 // the seed's ⊕ ⊗ ⊙ ⊚ ⊛ ⊡), the supplemental mathematical operators

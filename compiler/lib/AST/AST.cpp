@@ -5,30 +5,70 @@
 using namespace fac;
 using namespace fac::ast;
 
-LambdaExpr::LambdaExpr(Location loc, std::vector<Param> params,
-                       std::unique_ptr<Block> body)
-    : Expr(Kind::Lambda, loc), params(std::move(params)),
-      body(std::move(body)) {}
+Expr::~Expr() = default;
+Stmt::~Stmt() = default;
+Decl::~Decl() = default;
 
-LambdaExpr::~LambdaExpr() = default;
+BlockExpr::BlockExpr(Location loc, std::unique_ptr<Block> block)
+    : Expr(Kind::Block, loc), block(std::move(block)) {}
+BlockExpr::~BlockExpr() = default;
+
+std::string fac::ast::str(const TypeRef &ref) {
+  auto list = [](const std::vector<TypeRef> &types, size_t count,
+                 const std::vector<std::string> &names) {
+    std::string s;
+    for (size_t i = 0; i < count; ++i) {
+      s += i ? ", " : "";
+      if (i < names.size() && !names[i].empty())
+        s += names[i] + ": ";
+      s += str(types[i]);
+    }
+    return s;
+  };
+  switch (ref.kind) {
+  case TypeRef::Kind::Named:
+    return ref.args.empty()
+               ? ref.name
+               : ref.name + "<" + list(ref.args, ref.args.size(), {}) + ">";
+  case TypeRef::Kind::Function:
+    return "(" + list(ref.args, ref.args.size() - 1, ref.names) + ") -> " +
+           str(ref.args.back());
+  case TypeRef::Kind::Record:
+    return "(" + list(ref.args, ref.args.size(), ref.names) + ")";
+  case TypeRef::Kind::Tuple:
+    return "(" + list(ref.args, ref.args.size(), {}) + ")";
+  }
+  return "?";
+}
 
 namespace {
 
-std::string typeRefStr(const TypeRef &ref) {
-  std::string s = ref.name;
-  if (!ref.args.empty()) {
-    s += "<";
-    for (size_t i = 0; i < ref.args.size(); ++i)
-      s += (i ? ", " : "") + typeRefStr(ref.args[i]);
-    s += ">";
+std::string patternStr(const Pattern &p) {
+  switch (p.kind) {
+  case Pattern::Kind::Wildcard:
+    return "_";
+  case Pattern::Kind::Name:
+    return p.name;
+  case Pattern::Kind::Number: {
+    std::string s;
+    llvm::raw_string_ostream(s) << p.number;
+    return s;
   }
-  return s;
+  case Pattern::Kind::Ctor:
+  case Pattern::Kind::Tuple: {
+    std::string s = p.kind == Pattern::Kind::Ctor ? p.name + "(" : "(";
+    for (size_t i = 0; i < p.subs.size(); ++i)
+      s += (i ? ", " : "") + patternStr(p.subs[i]);
+    return s + ")";
+  }
+  }
+  return "?";
 }
 
 /// Prints one node a line, indented by depth.
 class Dumper {
 public:
-  Dumper(llvm::raw_ostream &os) : os(os) {}
+  explicit Dumper(llvm::raw_ostream &os) : os(os) {}
 
   void module(const Module &m, llvm::StringRef filename) {
     os << "Module " << filename << "\n";
@@ -38,63 +78,84 @@ public:
 
 private:
   llvm::raw_ostream &line(unsigned depth) { return os.indent(2 * depth); }
-  void at(Location loc) { os << " <" << loc.line << ":" << loc.col << ">"; }
-  void typed(const Expr &e) {
-    if (e.type)
-      os << " : " << e.type->str();
-  }
+  void at(Location loc) { os << " <" << loc.line << ":" << loc.col << ">\n"; }
 
-  void fieldList(const std::vector<Field> &fields, unsigned depth) {
+  void fieldList(llvm::StringRef what, const std::vector<Field> &fields,
+                 unsigned depth) {
     for (const Field &f : fields) {
-      line(depth) << "Param " << f.name << ": " << typeRefStr(f.type);
+      line(depth) << what << " " << f.name << ": " << str(f.type);
       at(f.loc);
-      os << "\n";
     }
   }
 
   void decl(const Decl &d, unsigned depth) {
-    if (auto *t = llvm::dyn_cast<TypeDecl>(&d)) {
-      line(depth) << "TypeDecl " << t->getName() << " = "
-                  << typeRefStr(t->getDefinition());
+    switch (d.getKind()) {
+    case Decl::Kind::Type: {
+      auto &t = llvm::cast<TypeDecl>(d);
+      line(depth) << "TypeDecl " << t.getName();
+      for (const std::string &p : t.getTypeParams())
+        os << " <" << p << ">";
+      if (t.getAlias())
+        os << " = " << str(*t.getAlias());
       at(d.getLoc());
-      os << "\n";
+      for (const Ctor &c : t.getCtors()) {
+        line(depth + 1) << "Ctor " << c.name;
+        at(c.loc);
+        fieldList("Field", c.fields, depth + 2);
+      }
       return;
     }
-    if (auto *s = llvm::dyn_cast<SignatureDecl>(&d)) {
-      line(depth) << (d.getKind() == Decl::Kind::Effect ? "EffectDecl "
-                                                        : "OperatorDecl ")
-                  << s->getName() << " -> " << typeRefStr(s->getResult());
+    case Decl::Kind::Effect:
+    case Decl::Kind::Operator:
+    case Decl::Kind::Intrinsic: {
+      auto &s = llvm::cast<SignatureDecl>(d);
+      line(depth) << (d.getKind() == Decl::Kind::Effect     ? "EffectDecl "
+                      : d.getKind() == Decl::Kind::Operator ? "OperatorDecl "
+                                                            : "IntrinsicDecl ")
+                  << s.getName();
+      for (const std::string &p : s.getTypeParams())
+        os << " <" << p << ">";
+      os << " -> " << str(s.getResult());
       at(d.getLoc());
-      os << "\n";
-      fieldList(s->getParams(), depth + 1);
+      fieldList("Param", s.getParams(), depth + 1);
+      if (s.getBody())
+        expr(*s.getBody(), depth + 1);
       return;
     }
-    auto &c = llvm::cast<ConceptDecl>(d);
-    line(depth) << "Concept " << c.getName();
-    at(c.getLoc());
-    os << "\n";
-    fieldList(c.getParams(), depth + 1);
-    block(c.getBody(), depth + 1);
+    case Decl::Kind::Concept: {
+      auto &c = llvm::cast<ConceptDecl>(d);
+      line(depth) << "Concept " << c.getName();
+      at(c.getLoc());
+      fieldList("Param", c.getParams(), depth + 1);
+      block(c.getBody(), depth + 1);
+      return;
+    }
+    case Decl::Kind::Theorem: {
+      auto &t = llvm::cast<TheoremDecl>(d);
+      line(depth) << "Theorem " << t.getName();
+      at(t.getLoc());
+      fieldList("ForAll", t.getBinders(), depth + 1);
+      expr(t.getBody(), depth + 1);
+      return;
+    }
+    }
   }
 
   void block(const Block &b, unsigned depth) {
     line(depth) << "Block";
     at(b.getLoc());
-    os << "\n";
     for (const StmtPtr &s : b.getStmts())
       stmt(*s, depth + 1);
   }
 
   void stmt(const Stmt &s, unsigned depth) {
     if (auto *let = llvm::dyn_cast<LetStmt>(&s)) {
-      line(depth) << "Let " << let->getName();
+      line(depth) << "Let " << patternStr(let->getPattern());
       at(s.getLoc());
-      os << "\n";
       expr(let->getValue(), depth + 1);
     } else if (auto *assign = llvm::dyn_cast<AssignStmt>(&s)) {
       line(depth) << "Assign";
       at(s.getLoc());
-      os << "\n";
       expr(assign->getTarget(), depth + 1);
       expr(assign->getValue(), depth + 1);
     } else {
@@ -102,51 +163,131 @@ private:
     }
   }
 
+  void header(const Expr &e, unsigned depth, llvm::StringRef text) {
+    line(depth) << text;
+    if (e.type)
+      os << " : " << e.type->str();
+    at(e.getLoc());
+  }
+
   void expr(const Expr &e, unsigned depth) {
     switch (e.getKind()) {
     case Expr::Kind::Number: {
-      auto &n = llvm::cast<NumberExpr>(e);
-      line(depth) << "Number " << n.getValue();
-      break;
+      std::string text;
+      llvm::raw_string_ostream(text) << "Number "
+                                     << llvm::cast<NumberExpr>(e).getValue();
+      return header(e, depth, text);
     }
     case Expr::Kind::Name:
-      line(depth) << "Name " << llvm::cast<NameExpr>(e).getName();
-      break;
-    case Expr::Kind::Call:
-      line(depth) << "Call";
-      break;
-    case Expr::Kind::Field:
-      line(depth) << "Field " << llvm::cast<FieldExpr>(e).getField();
-      break;
-    case Expr::Kind::Binary:
-      line(depth) << "Binary " << llvm::cast<BinaryExpr>(e).getOp();
-      break;
-    case Expr::Kind::Lambda: {
-      line(depth) << "Lambda (";
-      const auto &params = llvm::cast<LambdaExpr>(e).getParams();
-      for (size_t i = 0; i < params.size(); ++i) {
-        os << (i ? ", " : "") << params[i].name;
-        if (params[i].type)
-          os << ": " << typeRefStr(*params[i].type);
-      }
-      os << ")";
-      break;
-    }
-    }
-    typed(e);
-    at(e.getLoc());
-    os << "\n";
-    if (auto *call = llvm::dyn_cast<CallExpr>(&e)) {
-      expr(call->getCallee(), depth + 1);
-      for (const ExprPtr &a : call->getArgs())
+      return header(e, depth,
+                    ("Name " + llvm::cast<NameExpr>(e).getName()).str());
+    case Expr::Kind::Call: {
+      auto &call = llvm::cast<CallExpr>(e);
+      header(e, depth, "Call");
+      expr(call.getCallee(), depth + 1);
+      for (const ExprPtr &a : call.getArgs())
         expr(*a, depth + 1);
-    } else if (auto *field = llvm::dyn_cast<FieldExpr>(&e)) {
-      expr(field->getBase(), depth + 1);
-    } else if (auto *bin = llvm::dyn_cast<BinaryExpr>(&e)) {
-      expr(bin->getLHS(), depth + 1);
-      expr(bin->getRHS(), depth + 1);
-    } else if (auto *lambda = llvm::dyn_cast<LambdaExpr>(&e)) {
-      block(lambda->getBody(), depth + 1);
+      return;
+    }
+    case Expr::Kind::Field: {
+      auto &f = llvm::cast<FieldExpr>(e);
+      header(e, depth, ("Field " + f.getField()).str());
+      expr(f.getBase(), depth + 1);
+      return;
+    }
+    case Expr::Kind::Index: {
+      auto &i = llvm::cast<IndexExpr>(e);
+      header(e, depth, "Index");
+      expr(i.getBase(), depth + 1);
+      expr(i.getIndex(), depth + 1);
+      return;
+    }
+    case Expr::Kind::Slice: {
+      auto &s = llvm::cast<SliceExpr>(e);
+      header(e, depth,
+             std::string("Slice") + (s.getLo() ? " lo" : "") +
+                 (s.getHi() ? " hi" : ""));
+      expr(s.getBase(), depth + 1);
+      if (s.getLo())
+        expr(*s.getLo(), depth + 1);
+      if (s.getHi())
+        expr(*s.getHi(), depth + 1);
+      return;
+    }
+    case Expr::Kind::Binary: {
+      auto &b = llvm::cast<BinaryExpr>(e);
+      header(e, depth, ("Binary " + b.getOp()).str());
+      expr(b.getLHS(), depth + 1);
+      expr(b.getRHS(), depth + 1);
+      return;
+    }
+    case Expr::Kind::Neg:
+    case Expr::Kind::Exists:
+      header(e, depth, e.getKind() == Expr::Kind::Neg ? "Neg" : "Exists");
+      expr(llvm::cast<UnaryExpr>(e).getOperand(), depth + 1);
+      return;
+    case Expr::Kind::Lambda: {
+      auto &l = llvm::cast<LambdaExpr>(e);
+      std::string text = "Lambda (";
+      for (size_t i = 0; i < l.getParams().size(); ++i) {
+        const Param &p = l.getParams()[i];
+        text += (i ? ", " : "") + p.name;
+        if (p.type)
+          text += ": " + str(*p.type);
+      }
+      header(e, depth, text + ")");
+      expr(l.getBody(), depth + 1);
+      return;
+    }
+    case Expr::Kind::If: {
+      auto &i = llvm::cast<IfExpr>(e);
+      header(e, depth, "If");
+      expr(i.getCond(), depth + 1);
+      expr(i.getThen(), depth + 1);
+      expr(i.getElse(), depth + 1);
+      return;
+    }
+    case Expr::Kind::Handle: {
+      auto &h = llvm::cast<HandleExpr>(e);
+      header(e, depth, "Handle");
+      expr(h.getScrutinee(), depth + 1);
+      for (const Arm &a : h.getArms()) {
+        line(depth + 1) << "Arm " << patternStr(a.pattern);
+        at(a.loc);
+        expr(*a.body, depth + 2);
+      }
+      return;
+    }
+    case Expr::Kind::Let: {
+      auto &l = llvm::cast<LetExpr>(e);
+      header(e, depth, "LetIn " + patternStr(l.getPattern()));
+      expr(l.getValue(), depth + 1);
+      expr(l.getBody(), depth + 1);
+      return;
+    }
+    case Expr::Kind::Block:
+      header(e, depth, "BlockExpr");
+      for (const StmtPtr &s : llvm::cast<BlockExpr>(e).getBlock().getStmts())
+        stmt(*s, depth + 1);
+      return;
+    case Expr::Kind::List:
+    case Expr::Kind::Tuple:
+      header(e, depth, e.getKind() == Expr::Kind::List ? "List" : "Tuple");
+      for (const ExprPtr &x : llvm::cast<ListExpr>(e).getElems())
+        expr(*x, depth + 1);
+      return;
+    case Expr::Kind::Comprehension: {
+      auto &c = llvm::cast<ComprehensionExpr>(e);
+      header(e, depth, ("Comprehension " + c.getVar()).str());
+      expr(c.getElem(), depth + 1);
+      expr(c.getSource(), depth + 1);
+      if (c.getCond())
+        expr(*c.getCond(), depth + 1);
+      return;
+    }
+    case Expr::Kind::Unit:
+      header(e, depth, "Unit");
+      return;
     }
   }
 

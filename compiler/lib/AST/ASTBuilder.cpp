@@ -71,6 +71,8 @@ public:
     std::vector<DeclPtr> decls;
     for (auto *d : ctx->decl())
       decls.push_back(decl(d));
+    if (tooDeep)
+      return nullptr;
     return std::make_unique<Module>(std::move(decls));
   }
 
@@ -81,26 +83,55 @@ private:
   Location loc(antlr4::ParserRuleContext *ctx) const {
     return loc(ctx->getStart());
   }
+  Location loc(antlr4::tree::TerminalNode *node) const {
+    return loc(node->getSymbol());
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Declarations
+  //===--------------------------------------------------------------------===//
 
   DeclPtr decl(FACParser::DeclContext *ctx) {
     if (auto *t = ctx->typeDecl())
-      return std::make_unique<TypeDecl>(loc(t->name), t->name->getText(),
-                                        typeParams(t->typeParams()),
-                                        typeRef(t->typeExpr()));
+      return typeDecl(t);
     if (auto *e = ctx->effectDecl())
       return std::make_unique<SignatureDecl>(
           Decl::Kind::Effect, loc(e->name), e->name->getText(),
           typeParams(e->typeParams()), fields(e->fields()),
-          typeRef(e->typeExpr()));
+          typeRef(e->typeExpr()), nullptr);
     if (auto *o = ctx->operatorDecl())
       return std::make_unique<SignatureDecl>(
           Decl::Kind::Operator, loc(o->op), o->op->getText(),
           typeParams(o->typeParams()), fields(o->fields()),
-          typeRef(o->typeExpr()));
+          typeRef(o->typeExpr()), o->body ? seq(o->body) : nullptr);
+    if (auto *i = ctx->intrinsicDecl())
+      return std::make_unique<SignatureDecl>(
+          Decl::Kind::Intrinsic, loc(i->name), i->name->getText(),
+          typeParams(i->typeParams()), fields(i->fields()),
+          typeRef(i->typeExpr()), nullptr);
+    if (auto *t = ctx->theoremDecl())
+      return std::make_unique<TheoremDecl>(loc(t->name), t->name->getText(),
+                                           fields(t->fields()),
+                                           expr(t->body));
     auto *c = ctx->conceptDecl();
     return std::make_unique<ConceptDecl>(loc(c->name), c->name->getText(),
                                          fields(c->fields()),
                                          block(c->block()));
+  }
+
+  DeclPtr typeDecl(FACParser::TypeDeclContext *ctx) {
+    std::optional<TypeRef> alias;
+    std::vector<Ctor> ctors;
+    if (auto *a = dynamic_cast<FACParser::AliasDefContext *>(ctx->typeDef())) {
+      alias = typeRef(a->typeExpr());
+    } else {
+      auto *adt = static_cast<FACParser::AdtDefContext *>(ctx->typeDef());
+      for (auto *c : adt->ctorDef())
+        ctors.push_back({loc(c), c->IDENT()->getText(), fields(c->fields())});
+    }
+    return std::make_unique<TypeDecl>(loc(ctx->name), ctx->name->getText(),
+                                      typeParams(ctx->typeParams()),
+                                      std::move(alias), std::move(ctors));
   }
 
   std::vector<std::string> typeParams(FACParser::TypeParamsContext *ctx) {
@@ -121,11 +152,42 @@ private:
   }
 
   TypeRef typeRef(FACParser::TypeExprContext *ctx) {
-    TypeRef ref{loc(ctx), ctx->IDENT()->getText(), {}};
-    for (auto *arg : ctx->typeExpr())
-      ref.args.push_back(typeRef(arg));
+    TypeRef ref;
+    ref.loc = loc(ctx);
+    if (auto *named = dynamic_cast<FACParser::NamedTypeContext *>(ctx)) {
+      ref.name = named->IDENT()->getText();
+      for (auto *arg : named->typeExpr())
+        ref.args.push_back(typeRef(arg));
+    } else if (auto *fn =
+                   dynamic_cast<FACParser::NamedFnTypeContext *>(ctx)) {
+      ref.kind = TypeRef::Kind::Function;
+      for (Field &f : fields(fn->fields())) {
+        ref.names.push_back(f.name);
+        ref.args.push_back(std::move(f.type));
+      }
+      ref.args.push_back(typeRef(fn->typeExpr()));
+    } else if (auto *fn = dynamic_cast<FACParser::FnTypeContext *>(ctx)) {
+      ref.kind = TypeRef::Kind::Function;
+      for (auto *t : fn->typeExpr())
+        ref.args.push_back(typeRef(t)); // The last is the result.
+    } else if (auto *rec = dynamic_cast<FACParser::RecordTypeContext *>(ctx)) {
+      ref.kind = TypeRef::Kind::Record;
+      for (Field &f : fields(rec->fields())) {
+        ref.names.push_back(f.name);
+        ref.args.push_back(std::move(f.type));
+      }
+    } else {
+      auto *tuple = static_cast<FACParser::TupleTypeContext *>(ctx);
+      ref.kind = TypeRef::Kind::Tuple;
+      for (auto *t : tuple->typeExpr())
+        ref.args.push_back(typeRef(t));
+    }
     return ref;
   }
+
+  //===--------------------------------------------------------------------===//
+  // Statements and patterns
+  //===--------------------------------------------------------------------===//
 
   std::unique_ptr<Block> block(FACParser::BlockContext *ctx) {
     std::vector<StmtPtr> stmts;
@@ -136,7 +198,7 @@ private:
 
   StmtPtr stmt(FACParser::StmtContext *ctx) {
     if (auto *let = dynamic_cast<FACParser::LetStmtContext *>(ctx))
-      return std::make_unique<LetStmt>(loc(ctx), let->IDENT()->getText(),
+      return std::make_unique<LetStmt>(loc(ctx), pattern(let->pattern()),
                                        expr(let->expr()));
     if (auto *assign = dynamic_cast<FACParser::AssignStmtContext *>(ctx))
       return std::make_unique<AssignStmt>(loc(ctx), expr(assign->target),
@@ -145,29 +207,130 @@ private:
     return std::make_unique<ExprStmt>(loc(ctx), expr(e->expr()));
   }
 
-  ExprPtr expr(FACParser::ExprContext *ctx) {
-    if (auto *lambda = dynamic_cast<FACParser::LambdaExprContext *>(ctx))
-      return lambdaExpr(lambda);
-    if (auto *field = dynamic_cast<FACParser::FieldExprContext *>(ctx))
-      return std::make_unique<FieldExpr>(loc(field->IDENT()->getSymbol()),
-                                         expr(field->expr()),
-                                         field->IDENT()->getText());
-    if (auto *call = dynamic_cast<FACParser::CallExprContext *>(ctx)) {
-      std::vector<ExprPtr> args;
-      if (call->args())
-        for (auto *a : call->args()->expr())
-          args.push_back(expr(a));
-      return std::make_unique<CallExpr>(loc(ctx), expr(call->expr()),
-                                        std::move(args));
+  /// `let p = e ... body` becomes nested LetExprs around the body.
+  ExprPtr seq(FACParser::SeqContext *ctx) {
+    auto lets = ctx->LET();
+    auto patterns = ctx->pattern();
+    auto exprs = ctx->expr();
+    ExprPtr body = expr(exprs.back());
+    for (size_t i = lets.size(); i-- > 0;)
+      body = std::make_unique<LetExpr>(loc(lets[i]), pattern(patterns[i]),
+                                       expr(exprs[i]), std::move(body));
+    return body;
+  }
+
+  Pattern pattern(FACParser::PatternContext *ctx) {
+    Pattern p;
+    p.loc = loc(ctx);
+    if (auto *c = dynamic_cast<FACParser::CtorPatternContext *>(ctx)) {
+      p.kind = Pattern::Kind::Ctor;
+      p.name = c->IDENT()->getText();
+      for (auto *sub : c->pattern())
+        p.subs.push_back(pattern(sub));
+    } else if (auto *t = dynamic_cast<FACParser::TuplePatternContext *>(ctx)) {
+      p.kind = Pattern::Kind::Tuple;
+      for (auto *sub : t->pattern())
+        p.subs.push_back(pattern(sub));
+    } else if (auto *n = dynamic_cast<FACParser::NamePatternContext *>(ctx)) {
+      p.name = n->IDENT()->getText();
+      p.kind = p.name == "_" ? Pattern::Kind::Wildcard : Pattern::Kind::Name;
+    } else {
+      auto *num = static_cast<FACParser::NumberPatternContext *>(ctx);
+      p.kind = Pattern::Kind::Number;
+      std::string text = num->NUMBER()->getText();
+      p.isInteger = text.find_first_of(".eE") == std::string::npos;
+      p.number = std::strtod(text.c_str(), nullptr);
+      if (num->getStart()->getText() == "-")
+        p.number = -p.number;
     }
-    if (auto *bin = dynamic_cast<FACParser::BinaryExprContext *>(ctx))
-      return std::make_unique<BinaryExpr>(loc(bin->op), bin->op->getText(),
-                                          expr(bin->expr(0)),
-                                          expr(bin->expr(1)));
-    if (auto *paren = dynamic_cast<FACParser::ParenExprContext *>(ctx))
-      return expr(paren->expr());
-    if (auto *name = dynamic_cast<FACParser::NameExprContext *>(ctx))
-      return std::make_unique<NameExpr>(loc(ctx), name->getText());
+    return p;
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Expressions
+  //===--------------------------------------------------------------------===//
+
+  std::vector<ExprPtr> args(FACParser::ArgsContext *ctx) {
+    std::vector<ExprPtr> result;
+    if (ctx)
+      for (auto *a : ctx->expr())
+        result.push_back(expr(a));
+    return result;
+  }
+
+  /// Guards the recursion: a chain like `a+a+...+a` parses without
+  /// recursion but is as deep as it is long.
+  ExprPtr expr(FACParser::ExprContext *ctx) {
+    if (tooDeep)
+      return std::make_unique<UnitExpr>(loc(ctx));
+    if (++depth > kMaxExprDepth) {
+      tooDeep = true;
+      source.error(loc(ctx), "expression nested deeper than " +
+                                 llvm::Twine(kMaxExprDepth) + " levels");
+      --depth;
+      return std::make_unique<UnitExpr>(loc(ctx));
+    }
+    ExprPtr result = exprImpl(ctx);
+    --depth;
+    return result;
+  }
+
+  ExprPtr exprImpl(FACParser::ExprContext *ctx) {
+    if (auto *e = dynamic_cast<FACParser::FieldExprContext *>(ctx))
+      return std::make_unique<FieldExpr>(loc(e->IDENT()), expr(e->expr()),
+                                         e->IDENT()->getText());
+    if (auto *e = dynamic_cast<FACParser::CallExprContext *>(ctx))
+      return std::make_unique<CallExpr>(loc(ctx), expr(e->expr()),
+                                        args(e->args()));
+    if (auto *e = dynamic_cast<FACParser::SliceExprContext *>(ctx))
+      return std::make_unique<SliceExpr>(
+          loc(ctx), expr(e->expr(0)), e->lo ? expr(e->lo) : nullptr,
+          e->hi ? expr(e->hi) : nullptr);
+    if (auto *e = dynamic_cast<FACParser::IndexExprContext *>(ctx))
+      return std::make_unique<IndexExpr>(loc(ctx), expr(e->expr(0)),
+                                         expr(e->index));
+    if (auto *e = dynamic_cast<FACParser::ExistsExprContext *>(ctx))
+      return std::make_unique<UnaryExpr>(Expr::Kind::Exists, loc(e->EXISTS()),
+                                         expr(e->expr()));
+    if (auto *e = dynamic_cast<FACParser::NegExprContext *>(ctx))
+      return std::make_unique<UnaryExpr>(Expr::Kind::Neg, loc(ctx),
+                                         expr(e->expr()));
+    if (auto *e = dynamic_cast<FACParser::BinaryExprContext *>(ctx))
+      return std::make_unique<BinaryExpr>(loc(e->op), e->op->getText(),
+                                          expr(e->expr(0)), expr(e->expr(1)));
+    if (auto *e = dynamic_cast<FACParser::LambdaExprContext *>(ctx))
+      return lambdaExpr(e);
+    if (auto *e = dynamic_cast<FACParser::IfExprContext *>(ctx))
+      return std::make_unique<IfExpr>(loc(ctx), expr(e->cond),
+                                      seq(e->thenBody), seq(e->elseBody));
+    if (auto *e = dynamic_cast<FACParser::HandleExprContext *>(ctx)) {
+      std::vector<Arm> arms;
+      for (auto *a : e->arm())
+        arms.push_back({loc(a), pattern(a->pattern()), seq(a->seq())});
+      return std::make_unique<HandleExpr>(loc(ctx), expr(e->expr()),
+                                          std::move(arms));
+    }
+    if (auto *e = dynamic_cast<FACParser::ComprehensionExprContext *>(ctx))
+      return std::make_unique<ComprehensionExpr>(
+          loc(ctx), expr(e->elem), e->IDENT()->getText(), loc(e->IDENT()),
+          expr(e->source), e->cond ? expr(e->cond) : nullptr);
+    if (auto *e = dynamic_cast<FACParser::ListExprContext *>(ctx))
+      return std::make_unique<ListExpr>(Expr::Kind::List, loc(ctx),
+                                        args(e->args()));
+    if (auto *e = dynamic_cast<FACParser::TupleExprContext *>(ctx)) {
+      std::vector<ExprPtr> elems;
+      elems.push_back(expr(e->expr()));
+      for (ExprPtr &rest : args(e->args()))
+        elems.push_back(std::move(rest));
+      return std::make_unique<ListExpr>(Expr::Kind::Tuple, loc(ctx),
+                                        std::move(elems));
+    }
+    if (auto *e = dynamic_cast<FACParser::ParenExprContext *>(ctx))
+      return expr(e->expr());
+    if (dynamic_cast<FACParser::UnitExprContext *>(ctx))
+      return std::make_unique<UnitExpr>(loc(ctx));
+    if (auto *e = dynamic_cast<FACParser::NameExprContext *>(ctx))
+      return std::make_unique<NameExpr>(loc(ctx), e->getText());
     auto *num = static_cast<FACParser::NumberExprContext *>(ctx);
     std::string text = num->getText();
     bool isInteger = text.find_first_of(".eE") == std::string::npos;
@@ -186,22 +349,19 @@ private:
         param.type = typeRef(lp->typeExpr());
       params.push_back(std::move(param));
     }
-    std::unique_ptr<Block> body;
-    if (ctx->block()) {
-      body = block(ctx->block());
-    } else {
-      // An expression body is a block of one expression statement.
-      std::vector<StmtPtr> stmts;
-      Location at = loc(ctx->expr());
-      stmts.push_back(std::make_unique<ExprStmt>(at, expr(ctx->expr())));
-      body = std::make_unique<Block>(at, std::move(stmts));
-    }
+    ExprPtr body;
+    if (auto *b = ctx->block())
+      body = std::make_unique<BlockExpr>(loc(b), block(b));
+    else
+      body = seq(ctx->seq());
     return std::make_unique<LambdaExpr>(loc(ctx), std::move(params),
                                         std::move(body));
   }
 
   SourceFile &source;
   const CodePointMap &map;
+  unsigned depth = 0;
+  bool tooDeep = false;
 };
 
 /// Reports the first byte that is not valid UTF-8, if any.

@@ -17,7 +17,6 @@
 
 using namespace mlir;
 using namespace fac;
-using SemaKind = sema::Type::Kind;
 
 namespace {
 
@@ -51,27 +50,42 @@ private:
     return NameLoc::get(builder.getStringAttr(name), loc(l));
   }
 
-  mlir::Type convert(const sema::Type &t) {
-    switch (t.getKind()) {
-    case SemaKind::Float:
-      return builder.getF32Type();
-    case SemaKind::Int:
-      return builder.getI64Type();
-    case SemaKind::Bool:
-      return builder.getI1Type();
-    case SemaKind::Tensor:
-      return fac::TensorType::get(builder.getContext());
-    case SemaKind::Function: {
+  /// The MLIR type of a language type; null (after an error) for the types
+  /// MLIRGen does not lower yet.
+  mlir::Type convert(const sema::TypePtr &type, mlir::Location loc) {
+    sema::TypePtr t = sema::prune(type);
+    switch (t->getKind()) {
+    case sema::Type::Kind::Con:
+      if (t->isCon("Float"))
+        return builder.getF32Type();
+      if (t->isCon("Int"))
+        return builder.getI64Type();
+      if (t->isCon("Bool"))
+        return builder.getI1Type();
+      if (t->isCon("Tensor"))
+        return fac::TensorType::get(builder.getContext());
+      break;
+    case sema::Type::Kind::Var:
+      // An integer literal whose type nothing fixed is an Int.
+      if (t->numeric)
+        return builder.getI64Type();
+      break;
+    case sema::Type::Kind::Function: {
       SmallVector<mlir::Type> inputs;
-      for (const sema::TypePtr &p : t.getParams())
-        inputs.push_back(convert(*p));
-      return builder.getFunctionType(inputs, convert(*t.getResult()));
+      for (const sema::TypePtr &p : t->getParams()) {
+        inputs.push_back(convert(p, loc));
+        if (!inputs.back())
+          return nullptr;
+      }
+      mlir::Type result = convert(t->getResult(), loc);
+      return result ? builder.getFunctionType(inputs, result) : nullptr;
     }
-    case SemaKind::Model:
-    case SemaKind::Unit:
-    case SemaKind::Error:
+    case sema::Type::Kind::Tuple:
+    case sema::Type::Kind::Error:
       break;
     }
+    emitError(loc, "MLIR generation does not support values of type '")
+        << t->str() << "' yet";
     return nullptr;
   }
 
@@ -112,10 +126,17 @@ private:
     for (const ast::StmtPtr &s : b.getStmts()) {
       last = nullptr;
       if (auto *let = llvm::dyn_cast<ast::LetStmt>(s.get())) {
+        const ast::Pattern &pattern = let->getPattern();
+        if (pattern.kind != ast::Pattern::Kind::Name &&
+            pattern.kind != ast::Pattern::Kind::Wildcard)
+          return emitError(loc(pattern.loc),
+                           "MLIR generation does not support destructuring "
+                           "'let' yet");
         Value v = expr(let->getValue());
         if (!v)
           return failure();
-        symbols.insert(let->getName(), v);
+        if (pattern.kind == ast::Pattern::Kind::Name)
+          symbols.insert(pattern.name, v);
       } else if (auto *assign = llvm::dyn_cast<ast::AssignStmt>(s.get())) {
         auto &field = llvm::cast<ast::FieldExpr>(assign->getTarget());
         Value v = expr(assign->getValue());
@@ -137,17 +158,21 @@ private:
     switch (e.getKind()) {
     case ast::Expr::Kind::Number: {
       auto &n = llvm::cast<ast::NumberExpr>(e);
-      if (n.isInteger())
+      mlir::Location l = loc(e.getLoc());
+      mlir::Type type = convert(e.type, l);
+      if (!type)
+        return nullptr;
+      if (type.isF32())
         return builder.create<arith::ConstantOp>(
-            loc(e.getLoc()),
-            builder.getI64IntegerAttr(static_cast<int64_t>(n.getValue())));
+            l, builder.getF32FloatAttr(n.getValue()));
       return builder.create<arith::ConstantOp>(
-          loc(e.getLoc()), builder.getF32FloatAttr(n.getValue()));
+          l, builder.getI64IntegerAttr(static_cast<int64_t>(n.getValue())));
     }
     case ast::Expr::Kind::Name: {
       auto &name = llvm::cast<ast::NameExpr>(e);
-      if (Value v = symbols.lookup(name.getName()))
-        return v;
+      if (name.resolved == ast::NameKind::Local)
+        if (Value v = symbols.lookup(name.getName()))
+          return v;
       emitError(loc(e.getLoc()), "unknown name '") << name.getName() << "'";
       return nullptr;
     }
@@ -160,6 +185,18 @@ private:
       return binary(llvm::cast<ast::BinaryExpr>(e));
     case ast::Expr::Kind::Lambda:
       return lambda(llvm::cast<ast::LambdaExpr>(e));
+    case ast::Expr::Kind::Block: {
+      Value value;
+      if (failed(block(llvm::cast<ast::BlockExpr>(e).getBlock(), &value)))
+        return nullptr;
+      if (!value)
+        emitError(loc(e.getLoc()), "block has no value");
+      return value;
+    }
+    default:
+      emitError(loc(e.getLoc()),
+                "MLIR generation does not support this construct yet");
+      return nullptr;
     }
     return nullptr;
   }
@@ -171,7 +208,9 @@ private:
       if (!args.back())
         return nullptr;
     }
-    mlir::Type result = convert(*e.type);
+    mlir::Type result = convert(e.type, loc(e.getLoc()));
+    if (!result)
+      return nullptr;
     if (!e.performedEffect.empty())
       return builder.create<PerformOp>(loc(e.getLoc()), result,
                                        e.performedEffect, args);
@@ -188,9 +227,18 @@ private:
       return nullptr;
     mlir::Location l = loc(e.getLoc());
     llvm::StringRef op = e.getOp();
-    mlir::Type result = convert(*e.type);
-    if (op == "*")
+    mlir::Type result = convert(e.type, l);
+    if (!result)
+      return nullptr;
+    bool lhsTensor = isa<fac::TensorType>(lhs.getType());
+    bool rhsTensor = isa<fac::TensorType>(rhs.getType());
+    if (op == "*" && !(lhsTensor && rhsTensor))
       return builder.create<MulOp>(l, result, lhs, rhs);
+    if (lhsTensor || rhsTensor) {
+      emitError(l, "MLIR generation does not support '")
+          << op << "' on tensors yet";
+      return nullptr;
+    }
     bool isFloat = lhs.getType().isF32();
     if (op == "+")
       return isFloat ? Value(builder.create<arith::AddFOp>(l, lhs, rhs))
@@ -221,8 +269,10 @@ private:
   }
 
   Value lambda(const ast::LambdaExpr &e) {
-    auto type = llvm::cast<FunctionType>(convert(*e.type));
     mlir::Location l = loc(e.getLoc());
+    auto type = llvm::dyn_cast_or_null<FunctionType>(convert(e.type, l));
+    if (!type)
+      return nullptr;
     auto op = builder.create<LambdaOp>(l, type);
     OpBuilder::InsertionGuard guard(builder);
     mlir::Block *body = builder.createBlock(&op.getBody());
@@ -231,8 +281,8 @@ private:
       symbols.insert(param.name,
                      body->addArgument(t, namedLoc(param.name, param.loc)));
     builder.setInsertionPointToEnd(body);
-    Value result;
-    if (failed(block(e.getBody(), &result)))
+    Value result = expr(e.getBody());
+    if (!result)
       return nullptr;
     builder.create<ReturnOp>(l, result);
     return op;

@@ -2,6 +2,7 @@
 //----------------------------------===//
 //
 // facc compiles a spec through every stage and stops at the one -emit names:
+//   parse    the AST as parsed, before any checking
 //   ast      the checked AST, with types and locations
 //   mlir     the fac dialect as MLIRGen emits it
 //   lowered  loops over buffers (after fac-lower-to-loops)
@@ -47,7 +48,7 @@ enum ExitCode : int {
 };
 
 /// The stages -emit can stop at, in pipeline order.
-enum class Emit { AST, MLIR, Lowered, LLVM, Asm, Obj, Cpp, Header };
+enum class Emit { Parse, AST, MLIR, Lowered, LLVM, Asm, Obj, Cpp, Header };
 
 cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<spec.fac>"),
                                    cl::Required);
@@ -55,7 +56,8 @@ cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
                                     cl::value_desc("file"), cl::init("-"));
 cl::opt<Emit> emitAction(
     "emit", cl::desc("The stage to stop at and write"), cl::init(Emit::Obj),
-    cl::values(clEnumValN(Emit::AST, "ast", "checked AST"),
+    cl::values(clEnumValN(Emit::Parse, "parse", "AST before checking"),
+               clEnumValN(Emit::AST, "ast", "checked AST"),
                clEnumValN(Emit::MLIR, "mlir", "fac dialect"),
                clEnumValN(Emit::Lowered, "lowered", "loops over buffers"),
                clEnumValN(Emit::LLVM, "llvm", "optimized LLVM IR"),
@@ -116,6 +118,11 @@ int compile() {
   std::unique_ptr<ast::Module> module = parseModule(source);
   if (!module)
     return kExitCompileError;
+  if (emitAction == Emit::Parse) {
+    ast::dump(*module, source.getFilename(), output->os());
+    output->keep();
+    return kExitSuccess;
+  }
   if (!checkModule(*module, source))
     return kExitCompileError;
   if (emitAction == Emit::AST) {

@@ -2,7 +2,7 @@
 //
 // The project's own AST. The ANTLR parse tree is turned into this by the AST
 // builder and never seen again; every node carries its source location.
-// Sema fills in the `type` of every expression.
+// Sema fills in the `type` of every expression and resolves names.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,11 +23,21 @@
 
 namespace fac::ast {
 
-/// A written type: a name with optional type arguments, `List<Tensor>`.
+/// A written type.
 struct TypeRef {
+  enum class Kind {
+    Named,    ///< `Name` or `Name<Args>`: `args` are the type arguments.
+    Function, ///< `(A, B) -> R` or `(a: A, b: B) -> R`: `args` are the
+              ///< parameters then the result.
+    Record,   ///< `(a: A, b: B)`: `args` are the field types.
+    Tuple     ///< `(A, B)`.
+  };
+  Kind kind = Kind::Named;
   Location loc;
   std::string name;
   std::vector<TypeRef> args;
+  /// Field or parameter names, parallel to `args` (Record, named Function).
+  std::vector<std::string> names;
 };
 
 /// `name: Type`, in parameter lists and declarations.
@@ -35,6 +45,26 @@ struct Field {
   Location loc;
   std::string name;
   TypeRef type;
+};
+
+/// A pattern, in `let` and in the arms of `handle`.
+struct Pattern {
+  enum class Kind {
+    Wildcard, ///< `_`
+    Name,     ///< binds a name, or matches a constructor without fields
+    Ctor,     ///< `Ctor(p, ...)`
+    Tuple,    ///< `(p, q, ...)`
+    Number    ///< a numeric literal
+  };
+  Kind kind = Kind::Wildcard;
+  Location loc;
+  std::string name;
+  std::vector<Pattern> subs;
+  double number = 0;
+  bool isInteger = false;
+
+  /// Set by Sema on a Name pattern that names a constructor, and on Ctor.
+  bool isConstructor = false;
 };
 
 //===----------------------------------------------------------------------===//
@@ -45,10 +75,29 @@ class Block;
 
 class Expr {
 public:
-  enum class Kind { Number, Name, Call, Field, Binary, Lambda };
+  enum class Kind {
+    Number,
+    Name,
+    Call,
+    Field,
+    Index,
+    Slice,
+    Binary,
+    Neg,
+    Exists,
+    Lambda,
+    If,
+    Handle,
+    Let,
+    Block,
+    List,
+    Comprehension,
+    Tuple,
+    Unit
+  };
 
   Expr(Kind kind, Location loc) : kind(kind), loc(loc) {}
-  virtual ~Expr() = default;
+  virtual ~Expr();
 
   Kind getKind() const { return kind; }
   Location getLoc() const { return loc; }
@@ -76,12 +125,26 @@ private:
   bool integer;
 };
 
+/// What a name refers to, as Sema resolved it.
+enum class NameKind {
+  Unresolved,
+  Local,       ///< a parameter or a `let` binding
+  Effect,      ///< an effect: a call performs it
+  Constructor, ///< a data or record constructor
+  Prelude      ///< a function or value of the prelude
+};
+
 class NameExpr : public Expr {
 public:
   NameExpr(Location loc, std::string name)
       : Expr(Kind::Name, loc), name(std::move(name)) {}
   llvm::StringRef getName() const { return name; }
   static bool classof(const Expr *e) { return e->getKind() == Kind::Name; }
+
+  NameKind resolved = NameKind::Unresolved;
+  /// Set by Sema inside `if x exists then ...`: this use of `x` is the
+  /// value inside the Option.
+  bool unwrapsOption = false;
 
 private:
   std::string name;
@@ -104,7 +167,7 @@ private:
   std::vector<ExprPtr> args;
 };
 
-/// `base.field`.
+/// `base.field`; also `List.map` and the other qualified prelude names.
 class FieldExpr : public Expr {
 public:
   FieldExpr(Location loc, ExprPtr base, std::string field)
@@ -114,12 +177,44 @@ public:
   llvm::StringRef getField() const { return field; }
   static bool classof(const Expr *e) { return e->getKind() == Kind::Field; }
 
+  /// Set by Sema when `base.field` names a prelude function (`List.map`).
+  std::string qualifiedName;
+
 private:
   ExprPtr base;
   std::string field;
 };
 
-/// `lhs op rhs` for arithmetic, comparison and the Unicode operators.
+/// `base[index]`.
+class IndexExpr : public Expr {
+public:
+  IndexExpr(Location loc, ExprPtr base, ExprPtr index)
+      : Expr(Kind::Index, loc), base(std::move(base)), index(std::move(index)) {
+  }
+  Expr &getBase() const { return *base; }
+  Expr &getIndex() const { return *index; }
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Index; }
+
+private:
+  ExprPtr base, index;
+};
+
+/// `base[lo:hi]`, either bound optional.
+class SliceExpr : public Expr {
+public:
+  SliceExpr(Location loc, ExprPtr base, ExprPtr lo, ExprPtr hi)
+      : Expr(Kind::Slice, loc), base(std::move(base)), lo(std::move(lo)),
+        hi(std::move(hi)) {}
+  Expr &getBase() const { return *base; }
+  Expr *getLo() const { return lo.get(); }
+  Expr *getHi() const { return hi.get(); }
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Slice; }
+
+private:
+  ExprPtr base, lo, hi;
+};
+
+/// `lhs op rhs`: arithmetic, comparison, `→` and the Unicode operators.
 class BinaryExpr : public Expr {
 public:
   BinaryExpr(Location loc, std::string op, ExprPtr lhs, ExprPtr rhs)
@@ -135,6 +230,20 @@ private:
   ExprPtr lhs, rhs;
 };
 
+/// `-operand` (Neg) and `operand exists` (Exists).
+class UnaryExpr : public Expr {
+public:
+  UnaryExpr(Kind kind, Location loc, ExprPtr operand)
+      : Expr(kind, loc), operand(std::move(operand)) {}
+  Expr &getOperand() const { return *operand; }
+  static bool classof(const Expr *e) {
+    return e->getKind() == Kind::Neg || e->getKind() == Kind::Exists;
+  }
+
+private:
+  ExprPtr operand;
+};
+
 /// A lambda parameter; the type is optional in the source.
 struct Param {
   Location loc;
@@ -142,19 +251,140 @@ struct Param {
   std::optional<TypeRef> type;
 };
 
-/// `(a: T, b) => body`, where the body is a block or an expression.
+/// `(a: T, b) => body`.
 class LambdaExpr : public Expr {
 public:
-  LambdaExpr(Location loc, std::vector<Param> params,
-             std::unique_ptr<Block> body);
-  ~LambdaExpr() override;
+  LambdaExpr(Location loc, std::vector<Param> params, ExprPtr body)
+      : Expr(Kind::Lambda, loc), params(std::move(params)),
+        body(std::move(body)) {}
   const std::vector<Param> &getParams() const { return params; }
-  Block &getBody() const { return *body; }
+  Expr &getBody() const { return *body; }
   static bool classof(const Expr *e) { return e->getKind() == Kind::Lambda; }
+
+  /// Set by Sema: the binding the lambda is the value of, when it is
+  /// `let name = lambda`; such a lambda may call itself.
+  std::string boundName;
 
 private:
   std::vector<Param> params;
-  std::unique_ptr<Block> body;
+  ExprPtr body;
+};
+
+/// `if cond then a else b`.
+class IfExpr : public Expr {
+public:
+  IfExpr(Location loc, ExprPtr cond, ExprPtr thenExpr, ExprPtr elseExpr)
+      : Expr(Kind::If, loc), cond(std::move(cond)),
+        thenExpr(std::move(thenExpr)), elseExpr(std::move(elseExpr)) {}
+  Expr &getCond() const { return *cond; }
+  Expr &getThen() const { return *thenExpr; }
+  Expr &getElse() const { return *elseExpr; }
+  static bool classof(const Expr *e) { return e->getKind() == Kind::If; }
+
+private:
+  ExprPtr cond, thenExpr, elseExpr;
+};
+
+/// One `| pattern => body` of a `handle`.
+struct Arm {
+  Location loc;
+  Pattern pattern;
+  ExprPtr body;
+
+  /// What Sema made of the arm.
+  enum class Kind { Value, Return, Effect } kind = Kind::Value;
+};
+
+/// `handle scrutinee with | p => e | ...`: matches the value of the
+/// scrutinee against data patterns (and `Return(x)`), and handles the
+/// effects named by effect patterns.
+class HandleExpr : public Expr {
+public:
+  HandleExpr(Location loc, ExprPtr scrutinee, std::vector<Arm> arms)
+      : Expr(Kind::Handle, loc), scrutinee(std::move(scrutinee)),
+        arms(std::move(arms)) {}
+  Expr &getScrutinee() const { return *scrutinee; }
+  std::vector<Arm> &getArms() { return arms; }
+  const std::vector<Arm> &getArms() const { return arms; }
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Handle; }
+
+private:
+  ExprPtr scrutinee;
+  std::vector<Arm> arms;
+};
+
+/// `let pattern = value` followed by the expression it scopes over.
+class LetExpr : public Expr {
+public:
+  LetExpr(Location loc, Pattern pattern, ExprPtr value, ExprPtr body)
+      : Expr(Kind::Let, loc), pattern(std::move(pattern)),
+        value(std::move(value)), body(std::move(body)) {}
+  Pattern &getPattern() { return pattern; }
+  const Pattern &getPattern() const { return pattern; }
+  Expr &getValue() const { return *value; }
+  Expr &getBody() const { return *body; }
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Let; }
+
+private:
+  Pattern pattern;
+  ExprPtr value, body;
+};
+
+/// `{ statements }` as a lambda body.
+class BlockExpr : public Expr {
+public:
+  BlockExpr(Location loc, std::unique_ptr<Block> block);
+  ~BlockExpr() override;
+  Block &getBlock() const { return *block; }
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Block; }
+
+private:
+  std::unique_ptr<Block> block;
+};
+
+/// `[a, b, c]` (List) and `(a, b)` (Tuple).
+class ListExpr : public Expr {
+public:
+  ListExpr(Kind kind, Location loc, std::vector<ExprPtr> elems)
+      : Expr(kind, loc), elems(std::move(elems)) {}
+  const std::vector<ExprPtr> &getElems() const { return elems; }
+  static bool classof(const Expr *e) {
+    return e->getKind() == Kind::List || e->getKind() == Kind::Tuple;
+  }
+
+private:
+  std::vector<ExprPtr> elems;
+};
+
+/// `[elem | var in source, cond]`.
+class ComprehensionExpr : public Expr {
+public:
+  ComprehensionExpr(Location loc, ExprPtr elem, std::string var,
+                    Location varLoc, ExprPtr source, ExprPtr cond)
+      : Expr(Kind::Comprehension, loc), elem(std::move(elem)),
+        var(std::move(var)), varLoc(varLoc), source(std::move(source)),
+        cond(std::move(cond)) {}
+  Expr &getElem() const { return *elem; }
+  llvm::StringRef getVar() const { return var; }
+  Location getVarLoc() const { return varLoc; }
+  Expr &getSource() const { return *source; }
+  Expr *getCond() const { return cond.get(); }
+  static bool classof(const Expr *e) {
+    return e->getKind() == Kind::Comprehension;
+  }
+
+private:
+  ExprPtr elem;
+  std::string var;
+  Location varLoc;
+  ExprPtr source, cond;
+};
+
+/// `()`.
+class UnitExpr : public Expr {
+public:
+  explicit UnitExpr(Location loc) : Expr(Kind::Unit, loc) {}
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Unit; }
 };
 
 //===----------------------------------------------------------------------===//
@@ -165,7 +395,7 @@ class Stmt {
 public:
   enum class Kind { Let, Assign, Expr };
   Stmt(Kind kind, Location loc) : kind(kind), loc(loc) {}
-  virtual ~Stmt() = default;
+  virtual ~Stmt();
   Kind getKind() const { return kind; }
   Location getLoc() const { return loc; }
 
@@ -176,17 +406,19 @@ private:
 
 using StmtPtr = std::unique_ptr<Stmt>;
 
-/// `let name = value`.
+/// `let pattern = value`.
 class LetStmt : public Stmt {
 public:
-  LetStmt(Location loc, std::string name, ExprPtr value)
-      : Stmt(Kind::Let, loc), name(std::move(name)), value(std::move(value)) {}
-  llvm::StringRef getName() const { return name; }
+  LetStmt(Location loc, Pattern pattern, ExprPtr value)
+      : Stmt(Kind::Let, loc), pattern(std::move(pattern)),
+        value(std::move(value)) {}
+  Pattern &getPattern() { return pattern; }
+  const Pattern &getPattern() const { return pattern; }
   Expr &getValue() const { return *value; }
   static bool classof(const Stmt *s) { return s->getKind() == Kind::Let; }
 
 private:
-  std::string name;
+  Pattern pattern;
   ExprPtr value;
 };
 
@@ -235,10 +467,10 @@ private:
 
 class Decl {
 public:
-  enum class Kind { Type, Effect, Operator, Concept };
+  enum class Kind { Type, Effect, Operator, Intrinsic, Concept, Theorem };
   Decl(Kind kind, Location loc, std::string name)
       : kind(kind), loc(loc), name(std::move(name)) {}
-  virtual ~Decl() = default;
+  virtual ~Decl();
   Kind getKind() const { return kind; }
   Location getLoc() const { return loc; }
   llvm::StringRef getName() const { return name; }
@@ -251,42 +483,59 @@ private:
 
 using DeclPtr = std::unique_ptr<Decl>;
 
-/// `type Name<T> = Type`.
+/// One constructor of an algebraic data type.
+struct Ctor {
+  Location loc;
+  std::string name;
+  std::vector<Field> fields;
+};
+
+/// `type Name<T> = Type` (an alias; a record type makes a record) or
+/// `type Name<T> = Ctor(...) | ...` (an algebraic data type).
 class TypeDecl : public Decl {
 public:
   TypeDecl(Location loc, std::string name, std::vector<std::string> typeParams,
-           TypeRef definition)
+           std::optional<TypeRef> alias, std::vector<Ctor> ctors)
       : Decl(Kind::Type, loc, std::move(name)),
-        typeParams(std::move(typeParams)), definition(std::move(definition)) {}
+        typeParams(std::move(typeParams)), alias(std::move(alias)),
+        ctors(std::move(ctors)) {}
   const std::vector<std::string> &getTypeParams() const { return typeParams; }
-  const TypeRef &getDefinition() const { return definition; }
+  /// Set for `type T = U`; unset for an algebraic data type.
+  const std::optional<TypeRef> &getAlias() const { return alias; }
+  const std::vector<Ctor> &getCtors() const { return ctors; }
   static bool classof(const Decl *d) { return d->getKind() == Kind::Type; }
 
 private:
   std::vector<std::string> typeParams;
-  TypeRef definition;
+  std::optional<TypeRef> alias;
+  std::vector<Ctor> ctors;
 };
 
-/// `effect Name<T>(params) -> Result` and `operator ⊙ <T>(params) -> Result`
-/// share one shape: a signature without a body.
+/// `effect Name<T>(params) -> Result`, `operator ⊙ <T>(params) -> Result`
+/// (with an optional `= body`) and, in the prelude only,
+/// `intrinsic name<T>(params) -> Result`.
 class SignatureDecl : public Decl {
 public:
   SignatureDecl(Kind kind, Location loc, std::string name,
                 std::vector<std::string> typeParams, std::vector<Field> params,
-                TypeRef result)
+                TypeRef result, ExprPtr body)
       : Decl(kind, loc, std::move(name)), typeParams(std::move(typeParams)),
-        params(std::move(params)), result(std::move(result)) {}
+        params(std::move(params)), result(std::move(result)),
+        body(std::move(body)) {}
   const std::vector<std::string> &getTypeParams() const { return typeParams; }
   const std::vector<Field> &getParams() const { return params; }
   const TypeRef &getResult() const { return result; }
+  Expr *getBody() const { return body.get(); }
   static bool classof(const Decl *d) {
-    return d->getKind() == Kind::Effect || d->getKind() == Kind::Operator;
+    return d->getKind() == Kind::Effect || d->getKind() == Kind::Operator ||
+           d->getKind() == Kind::Intrinsic;
   }
 
 private:
   std::vector<std::string> typeParams;
   std::vector<Field> params;
   TypeRef result;
+  ExprPtr body;
 };
 
 /// `Name := (params) :: { body }`.
@@ -305,6 +554,26 @@ private:
   std::unique_ptr<Block> body;
 };
 
+/// `Theorem Name: ∀ x: T, ... body`; names in the body resolve in the scope
+/// of the concept declared before it.
+class TheoremDecl : public Decl {
+public:
+  TheoremDecl(Location loc, std::string name, std::vector<Field> binders,
+              ExprPtr body)
+      : Decl(Kind::Theorem, loc, std::move(name)),
+        binders(std::move(binders)), body(std::move(body)) {}
+  const std::vector<Field> &getBinders() const { return binders; }
+  Expr &getBody() const { return *body; }
+  static bool classof(const Decl *d) { return d->getKind() == Kind::Theorem; }
+
+  /// Set by Sema: the concept whose scope the theorem is stated in.
+  const ConceptDecl *concept = nullptr;
+
+private:
+  std::vector<Field> binders;
+  ExprPtr body;
+};
+
 /// One parsed spec file.
 class Module {
 public:
@@ -315,8 +584,11 @@ private:
   std::vector<DeclPtr> decls;
 };
 
-/// Prints \p module as an indented tree with `@file:line:col` locations,
-/// and the inferred types when Sema has run.
+/// The type as written: `List<Tensor>`, `(a: T) -> U`.
+std::string str(const TypeRef &type);
+
+/// Prints \p module as an indented tree with `<line:col>` locations, and
+/// the inferred types when Sema has run.
 void dump(const Module &module, llvm::StringRef filename,
           llvm::raw_ostream &os);
 

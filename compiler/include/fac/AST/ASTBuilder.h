@@ -16,6 +16,10 @@ namespace fac {
 /// as an error instead of exhausting the stack.
 inline constexpr unsigned kMaxNestingDepth = 256;
 
+/// The deepest expression tree the AST builder builds, for the same reason:
+/// `a + a + ... + a` nests without brackets.
+inline constexpr unsigned kMaxExprDepth = 1000;
+
 /// Parses \p source. Syntax errors are reported through \p source; the
 /// result is null when there was any.
 std::unique_ptr<ast::Module> parseModule(SourceFile &source);

@@ -1,9 +1,11 @@
-//===- Sema.h - Name resolution, types and effects
-//-------------------------===//
+//===- Sema.h - Name resolution, types and effects -------------------------===//
 //
-// Checks a parsed module: resolves names through nested scopes, assigns a
-// type to every expression, checks calls and operators, and checks that
-// every performed effect is bound to a handler (for now, the prelude's).
+// Checks a parsed module against the standard prelude
+// (compiler/lib/Sema/Prelude.fac): resolves names through nested scopes,
+// infers a type for every expression (Hindley-Milner with let-polymorphism
+// and checked generics), checks patterns and their exhaustiveness, binds
+// bodiless effects and operators to the prelude, and checks that every
+// performed effect is handled in the spec or by the library.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,16 +16,8 @@
 
 namespace fac {
 
-/// An effect of the standard prelude: declared by the library, handled by
-/// an intrinsic of every target (docs/LanguageReference.md lists them).
-struct PreludeEffect {
-  const char *name;
-  std::vector<sema::Type::Kind> params;
-  sema::Type::Kind result;
-};
-
-/// The prelude's effects.
-llvm::ArrayRef<PreludeEffect> getPreludeEffects();
+/// The text of the standard prelude.
+llvm::StringRef getPreludeText();
 
 /// Checks \p module, reporting errors and warnings through \p source.
 /// Returns true when there were no errors.
