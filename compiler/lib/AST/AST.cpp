@@ -2,6 +2,8 @@
 
 #include "fac/AST/AST.h"
 
+#include "llvm/Support/Format.h"
+
 using namespace fac;
 using namespace fac::ast;
 
@@ -173,10 +175,15 @@ private:
   void expr(const Expr &e, unsigned depth) {
     switch (e.getKind()) {
     case Expr::Kind::Number: {
+      auto &n = llvm::cast<NumberExpr>(e);
       std::string text;
-      llvm::raw_string_ostream(text) << "Number "
-                                     << llvm::cast<NumberExpr>(e).getValue();
-      return header(e, depth, text);
+      llvm::raw_string_ostream os(text);
+      os << "Number ";
+      if (n.isInteger())
+        os << static_cast<int64_t>(n.getValue());
+      else
+        os << llvm::format("%g", n.getValue());
+      return header(e, depth, os.str());
     }
     case Expr::Kind::Name:
       return header(e, depth,

@@ -69,7 +69,7 @@ struct Tables {
   llvm::StringMap<CtorInfo> ctors;
   llvm::StringMap<std::vector<SigInfo>> effects;
   llvm::StringMap<std::vector<SigInfo>> operators;
-  llvm::StringMap<SigInfo> intrinsics;
+  llvm::StringMap<std::vector<SigInfo>> intrinsics;
 };
 
 /// A name in scope.
@@ -522,7 +522,7 @@ private:
         source->error(s.getLoc(), "only the prelude may declare intrinsics");
         return;
       }
-      tables.intrinsics[name] = info;
+      tables.intrinsics[name].push_back(info);
       return;
     case Decl::Kind::Effect:
     case Decl::Kind::Operator: {
@@ -577,14 +577,17 @@ private:
 
   void concept(ConceptDecl &c) {
     attentionAssignment.reset();
+    // `model` is always there; a concept may also take it as a parameter.
     push();
     scopes.back().emplace("model", Binding{Type::con("LanguageModel"),
                                            c.getLoc(), true, false});
+    push();
     for (const Field &p : c.getParams())
       bind(p.name, resolve(p.type, {}), p.loc, /*warnIfUnused=*/false);
     // The body's own bindings stay visible to the theorems after it.
     statements(c.getBody().getStmts());
     conceptScopes.push_back({&c, std::move(scopes.back())});
+    scopes.pop_back();
     scopes.pop_back();
     checkOperatorBodies();
   }
@@ -653,10 +656,19 @@ private:
         !isConstructorName(pattern.name)) {
       lambda->boundName = pattern.name;
       ++level;
-      TypePtr self = fresh();
+      // Inside its body the lambda is monomorphic, with the parameter types
+      // it declares.
+      std::vector<TypePtr> params;
+      for (const Param &p : lambda->getParams())
+        params.push_back(p.type ? resolve(*p.type, {}) : fresh());
+      TypePtr self = Type::function(params, fresh());
       bind(pattern.name, self, pattern.loc, /*warnIfUnused=*/true);
       TypePtr type = infer(value);
-      unify(self, type);
+      if (!tryUnify(self, type))
+        source->error(pattern.loc, "'" + pattern.name + "' is used as '" +
+                                       self->str() +
+                                       "' in its own body but has type '" +
+                                       type->str() + "'");
       --level;
       generalize(type);
       return;
@@ -941,7 +953,12 @@ private:
     auto intrinsic = tables.intrinsics.find(e.getName());
     if (intrinsic != tables.intrinsics.end()) {
       e.resolved = NameKind::Prelude;
-      return instantiate(intrinsic->second.type);
+      if (intrinsic->second.size() == 1)
+        return instantiate(intrinsic->second.front().type);
+      source->error(e.getLoc(), "'" + e.getName() +
+                                    "' is overloaded: call it, so that its "
+                                    "arguments choose the overload");
+      return Type::error();
     }
     if (tables.effects.count(e.getName())) {
       source->error(e.getLoc(), "effect '" + e.getName() +
@@ -961,7 +978,7 @@ private:
       auto it = tables.intrinsics.find(qualified);
       if (it != tables.intrinsics.end()) {
         e.qualifiedName = qualified;
-        return instantiate(it->second.type);
+        return instantiate(it->second.front().type);
       }
     }
     TypePtr base = prune(infer(e.getBase()));
@@ -1038,7 +1055,8 @@ private:
       TypePtr t = instantiate(s->type);
       bool ok = true;
       for (size_t i = 0; ok && i < e.getArgs().size(); ++i)
-        ok = unify(e.getArgs()[i]->type, t->getParams()[i]);
+        if (e.getArgs()[i]->type) // Lambdas are inferred after the choice.
+          ok = unify(e.getArgs()[i]->type, t->getParams()[i]);
       while (trail.size() > mark) {
         trail.back()->binding = nullptr;
         trail.pop_back();
@@ -1048,7 +1066,8 @@ private:
     }
     std::string args;
     for (const ExprPtr &a : e.getArgs())
-      args += (args.empty() ? "" : ", ") + a->type->str();
+      args += (args.empty() ? "" : ", ") +
+              (a->type ? a->type->str() : std::string("<lambda>"));
     source->error(e.getLoc(), "no overload of " + what + " takes (" + args +
                                   ")");
     for (const SigInfo &s : entries)
@@ -1056,19 +1075,61 @@ private:
     return nullptr;
   }
 
-  TypePtr call(CallExpr &e) {
+  /// Infers the arguments that are not lambdas; lambdas wait until the
+  /// parameter types they are passed for are known.
+  void inferNonLambdaArgs(CallExpr &e) {
     for (const ExprPtr &a : e.getArgs())
-      infer(*a);
+      if (!llvm::isa<LambdaExpr>(*a))
+        infer(*a);
+  }
+
+  /// Infers the lambda arguments against \p params (when known), so that
+  /// `find(rule => rule.pattern ..., rules)` knows what `rule` is.
+  void inferLambdaArgs(CallExpr &e, const std::vector<TypePtr> *params) {
+    const auto &args = e.getArgs();
+    if (params && params->size() == args.size())
+      for (size_t i = 0; i < args.size(); ++i)
+        if (!llvm::isa<LambdaExpr>(*args[i]))
+          tryUnify(args[i]->type, (*params)[i]);
+    for (size_t i = 0; i < args.size(); ++i)
+      if (auto *l = llvm::dyn_cast<LambdaExpr>(args[i].get())) {
+        TypePtr expected = params && i < params->size() ? (*params)[i]
+                                                        : nullptr;
+        l->type = lambda(*l, expected);
+      }
+  }
+
+  TypePtr call(CallExpr &e) {
+    inferNonLambdaArgs(e);
     if (auto *callee = llvm::dyn_cast<NameExpr>(&e.getCallee());
-        callee && !lookup(callee->getName())) {
+        callee && !lookup(callee->getName()) &&
+        !tables.ctors.count(callee->getName())) {
       auto effect = tables.effects.find(callee->getName());
-      if (effect != tables.effects.end() &&
-          !tables.ctors.count(callee->getName()))
+      if (effect != tables.effects.end())
         return perform(e, *callee, effect->second);
+      auto intrinsic = tables.intrinsics.find(callee->getName());
+      if (intrinsic != tables.intrinsics.end() &&
+          intrinsic->second.size() > 1) {
+        callee->resolved = NameKind::Prelude;
+        std::string what = "function '" + callee->getName().str() + "'";
+        const SigInfo *sig = pickOverload(e, intrinsic->second, what);
+        if (!sig) {
+          inferLambdaArgs(e, nullptr);
+          return Type::error();
+        }
+        TypePtr t = instantiate(sig->type);
+        callee->type = t;
+        std::vector<TypePtr> params = t->getParams();
+        inferLambdaArgs(e, &params);
+        checkArgs(e, what, params);
+        return t->getResult();
+      }
     }
     TypePtr fn = prune(infer(e.getCallee()));
-    if (fn->isError())
+    if (fn->isError()) {
+      inferLambdaArgs(e, nullptr);
       return fn;
+    }
     std::string what = "this function";
     if (auto *callee = llvm::dyn_cast<NameExpr>(&e.getCallee())) {
       if (callee->resolved == NameKind::Constructor)
@@ -1080,6 +1141,7 @@ private:
         source->error(e.getLoc(), "constructor '" + callee->getName() +
                                       "' has no fields: use it without "
                                       "parentheses");
+        inferLambdaArgs(e, nullptr);
         return Type::error();
       }
     } else if (auto *f = llvm::dyn_cast<FieldExpr>(&e.getCallee());
@@ -1097,9 +1159,12 @@ private:
     if (fn->getKind() != Type::Kind::Function) {
       source->error(e.getLoc(), "called value has type '" + fn->str() +
                                     "', which is not a function");
+      inferLambdaArgs(e, nullptr);
       return Type::error();
     }
-    checkArgs(e, what, fn->getParams());
+    std::vector<TypePtr> params = fn->getParams();
+    inferLambdaArgs(e, &params);
+    checkArgs(e, what, params);
     return fn->getResult();
   }
 
@@ -1109,11 +1174,15 @@ private:
     callee.resolved = NameKind::Effect;
     e.performedEffect = callee.getName().str();
     const SigInfo *sig = pickOverload(e, entries, what);
-    if (!sig)
+    if (!sig) {
+      inferLambdaArgs(e, nullptr);
       return Type::error();
+    }
     TypePtr t = instantiate(sig->type);
     callee.type = t;
-    checkArgs(e, what, t->getParams());
+    std::vector<TypePtr> params = t->getParams();
+    inferLambdaArgs(e, &params);
+    checkArgs(e, what, params);
     if (!sig->libraryHandled && !isHandledHere(callee.getName())) {
       source->error(e.getLoc(), "effect '" + callee.getName() +
                                     "' is performed here but not handled, "
@@ -1210,11 +1279,20 @@ private:
     return t->getResult();
   }
 
-  TypePtr lambda(LambdaExpr &e) {
+  /// \p expected, when known, gives the types of unannotated parameters.
+  TypePtr lambda(LambdaExpr &e, TypePtr expected = nullptr) {
+    if (expected)
+      expected = prune(expected);
+    bool useExpected = expected &&
+                       expected->getKind() == Type::Kind::Function &&
+                       expected->getParams().size() == e.getParams().size();
     push();
     std::vector<TypePtr> params;
-    for (const Param &p : e.getParams()) {
-      TypePtr t = p.type ? resolve(*p.type, {}) : fresh();
+    for (size_t i = 0; i < e.getParams().size(); ++i) {
+      const Param &p = e.getParams()[i];
+      TypePtr t = p.type        ? resolve(*p.type, {})
+                  : useExpected ? expected->getParams()[i]
+                                : fresh();
       params.push_back(t);
       bind(p.name, t, p.loc, /*warnIfUnused=*/false);
     }
