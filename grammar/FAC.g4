@@ -62,13 +62,15 @@ typeParams : '<' IDENT (',' IDENT)* '>' ;
 fields : field (',' field)* ;
 field : IDENT ':' typeExpr ;
 
+// Every parenthesised type form starts the same way and is told apart
+// after the ')' (by the AST builder), so that the parser never looks ahead
+// across nested parentheses: `(A, B) -> R`, `(a: A) -> R`, `(a: A, b: B)`
+// (a record), `(A, B)` (a tuple) and `(A)`.
 typeExpr
-  : '(' fields? ')' '->' typeExpr                    # namedFnType
-  | '(' typeExpr (',' typeExpr)* ')' '->' typeExpr   # fnType
-  | '(' fields ')'                                   # recordType
-  | '(' typeExpr (',' typeExpr)+ ')'                 # tupleType
-  | IDENT ('<' typeExpr (',' typeExpr)* '>')?        # namedType
+  : '(' (typeElem (',' typeElem)*)? ')' ('->' result=typeExpr)?   # parenType
+  | IDENT ('<' typeExpr (',' typeExpr)* '>')?                     # namedType
   ;
+typeElem : (IDENT ':')? typeExpr ;
 
 //===----------------------------------------------------------------------===//
 // Statements
@@ -76,10 +78,11 @@ typeExpr
 
 block : '{' stmt* '}' ;
 
+// `target := value` is told from an expression statement by the token
+// after the expression, never by looking ahead across it.
 stmt
   : LET pattern '=' expr          # letStmt
-  | target=expr ':=' value=expr   # assignStmt
-  | expr                          # exprStmt
+  | target=expr (':=' value=expr)? # exprStmt
   ;
 
 // A body in expression position: `let`s followed by the expression they
@@ -106,22 +109,24 @@ expr
   | expr op=('<' | '>' | '<=' | '>=' | '==' | '!=' | '='
              | LE | GE | NE) expr                            # binaryExpr
   | <assoc=right> expr op=IMPLIES expr                       # binaryExpr
-  | lambdaParams '=>' (block | seq)                          # lambdaExpr
   | IF cond=expr THEN thenBody=seq ELSE elseBody=seq         # ifExpr
   | HANDLE expr WITH arm+                                    # handleExpr
-  | '[' elem=expr '|' IDENT IN source=expr (',' cond=expr)? ']'  # comprehensionExpr
-  | '[' args? ']'                                            # listExpr
-  | '(' expr ',' args ')'                                    # tupleExpr
-  | '(' expr ')'                                             # parenExpr
-  | '(' ')'                                                  # unitExpr
+  | IDENT '=>' lambdaBody                                    # lambdaExpr
+  // `(a, b)`, `(a)`, `()`, and with `=>` after it the parameters of a
+  // lambda (which may carry types): one rule, told apart after the ')'.
+  | '(' (parenElem (',' parenElem)*)? ')' ('=>' lambdaBody)?  # parenExpr
+  // `[a, b]` and `[e | x in xs, cond]`, told apart after the first element.
+  | '[' (first=expr (comprehension | (',' expr)*))? ']'      # listExpr
   | IDENT                                                    # nameExpr
   | NUMBER                                                   # numberExpr
   ;
 
+lambdaBody : block | seq ;
+parenElem : expr (':' typeExpr)? ;
+comprehension : '|' IDENT IN source=expr (',' cond=expr)? ;
+
 arm : '|' pattern '=>' seq ;
 args : expr (',' expr)* ;
-lambdaParams : IDENT | '(' (lambdaParam (',' lambdaParam)*)? ')' ;
-lambdaParam : IDENT (':' typeExpr)? ;
 
 pattern
   : IDENT '(' (pattern (',' pattern)*)? ')'   # ctorPattern

@@ -71,7 +71,7 @@ public:
     std::vector<DeclPtr> decls;
     for (auto *d : ctx->decl())
       decls.push_back(decl(d));
-    if (tooDeep)
+    if (tooDeep || builderErrors)
       return nullptr;
     return std::make_unique<Module>(std::move(decls));
   }
@@ -158,30 +158,41 @@ private:
       ref.name = named->IDENT()->getText();
       for (auto *arg : named->typeExpr())
         ref.args.push_back(typeRef(arg));
-    } else if (auto *fn =
-                   dynamic_cast<FACParser::NamedFnTypeContext *>(ctx)) {
-      ref.kind = TypeRef::Kind::Function;
-      for (Field &f : fields(fn->fields())) {
-        ref.names.push_back(f.name);
-        ref.args.push_back(std::move(f.type));
-      }
-      ref.args.push_back(typeRef(fn->typeExpr()));
-    } else if (auto *fn = dynamic_cast<FACParser::FnTypeContext *>(ctx)) {
-      ref.kind = TypeRef::Kind::Function;
-      for (auto *t : fn->typeExpr())
-        ref.args.push_back(typeRef(t)); // The last is the result.
-    } else if (auto *rec = dynamic_cast<FACParser::RecordTypeContext *>(ctx)) {
-      ref.kind = TypeRef::Kind::Record;
-      for (Field &f : fields(rec->fields())) {
-        ref.names.push_back(f.name);
-        ref.args.push_back(std::move(f.type));
-      }
-    } else {
-      auto *tuple = static_cast<FACParser::TupleTypeContext *>(ctx);
-      ref.kind = TypeRef::Kind::Tuple;
-      for (auto *t : tuple->typeExpr())
-        ref.args.push_back(typeRef(t));
+      return ref;
     }
+    auto *paren = static_cast<FACParser::ParenTypeContext *>(ctx);
+    size_t named = 0;
+    for (auto *elem : paren->typeElem()) {
+      ref.names.push_back(elem->IDENT() ? elem->IDENT()->getText() : "");
+      named += elem->IDENT() ? 1 : 0;
+      ref.args.push_back(typeRef(elem->typeExpr()));
+    }
+    size_t count = ref.args.size();
+    if (named != 0 && named != count) {
+      source.error(ref.loc, "either every element of a parenthesised type "
+                            "has a name or none has");
+      ++builderErrors;
+    }
+    if (paren->result) {
+      // `(A, B) -> R` or `(a: A, b: B) -> R`: parameters, then the result.
+      ref.kind = TypeRef::Kind::Function;
+      ref.args.push_back(typeRef(paren->result));
+      if (named == 0)
+        ref.names.clear();
+      return ref;
+    }
+    if (named == count && count > 0) {
+      ref.kind = TypeRef::Kind::Record;
+      return ref;
+    }
+    ref.names.clear();
+    if (count == 0) {
+      ref.name = "Unit";
+      return ref;
+    }
+    if (count == 1)
+      return std::move(ref.args.front());
+    ref.kind = TypeRef::Kind::Tuple;
     return ref;
   }
 
@@ -200,11 +211,11 @@ private:
     if (auto *let = dynamic_cast<FACParser::LetStmtContext *>(ctx))
       return std::make_unique<LetStmt>(loc(ctx), pattern(let->pattern()),
                                        expr(let->expr()));
-    if (auto *assign = dynamic_cast<FACParser::AssignStmtContext *>(ctx))
-      return std::make_unique<AssignStmt>(loc(ctx), expr(assign->target),
-                                          expr(assign->value));
     auto *e = static_cast<FACParser::ExprStmtContext *>(ctx);
-    return std::make_unique<ExprStmt>(loc(ctx), expr(e->expr()));
+    if (e->value)
+      return std::make_unique<AssignStmt>(loc(ctx), expr(e->target),
+                                          expr(e->value));
+    return std::make_unique<ExprStmt>(loc(ctx), expr(e->target));
   }
 
   /// `let p = e ... body` becomes nested LetExprs around the body.
@@ -298,8 +309,12 @@ private:
     if (auto *e = dynamic_cast<FACParser::BinaryExprContext *>(ctx))
       return std::make_unique<BinaryExpr>(loc(e->op), e->op->getText(),
                                           expr(e->expr(0)), expr(e->expr(1)));
-    if (auto *e = dynamic_cast<FACParser::LambdaExprContext *>(ctx))
-      return lambdaExpr(e);
+    if (auto *e = dynamic_cast<FACParser::LambdaExprContext *>(ctx)) {
+      std::vector<Param> params;
+      params.push_back({loc(e->IDENT()), e->IDENT()->getText(), std::nullopt});
+      return std::make_unique<LambdaExpr>(loc(ctx), std::move(params),
+                                          lambdaBody(e->lambdaBody()));
+    }
     if (auto *e = dynamic_cast<FACParser::IfExprContext *>(ctx))
       return std::make_unique<IfExpr>(loc(ctx), expr(e->cond),
                                       seq(e->thenBody), seq(e->elseBody));
@@ -310,25 +325,23 @@ private:
       return std::make_unique<HandleExpr>(loc(ctx), expr(e->expr()),
                                           std::move(arms));
     }
-    if (auto *e = dynamic_cast<FACParser::ComprehensionExprContext *>(ctx))
-      return std::make_unique<ComprehensionExpr>(
-          loc(ctx), expr(e->elem), e->IDENT()->getText(), loc(e->IDENT()),
-          expr(e->source), e->cond ? expr(e->cond) : nullptr);
-    if (auto *e = dynamic_cast<FACParser::ListExprContext *>(ctx))
-      return std::make_unique<ListExpr>(Expr::Kind::List, loc(ctx),
-                                        args(e->args()));
-    if (auto *e = dynamic_cast<FACParser::TupleExprContext *>(ctx)) {
+    if (auto *e = dynamic_cast<FACParser::ParenExprContext *>(ctx))
+      return parenExpr(e);
+    if (auto *e = dynamic_cast<FACParser::ListExprContext *>(ctx)) {
+      if (!e->first)
+        return std::make_unique<ListExpr>(Expr::Kind::List, loc(ctx),
+                                          std::vector<ExprPtr>());
+      if (auto *c = e->comprehension())
+        return std::make_unique<ComprehensionExpr>(
+            loc(ctx), expr(e->first), c->IDENT()->getText(),
+            loc(c->IDENT()), expr(c->source),
+            c->cond ? expr(c->cond) : nullptr);
       std::vector<ExprPtr> elems;
-      elems.push_back(expr(e->expr()));
-      for (ExprPtr &rest : args(e->args()))
-        elems.push_back(std::move(rest));
-      return std::make_unique<ListExpr>(Expr::Kind::Tuple, loc(ctx),
+      for (auto *x : e->expr())
+        elems.push_back(expr(x));
+      return std::make_unique<ListExpr>(Expr::Kind::List, loc(ctx),
                                         std::move(elems));
     }
-    if (auto *e = dynamic_cast<FACParser::ParenExprContext *>(ctx))
-      return expr(e->expr());
-    if (dynamic_cast<FACParser::UnitExprContext *>(ctx))
-      return std::make_unique<UnitExpr>(loc(ctx));
     if (auto *e = dynamic_cast<FACParser::NameExprContext *>(ctx))
       return std::make_unique<NameExpr>(loc(ctx), e->getText());
     auto *num = static_cast<FACParser::NumberExprContext *>(ctx);
@@ -338,30 +351,56 @@ private:
         loc(ctx), std::strtod(text.c_str(), nullptr), isInteger);
   }
 
-  ExprPtr lambdaExpr(FACParser::LambdaExprContext *ctx) {
-    std::vector<Param> params;
-    auto *p = ctx->lambdaParams();
-    if (p->IDENT())
-      params.push_back({loc(p), p->IDENT()->getText(), std::nullopt});
-    for (auto *lp : p->lambdaParam()) {
-      Param param{loc(lp), lp->IDENT()->getText(), std::nullopt};
-      if (lp->typeExpr())
-        param.type = typeRef(lp->typeExpr());
-      params.push_back(std::move(param));
-    }
-    ExprPtr body;
+  ExprPtr lambdaBody(FACParser::LambdaBodyContext *ctx) {
     if (auto *b = ctx->block())
-      body = std::make_unique<BlockExpr>(loc(b), block(b));
-    else
-      body = seq(ctx->seq());
-    return std::make_unique<LambdaExpr>(loc(ctx), std::move(params),
-                                        std::move(body));
+      return std::make_unique<BlockExpr>(loc(b), block(b));
+    return seq(ctx->seq());
+  }
+
+  /// `()`, `(e)`, `(a, b)`, or with `=>` the parameters of a lambda.
+  ExprPtr parenExpr(FACParser::ParenExprContext *ctx) {
+    auto elems = ctx->parenElem();
+    if (ctx->lambdaBody()) {
+      std::vector<Param> params;
+      for (auto *elem : elems) {
+        auto *name = dynamic_cast<FACParser::NameExprContext *>(elem->expr());
+        if (!name) {
+          source.error(loc(elem), "a lambda parameter must be a name, "
+                                  "optionally with a type: 'x' or 'x: T'");
+          ++builderErrors;
+          continue;
+        }
+        Param p{loc(elem), name->getText(), std::nullopt};
+        if (elem->typeExpr())
+          p.type = typeRef(elem->typeExpr());
+        params.push_back(std::move(p));
+      }
+      return std::make_unique<LambdaExpr>(loc(ctx), std::move(params),
+                                          lambdaBody(ctx->lambdaBody()));
+    }
+    std::vector<ExprPtr> values;
+    for (auto *elem : elems) {
+      if (elem->typeExpr()) {
+        source.error(loc(elem->typeExpr()),
+                     "a type annotation is only allowed on the parameters of "
+                     "a lambda");
+        ++builderErrors;
+      }
+      values.push_back(expr(elem->expr()));
+    }
+    if (values.empty())
+      return std::make_unique<UnitExpr>(loc(ctx));
+    if (values.size() == 1)
+      return std::move(values.front());
+    return std::make_unique<ListExpr>(Expr::Kind::Tuple, loc(ctx),
+                                      std::move(values));
   }
 
   SourceFile &source;
   const CodePointMap &map;
   unsigned depth = 0;
   bool tooDeep = false;
+  unsigned builderErrors = 0;
 };
 
 /// Reports the first byte that is not valid UTF-8, if any.

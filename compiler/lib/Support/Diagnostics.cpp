@@ -28,6 +28,8 @@ void SourceFile::report(Location loc, llvm::SourceMgr::DiagKind kind,
                         const llvm::Twine &msg) {
   if (kind == llvm::SourceMgr::DK_Error)
     ++numErrors;
+  if (quiet)
+    return;
   llvm::SMLoc smLoc = sourceMgr.FindLocForLineAndColumn(
       bufferId, std::max(loc.line, 1u), std::max(loc.col, 1u));
   sourceMgr.PrintMessage(llvm::errs(), smLoc, kind, msg);

@@ -43,6 +43,9 @@ public:
 
   unsigned getNumErrors() const { return numErrors; }
 
+  /// Counts diagnostics without printing them (for the fuzzer).
+  void setQuiet(bool value) { quiet = value; }
+
 private:
   void report(Location loc, llvm::SourceMgr::DiagKind kind,
               const llvm::Twine &msg);
@@ -51,6 +54,7 @@ private:
   std::string filename;
   unsigned bufferId;
   unsigned numErrors = 0;
+  bool quiet = false;
 };
 
 } // namespace fac
