@@ -61,10 +61,11 @@ void ConceptOp::print(OpAsmPrinter &p) {
 
 LogicalResult ConceptOp::verify() {
   for (BlockArgument arg : getBody().getArguments())
-    if (!isa<FloatType, IntegerType, fac::TensorType>(arg.getType()))
+    if (isa<MemRefType, FunctionType>(arg.getType()))
       return emitOpError("parameter #")
              << arg.getArgNumber() << " has type " << arg.getType()
-             << ", but concept parameters are scalars or tensors";
+             << ", but concept parameters are values of the language, not "
+                "buffers or functions";
   llvm::StringMap<ExportOp> slots;
   for (ExportOp exp : getBody().getOps<ExportOp>()) {
     auto [it, inserted] = slots.try_emplace(exp.getSlot(), exp);
@@ -140,9 +141,16 @@ LogicalResult LambdaOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult ExportOp::verify() {
+  if (getSlot() == "forward")
+    return success();
   if (getSlot() != "attention")
     return emitOpError("unknown model slot '") << getSlot() << "'";
   auto type = cast<FunctionType>(getValue().getType());
+  Type tree = DataType::get(getContext(), "TensorTree", {});
+  if (type.getNumInputs() == 3 && type.getNumResults() == 1 &&
+      llvm::all_of(type.getInputs(), [&](Type t) { return t == tree; }) &&
+      type.getResult(0) == tree)
+    return success();
   Type tensor = fac::TensorType::get(getContext());
   if (type.getNumInputs() != 3 || type.getNumResults() != 1 ||
       !llvm::all_of(type.getInputs(), [&](Type t) { return t == tensor; }) ||
@@ -227,6 +235,264 @@ LogicalResult AttentionOp::verify() {
   if (conflict(o.getDimSize(0), q.getDimSize(0)) ||
       conflict(o.getDimSize(1), v.getDimSize(1)))
     return emitOpError("output shape must be (queries x value width)");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Region ops
+//===----------------------------------------------------------------------===//
+
+/// Checks that \p region ends in a fac.yield of \p count values and returns
+/// it.
+static FailureOr<YieldOp> getYield(Operation *op, Region &region,
+                                   unsigned count, StringRef what) {
+  auto yield = dyn_cast<YieldOp>(region.front().getTerminator());
+  if (!yield)
+    return op->emitOpError(what) << " must end with fac.yield", failure();
+  if (yield.getValues().size() != count)
+    return op->emitOpError(what)
+               << " must yield " << count << " value"
+               << (count == 1 ? "" : "s") << ", got "
+               << yield.getValues().size(),
+           failure();
+  return yield;
+}
+
+LogicalResult IfOp::verify() {
+  for (auto [region, what] : {std::make_pair(&getThenRegion(), "then"),
+                              std::make_pair(&getElseRegion(), "else")}) {
+    FailureOr<YieldOp> yield = getYield(*this, *region, 1,
+                                        Twine(what).concat(" region").str());
+    if (failed(yield))
+      return failure();
+    if (yield->getValues()[0].getType() != getType())
+      return emitOpError(what) << " region yields "
+                               << yield->getValues()[0].getType()
+                               << " but the result is " << getType();
+  }
+  return success();
+}
+
+/// The number of `%N` binders of a pattern, which must be %0, %1, ... each
+/// once; -1 when they are not.
+static int countBinders(StringRef pattern) {
+  llvm::SmallVector<bool> seen;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] != '%')
+      continue;
+    size_t j = i + 1;
+    unsigned n = 0;
+    if (j >= pattern.size() || !llvm::isDigit(pattern[j]))
+      return -1;
+    while (j < pattern.size() && llvm::isDigit(pattern[j]))
+      n = n * 10 + (pattern[j++] - '0');
+    if (n >= seen.size())
+      seen.resize(n + 1, false);
+    if (seen[n])
+      return -1;
+    seen[n] = true;
+  }
+  return llvm::all_of(seen, [](bool b) { return b; }) ? seen.size() : -1;
+}
+
+LogicalResult HandleOp::verify() {
+  size_t n = getArms().size();
+  if (getKinds().size() != n || getPatterns().size() != n)
+    return emitOpError("has ") << n << " arms but " << getKinds().size()
+                               << " kinds and " << getPatterns().size()
+                               << " patterns";
+  if (n == 0)
+    return emitOpError("needs at least one arm");
+  if (failed(getYield(*this, getBody(), 1, "body")))
+    return failure();
+  for (size_t i = 0; i < n; ++i) {
+    StringRef kind = cast<StringAttr>(getKinds()[i]).getValue();
+    StringRef pattern = cast<StringAttr>(getPatterns()[i]).getValue();
+    if (kind != "value" && kind != "return" && kind != "effect")
+      return emitOpError("arm #") << i << " has unknown kind '" << kind << "'";
+    Region &arm = getArms()[i];
+    int binders = countBinders(pattern);
+    if (binders < 0 || static_cast<unsigned>(binders) != arm.getNumArguments())
+      return emitOpError("arm #")
+             << i << " pattern '" << pattern << "' binds " << binders
+             << " values but the region has " << arm.getNumArguments()
+             << " arguments";
+    FailureOr<YieldOp> yield = getYield(*this, arm, 1, "arm");
+    if (failed(yield))
+      return failure();
+    if (kind != "effect" && yield->getValues()[0].getType() != getType())
+      return emitOpError("arm #") << i << " yields "
+                                  << yield->getValues()[0].getType()
+                                  << " but the result is " << getType();
+  }
+  return success();
+}
+
+LogicalResult DestructureOp::verify() {
+  int binders = countBinders(getPattern());
+  if (binders < 0 || static_cast<unsigned>(binders) != getBindings().size())
+    return emitOpError("pattern '")
+           << getPattern() << "' binds " << binders << " values but there are "
+           << getBindings().size() << " results";
+  return success();
+}
+
+/// The T of Option<T>, or null.
+static Type optionValueType(Type type) {
+  auto data = dyn_cast<DataType>(type);
+  if (!data || data.getName() != "Option" || data.getArgs().size() != 1)
+    return nullptr;
+  return data.getArgs()[0];
+}
+
+LogicalResult ExistsOp::verify() {
+  if (!optionValueType(getOption().getType()))
+    return emitOpError("expects an Option, got ") << getOption().getType();
+  return success();
+}
+
+LogicalResult UnwrapOp::verify() {
+  Type value = optionValueType(getOption().getType());
+  if (!value)
+    return emitOpError("expects an Option, got ") << getOption().getType();
+  if (value != getType())
+    return emitOpError("unwraps ") << value << " but the result is "
+                                   << getType();
+  return success();
+}
+
+LogicalResult ListOp::verify() {
+  Type element = getType().getElementType();
+  for (Value v : getElements())
+    if (v.getType() != element)
+      return emitOpError("element of type ")
+             << v.getType() << " in a list of " << element;
+  return success();
+}
+
+LogicalResult TupleOp::verify() {
+  auto type = cast<TupleType>(getType());
+  if (!llvm::equal(type.getTypes(), getElements().getTypes()))
+    return emitOpError("elements do not match the tuple type ") << type;
+  return success();
+}
+
+LogicalResult ComprehensionOp::verify() {
+  Block &body = getBody().front();
+  Type element = cast<ListType>(getSource().getType()).getElementType();
+  if (body.getNumArguments() != 1 || body.getArgument(0).getType() != element)
+    return emitOpError("body must take one argument of type ") << element;
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield || yield.getValues().empty() || yield.getValues().size() > 2)
+    return emitOpError("body must yield an element and optionally a "
+                       "condition");
+  if (yield.getValues()[0].getType() !=
+      cast<ListType>(getType()).getElementType())
+    return emitOpError("body yields ")
+           << yield.getValues()[0].getType() << " into a " << getType();
+  if (yield.getValues().size() == 2 &&
+      !yield.getValues()[1].getType().isInteger(1))
+    return emitOpError("condition must be i1");
+  return success();
+}
+
+LogicalResult ArithOp::verify() {
+  StringRef kind = getKind();
+  if (kind != "add" && kind != "sub" && kind != "mul" && kind != "div")
+    return emitOpError("unknown kind '") << kind << "'";
+  Type lhs = getLhs().getType(), rhs = getRhs().getType();
+  bool lt = isa<fac::TensorType>(lhs), rt = isa<fac::TensorType>(rhs);
+  if (!(lt && rt) && !(lt && rhs.isF32()) && !(rt && lhs.isF32()))
+    return emitOpError("needs two tensors, or a tensor and an f32; got ")
+           << lhs << " and " << rhs;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Operators, calls, self and theorems
+//===----------------------------------------------------------------------===//
+
+ParseResult OperatorOp::parse(OpAsmParser &parser, OperationState &result) {
+  StringAttr name, symbol;
+  SmallVector<OpAsmParser::Argument> args;
+  SmallVector<Type, 1> results;
+  if (parser.parseSymbolName(name, SymbolTable::getSymbolAttrName(),
+                             result.attributes) ||
+      parser.parseAttribute(symbol, "symbol", result.attributes) ||
+      parseArgumentList(parser, args) ||
+      parser.parseArrowTypeList(results) ||
+      parser.parseOptionalAttrDictWithKeyword(result.attributes))
+    return failure();
+  SmallVector<Type> inputs;
+  for (auto &arg : args)
+    inputs.push_back(arg.type);
+  result.addAttribute("function_type",
+                      TypeAttr::get(parser.getBuilder().getFunctionType(
+                          inputs, results)));
+  return parser.parseRegion(*result.addRegion(), args);
+}
+
+void OperatorOp::print(OpAsmPrinter &p) {
+  p << " ";
+  p.printSymbolName(getSymName());
+  p << " ";
+  p.printAttribute(getSymbolAttr());
+  printArgumentList(p, getBody().front());
+  p << " -> ";
+  llvm::interleaveComma(getFunctionType().getResults(), p);
+  p.printOptionalAttrDictWithKeyword(
+      (*this)->getAttrs(),
+      {SymbolTable::getSymbolAttrName(), "symbol", "function_type"});
+  p << " ";
+  p.printRegion(getBody(), /*printEntryBlockArgs=*/false);
+}
+
+LogicalResult OperatorOp::verify() {
+  FunctionType type = getFunctionType();
+  Block &block = getBody().front();
+  if (block.getArgumentTypes() != type.getInputs())
+    return emitOpError("block argument types do not match the function "
+                       "type's inputs");
+  auto ret = dyn_cast<ReturnOp>(block.getTerminator());
+  if (!ret || type.getNumResults() != 1 ||
+      ret.getValue().getType() != type.getResult(0))
+    return emitOpError("must return one value of its result type");
+  return success();
+}
+
+LogicalResult CallOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto callee =
+      symbolTable.lookupNearestSymbolFrom<OperatorOp>(*this, getCalleeAttr());
+  if (!callee)
+    return emitOpError("'") << getCallee() << "' is not a fac.operator";
+  FunctionType type = callee.getFunctionType();
+  if (!llvm::equal(type.getInputs(), getArgs().getTypes()) ||
+      type.getResult(0) != getType())
+    return emitOpError("types do not match the operator's ") << type;
+  return success();
+}
+
+LogicalResult SelfOp::verify() {
+  for (Operation *op = (*this)->getParentOp(); op; op = op->getParentOp())
+    if (auto lambda = dyn_cast<LambdaOp>(op))
+      if (auto name = lambda->getAttrOfType<StringAttr>("name");
+          name && name.getValue() == getName()) {
+        if (lambda.getType() != getType())
+          return emitOpError("has type ")
+                 << getType() << " but the lambda '" << getName() << "' has "
+                 << lambda.getType();
+        return success();
+      }
+  return emitOpError("no enclosing lambda is named '") << getName() << "'";
+}
+
+LogicalResult TheoremOp::verify() {
+  FailureOr<YieldOp> yield = getYield(*this, getBody(), 1, "statement");
+  if (failed(yield))
+    return failure();
+  if (!yield->getValues()[0].getType().isInteger(1))
+    return emitOpError("statement must be an i1, got ")
+           << yield->getValues()[0].getType();
   return success();
 }
 

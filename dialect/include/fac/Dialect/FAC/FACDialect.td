@@ -42,6 +42,30 @@ def FAC_TensorType : FAC_Type<"Tensor", "tensor"> {
   }];
 }
 
+def FAC_ListType : FAC_Type<"List", "list"> {
+  let summary = "the spec language's List<T>";
+  let parameters = (ins "::mlir::Type":$elementType);
+  let assemblyFormat = "`<` $elementType `>`";
+}
+
+def FAC_DataType : FAC_Type<"Data", "data"> {
+  let summary = "a declared record or algebraic data type";
+  let description = [{
+    A value of the data type `name`, applied to `args` when the type has
+    type parameters: `!fac.data<"TensorTree">`,
+    `!fac.data<"Option", [!fac.data<"CompressionRule">]>`. The declaration
+    (constructors and fields) is the spec's or the prelude's; the ops that
+    build and take apart such values name the constructor.
+  }];
+  let parameters = (ins StringRefParameter<"type name">:$name,
+                        OptionalArrayRefParameter<"::mlir::Type">:$args);
+  let assemblyFormat = "`<` $name (`,` `[` $args^ `]`)? `>`";
+}
+
+def FAC_ModelType : FAC_Type<"Model", "model"> {
+  let summary = "the language model a concept plugs into";
+}
+
 class FAC_Op<string mnemonic, list<Trait> traits = []>
     : Op<FAC_Dialect, mnemonic, traits>;
 

@@ -5,12 +5,15 @@
 
 include "fac/Dialect/FAC/FACDialect.td"
 include "mlir/IR/SymbolInterfaces.td"
+include "mlir/IR/BuiltinTypes.td"
+include "mlir/IR/CommonTypeConstraints.td"
 include "mlir/IR/RegionKindInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/ControlFlowInterfaces.td"
 
-def FAC_AnyScalar : AnyTypeOf<[F32, I64, I1]>;
-def FAC_Value : AnyTypeOf<[F32, I64, I1, FAC_TensorType, FunctionType]>;
+// Any value of the language: scalars, tensors, lists, data, tuples, Unit
+// (`none`) and functions.
+defvar FAC_Value = AnyType;
 def FAC_Buffer2D : MemRefRankOf<[F32], [2]>;
 
 //===----------------------------------------------------------------------===//
@@ -56,9 +59,9 @@ def FAC_LambdaOp : FAC_Op<"lambda", [SingleBlock,
   }];
 }
 
-def FAC_ReturnOp : FAC_Op<"return", [Pure, Terminator, HasParent<"LambdaOp">,
-                                     ReturnLike]> {
-  let summary = "the value of a lambda's body";
+def FAC_ReturnOp : FAC_Op<"return", [Pure, Terminator,
+    ParentOneOf<["LambdaOp", "OperatorOp"]>, ReturnLike]> {
+  let summary = "the value of a lambda's or an operator's body";
   let arguments = (ins FAC_Value:$value);
   let assemblyFormat = "$value attr-dict `:` type($value)";
 }
@@ -93,8 +96,9 @@ def FAC_ApplyOp : FAC_Op<"apply", [
 def FAC_ExportOp : FAC_Op<"export", [HasParent<"ConceptOp">]> {
   let summary = "`model.<slot> := value`: exports a kernel into the model";
   let description = [{
-    Plugs a function value into a slot of the model; `attention` is the
-    only slot so far. Every export becomes one kernel entry point.
+    Plugs a function value into a slot of the model: `attention`
+    (`model.attention := f`), or `forward` for a concept whose value is a
+    function. Every export becomes one kernel entry point.
   }];
   let arguments = (ins StrAttr:$slot, FunctionType:$value);
   let assemblyFormat = "$slot `=` $value attr-dict `:` type($value)";
@@ -152,6 +156,233 @@ def FAC_AttentionOp : FAC_Op<"attention"> {
     type($value) `)` `outs` `(` $out `:` type($out) `)`
     (`scale` $scale^)? attr-dict
   }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Ops for the rest of the language
+//===----------------------------------------------------------------------===//
+
+def FAC_YieldOp : FAC_Op<"yield", [Pure, Terminator, ReturnLike,
+    ParentOneOf<["IfOp", "HandleOp", "ComprehensionOp", "TheoremOp"]>]> {
+  let summary = "the value of a region of if, handle, a comprehension or a "
+                "theorem";
+  let arguments = (ins Variadic<FAC_Value>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
+def FAC_IfOp : FAC_Op<"if"> {
+  let summary = "`if c then a else b`";
+  let arguments = (ins I1:$condition);
+  let results = (outs FAC_Value:$result);
+  let regions = (region SizedRegion<1>:$thenRegion,
+                        SizedRegion<1>:$elseRegion);
+  let assemblyFormat = [{
+    $condition `->` type($result) $thenRegion `else` $elseRegion attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def FAC_HandleOp : FAC_Op<"handle"> {
+  let summary = "`handle e with | pattern => value | ...`";
+  let description = [{
+    Runs `body` (the scrutinee `e`, which yields its value) and matches the
+    value against the arms in order. Each arm has a kind: `value` (a data
+    pattern), `return` (the value clause, `Return(x)`) or `effect` (an
+    effect clause `E(args)`, which handles every `fac.perform "E"` inside
+    `body`; its region yields what the perform returns). `patterns` gives
+    each arm's pattern as written, with `%N` for the N-th argument of the
+    arm's region: `Node(%0, _)`, `Sample(%0)`.
+  }];
+  let arguments = (ins StrArrayAttr:$kinds, StrArrayAttr:$patterns);
+  let results = (outs FAC_Value:$result);
+  let regions = (region SizedRegion<1>:$body,
+                        VariadicRegion<SizedRegion<1>>:$arms);
+  let assemblyFormat = [{
+    `->` type($result) attr-dict-with-keyword $body `with` $arms
+  }];
+  let hasVerifier = 1;
+}
+
+def FAC_DestructureOp : FAC_Op<"destructure", [Pure]> {
+  let summary = "`let Ctor(a, b) = value`: an irrefutable pattern";
+  let arguments = (ins FAC_Value:$value, StrAttr:$pattern);
+  let results = (outs Variadic<FAC_Value>:$bindings);
+  let assemblyFormat = [{
+    $value $pattern attr-dict `:` type($value) `->` `(` type($bindings) `)`
+  }];
+  let hasVerifier = 1;
+}
+
+def FAC_ConstructOp : FAC_Op<"construct", [Pure]> {
+  let summary = "builds a record or a constructor's value: `Node(t, cs)`";
+  let arguments = (ins StrAttr:$ctor, Variadic<FAC_Value>:$fields);
+  let results = (outs FAC_DataType:$result);
+  let assemblyFormat = [{
+    $ctor `(` $fields `)` attr-dict `:` functional-type($fields, $result)
+  }];
+}
+
+def FAC_FieldOp : FAC_Op<"field", [Pure]> {
+  let summary = "reads a field: `rule.pattern`";
+  let arguments = (ins FAC_DataType:$value, StrAttr:$field);
+  let results = (outs FAC_Value:$result);
+  let assemblyFormat = [{
+    $value `[` $field `]` attr-dict `:` type($value) `->` type($result)
+  }];
+}
+
+def FAC_ExistsOp : FAC_Op<"exists", [Pure]> {
+  let summary = "`x exists`: whether an Option holds a value";
+  let arguments = (ins FAC_DataType:$option);
+  let results = (outs I1:$result);
+  let assemblyFormat = "$option attr-dict `:` type($option)";
+  let hasVerifier = 1;
+}
+
+def FAC_UnwrapOp : FAC_Op<"unwrap", [Pure]> {
+  let summary = "the value inside an Option known to hold one";
+  let arguments = (ins FAC_DataType:$option);
+  let results = (outs FAC_Value:$result);
+  let assemblyFormat = [{
+    $option attr-dict `:` type($option) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def FAC_ListOp : FAC_Op<"list", [Pure]> {
+  let summary = "a list literal `[a, b, c]`";
+  let arguments = (ins Variadic<FAC_Value>:$elements);
+  let results = (outs FAC_ListType:$result);
+  let assemblyFormat = [{
+    `(` $elements `)` attr-dict `:` functional-type($elements, $result)
+  }];
+  let hasVerifier = 1;
+}
+
+def FAC_TupleOp : FAC_Op<"tuple", [Pure]> {
+  let summary = "a tuple `(a, b)`";
+  let arguments = (ins Variadic<FAC_Value>:$elements);
+  let results = (outs AnyTuple:$result);
+  let assemblyFormat = [{
+    `(` $elements `)` attr-dict `:` functional-type($elements, $result)
+  }];
+  let hasVerifier = 1;
+}
+
+def FAC_UnitOp : FAC_Op<"unit", [Pure]> {
+  let summary = "the value `()`";
+  let results = (outs NoneType:$result);
+  let assemblyFormat = "attr-dict";
+}
+
+def FAC_IndexOp : FAC_Op<"index", [Pure,
+    TypesMatchWith<"result is the list's element type", "list", "result",
+        "::llvm::cast<::fac::ListType>($_self).getElementType()">]> {
+  let summary = "`xs[i]`";
+  let arguments = (ins FAC_ListType:$list, I64:$index);
+  let results = (outs FAC_Value:$result);
+  let assemblyFormat = "$list `[` $index `]` attr-dict `:` type($list)";
+}
+
+def FAC_SliceOp : FAC_Op<"slice", [Pure, AttrSizedOperandSegments,
+    AllTypesMatch<["list", "result"]>]> {
+  let summary = "`xs[lo:hi]`, either bound optional";
+  let arguments = (ins FAC_ListType:$list, Optional<I64>:$lo,
+                       Optional<I64>:$hi);
+  let results = (outs FAC_ListType:$result);
+  let assemblyFormat = [{
+    $list `[` ($lo^)? `:` ($hi^)? `]` attr-dict `:` type($list)
+  }];
+}
+
+def FAC_ComprehensionOp : FAC_Op<"comprehension"> {
+  let summary = "`[elem | x in source, cond]`";
+  let description = [{
+    The region runs once per element of `source`, its argument; it yields
+    the new element and, when the comprehension has a condition, an i1
+    that keeps or drops it.
+  }];
+  let arguments = (ins FAC_ListType:$source);
+  let results = (outs FAC_ListType:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $source `:` type($source) `->` type($result) $body attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def FAC_ArithOp : FAC_Op<"arith", [Pure]> {
+  let summary = "`+ - /` involving tensors (elementwise, or by a scalar)";
+  let arguments = (ins StrAttr:$kind, FAC_Value:$lhs, FAC_Value:$rhs);
+  let results = (outs FAC_TensorType:$result);
+  let assemblyFormat = [{
+    $kind $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)
+  }];
+  let hasVerifier = 1;
+}
+
+def FAC_NegOp : FAC_Op<"neg", [Pure]> {
+  let summary = "`-t` for a tensor";
+  let arguments = (ins FAC_TensorType:$operand);
+  let results = (outs FAC_TensorType:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($result)";
+}
+
+def FAC_IntrinsicOp : FAC_Op<"intrinsic"> {
+  let summary = "calls a function of the prelude that the compiler implements";
+  let arguments = (ins StrAttr:$callee, Variadic<FAC_Value>:$args);
+  let results = (outs FAC_Value:$result);
+  let assemblyFormat = [{
+    $callee `(` $args `)` attr-dict `:` functional-type($args, $result)
+  }];
+}
+
+def FAC_OperatorOp : FAC_Op<"operator", [Symbol, SingleBlock,
+    IsolatedFromAbove, AutomaticAllocationScope]> {
+  let summary = "the definition of a Unicode operator overload";
+  let description = [{
+    `operator ⊗ (a: A, b: B) -> R = body` from the spec or the prelude, as a
+    symbol that `fac.call` names. `symbol` is the operator as written.
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, StrAttr:$symbol,
+                       TypeAttrOf<FunctionType>:$function_type);
+  let regions = (region SizedRegion<1>:$body);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+}
+
+def FAC_CallOp : FAC_Op<"call", [DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "calls an operator definition";
+  let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<FAC_Value>:$args);
+  let results = (outs FAC_Value:$result);
+  let assemblyFormat = [{
+    $callee `(` $args `)` attr-dict `:` functional-type($args, $result)
+  }];
+}
+
+def FAC_SelfOp : FAC_Op<"self", [Pure]> {
+  let summary = "the enclosing lambda, for a recursive call";
+  let description = [{
+    A lambda bound by `let f = ...` may call itself; inside its body `f` is
+    `fac.self`, the nearest enclosing `fac.lambda` whose `name` is `f`.
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs FunctionType:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def FAC_TheoremOp : FAC_Op<"theorem", [HasParent<"ConceptOp">]> {
+  let summary = "`Theorem Name: ∀ binders, statement`";
+  let description = [{
+    The region's arguments are the binders; it yields the statement, an
+    i1. The theorem sits at the end of the concept it is stated about, so
+    that it can use that concept's values.
+  }];
+  let arguments = (ins StrAttr:$theorem_name);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$theorem_name $body attr-dict";
   let hasVerifier = 1;
 }
 
