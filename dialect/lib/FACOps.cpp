@@ -61,11 +61,11 @@ void ConceptOp::print(OpAsmPrinter &p) {
 
 LogicalResult ConceptOp::verify() {
   for (BlockArgument arg : getBody().getArguments())
-    if (isa<MemRefType, FunctionType>(arg.getType()))
+    if (isa<MemRefType>(arg.getType()))
       return emitOpError("parameter #")
              << arg.getArgNumber() << " has type " << arg.getType()
              << ", but concept parameters are values of the language, not "
-                "buffers or functions";
+                "buffers";
   llvm::StringMap<ExportOp> slots;
   for (ExportOp exp : getBody().getOps<ExportOp>()) {
     auto [it, inserted] = slots.try_emplace(exp.getSlot(), exp);

@@ -117,6 +117,7 @@ public:
         theorem(*t, lastConcept);
       }
     }
+    checkOperatorBodies();
     for (auto &[concept, scope] : conceptScopes)
       warnUnused(scope);
     return source->getNumErrors() == 0;
@@ -550,6 +551,7 @@ private:
         if (const SigInfo *bound = matchPrelude(entries, type)) {
           info.type = bound->type;
           info.libraryHandled = true;
+          info.decl = bound->decl;
         } else if (!isEffect || !entries.empty()) {
           source->error(s.getLoc(),
                         llvm::Twine(what) + " '" + name + "' " +
@@ -582,8 +584,10 @@ private:
     scopes.back().emplace("model", Binding{Type::con("LanguageModel"),
                                            c.getLoc(), true, false});
     push();
-    for (const Field &p : c.getParams())
-      bind(p.name, resolve(p.type, {}), p.loc, /*warnIfUnused=*/false);
+    for (Field &p : c.getParams()) {
+      p.resolved = resolve(p.type, {});
+      bind(p.name, p.resolved, p.loc, /*warnIfUnused=*/false);
+    }
     // The body's own bindings stay visible to the theorems after it.
     statements(c.getBody().getStmts());
     conceptScopes.push_back({&c, std::move(scopes.back())});
@@ -617,8 +621,10 @@ private:
           for (auto &[name, b] : scope)
             scopes.back().emplace(name, b);
     push();
-    for (const Field &b : t.getBinders())
-      bind(b.name, resolve(b.type, {}), b.loc, /*warnIfUnused=*/true);
+    for (Field &b : t.getBinders()) {
+      b.resolved = resolve(b.type, {});
+      bind(b.name, b.resolved, b.loc, /*warnIfUnused=*/true);
+    }
     expect(infer(t.getBody()), Type::boolType(), t.getBody().getLoc(),
            "the statement of theorem '" + t.getName() + "'");
     pop();
@@ -662,6 +668,7 @@ private:
       for (const Param &p : lambda->getParams())
         params.push_back(p.type ? resolve(*p.type, {}) : fresh());
       TypePtr self = Type::function(params, fresh());
+      pattern.type = self;
       bind(pattern.name, self, pattern.loc, /*warnIfUnused=*/true);
       TypePtr type = infer(value);
       if (!tryUnify(self, type))
@@ -735,6 +742,7 @@ private:
         ctorPattern(p, type, warnIfUnused);
         return;
       }
+      p.type = type;
       bind(p.name, type, p.loc, warnIfUnused);
       return;
     case Pattern::Kind::Tuple: {
@@ -1276,6 +1284,7 @@ private:
     TypePtr t = instantiate(chosen->type);
     unify(lhs, t->getParams()[0]);
     unify(rhs, t->getParams()[1]);
+    e.operatorDecl = chosen->decl;
     return t->getResult();
   }
 

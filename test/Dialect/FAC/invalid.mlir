@@ -1,7 +1,7 @@
 // The verifiers of the fac ops.
 // RUN: %fac-opt %s -split-input-file -verify-diagnostics
 
-// expected-error @+1 {{parameter #0 has type 'memref<4xf32>', but concept parameters are values of the language, not buffers or functions}}
+// expected-error @+1 {{parameter #0 has type 'memref<4xf32>', but concept parameters are values of the language, not buffers}}
 fac.concept @BadParam(%m: memref<4xf32>) {
 }
 

@@ -45,6 +45,8 @@ struct Field {
   Location loc;
   std::string name;
   TypeRef type;
+  /// Set by Sema for concept parameters and theorem binders.
+  sema::TypePtr resolved;
 };
 
 /// A pattern, in `let` and in the arms of `handle`.
@@ -65,6 +67,8 @@ struct Pattern {
 
   /// Set by Sema on a Name pattern that names a constructor, and on Ctor.
   bool isConstructor = false;
+  /// Set by Sema on a Name pattern that binds: the bound value's type.
+  sema::TypePtr type;
 };
 
 //===----------------------------------------------------------------------===//
@@ -72,6 +76,7 @@ struct Pattern {
 //===----------------------------------------------------------------------===//
 
 class Block;
+class SignatureDecl;
 
 class Expr {
 public:
@@ -224,6 +229,10 @@ public:
   Expr &getLHS() const { return *lhs; }
   Expr &getRHS() const { return *rhs; }
   static bool classof(const Expr *e) { return e->getKind() == Kind::Binary; }
+
+  /// Set by Sema for a Unicode operator: the declaration whose body
+  /// defines it (the spec's, or the prelude's it binds to).
+  const SignatureDecl *operatorDecl = nullptr;
 
 private:
   std::string op;
@@ -546,6 +555,7 @@ public:
       : Decl(Kind::Concept, loc, std::move(name)), params(std::move(params)),
         body(std::move(body)) {}
   const std::vector<Field> &getParams() const { return params; }
+  std::vector<Field> &getParams() { return params; }
   Block &getBody() const { return *body; }
   static bool classof(const Decl *d) { return d->getKind() == Kind::Concept; }
 
@@ -563,6 +573,7 @@ public:
       : Decl(Kind::Theorem, loc, std::move(name)),
         binders(std::move(binders)), body(std::move(body)) {}
   const std::vector<Field> &getBinders() const { return binders; }
+  std::vector<Field> &getBinders() { return binders; }
   Expr &getBody() const { return *body; }
   static bool classof(const Decl *d) { return d->getKind() == Kind::Theorem; }
 

@@ -163,6 +163,10 @@ def FAC_AttentionOp : FAC_Op<"attention"> {
 // Ops for the rest of the language
 //===----------------------------------------------------------------------===//
 
+// A value with constructors and fields: declared data, or a Tensor, which
+// is the prelude's record (shape: List<Int>, values: List<Float>).
+def FAC_Structured : AnyTypeOf<[FAC_DataType, FAC_TensorType]>;
+
 def FAC_YieldOp : FAC_Op<"yield", [Pure, Terminator, ReturnLike,
     ParentOneOf<["IfOp", "HandleOp", "ComprehensionOp", "TheoremOp"]>]> {
   let summary = "the value of a region of if, handle, a comprehension or a "
@@ -217,7 +221,7 @@ def FAC_DestructureOp : FAC_Op<"destructure", [Pure]> {
 def FAC_ConstructOp : FAC_Op<"construct", [Pure]> {
   let summary = "builds a record or a constructor's value: `Node(t, cs)`";
   let arguments = (ins StrAttr:$ctor, Variadic<FAC_Value>:$fields);
-  let results = (outs FAC_DataType:$result);
+  let results = (outs FAC_Structured:$result);
   let assemblyFormat = [{
     $ctor `(` $fields `)` attr-dict `:` functional-type($fields, $result)
   }];
@@ -225,7 +229,7 @@ def FAC_ConstructOp : FAC_Op<"construct", [Pure]> {
 
 def FAC_FieldOp : FAC_Op<"field", [Pure]> {
   let summary = "reads a field: `rule.pattern`";
-  let arguments = (ins FAC_DataType:$value, StrAttr:$field);
+  let arguments = (ins FAC_Structured:$value, StrAttr:$field);
   let results = (outs FAC_Value:$result);
   let assemblyFormat = [{
     $value `[` $field `]` attr-dict `:` type($value) `->` type($result)
