@@ -93,3 +93,132 @@ fac.concept @TwoExports(%s: f32) {
   // expected-error @+1 {{exports slot 'attention' twice}}
   fac.export "attention" = %f : (!fac.tensor, !fac.tensor, !fac.tensor) -> !fac.tensor
 }
+
+// -----
+
+func.func @if_yields_wrong_type(%c: i1, %x: i64) -> f32 {
+  // expected-error @+1 {{then region yields 'i64' but the result is 'f32'}}
+  %0 = fac.if %c -> f32 {
+    fac.yield %x : i64
+  } else {
+    fac.yield %x : i64
+  }
+  return %0 : f32
+}
+
+// -----
+
+func.func @handle_binders(%t: !fac.data<"TensorTree">) -> i64 {
+  // expected-error @+1 {{arm #0 pattern 'Node(%0, %1)' binds 2 values but the region has 1 arguments}}
+  %0 = fac.handle -> i64 attributes {kinds = ["value"], patterns = ["Node(%0, %1)"]} {
+    fac.yield %t : !fac.data<"TensorTree">
+  } with {
+  ^bb0(%a: !fac.tensor):
+    %c = arith.constant 1 : i64
+    fac.yield %c : i64
+  }
+  return %0 : i64
+}
+
+// -----
+
+func.func @handle_kind(%t: i64) -> i64 {
+  // expected-error @+1 {{arm #0 has unknown kind 'maybe'}}
+  %0 = fac.handle -> i64 attributes {kinds = ["maybe"], patterns = ["_"]} {
+    fac.yield %t : i64
+  } with {
+    fac.yield %t : i64
+  }
+  return %0 : i64
+}
+
+// -----
+
+func.func @handle_arm_type(%t: i64, %f: f32) -> i64 {
+  // expected-error @+1 {{arm #0 yields 'f32' but the result is 'i64'}}
+  %0 = fac.handle -> i64 attributes {kinds = ["value"], patterns = ["_"]} {
+    fac.yield %t : i64
+  } with {
+    fac.yield %f : f32
+  }
+  return %0 : i64
+}
+
+// -----
+
+func.func @destructure(%t: !fac.data<"TensorTree">) {
+  // expected-error @+1 {{pattern 'Node(%0, %0)' binds -1 values but there are 2 results}}
+  %0:2 = fac.destructure %t "Node(%0, %0)" : !fac.data<"TensorTree"> -> (!fac.tensor, !fac.tensor)
+  return
+}
+
+// -----
+
+func.func @unwrap(%o: !fac.data<"Option", [i64]>) -> f32 {
+  // expected-error @+1 {{unwraps 'i64' but the result is 'f32'}}
+  %0 = fac.unwrap %o : !fac.data<"Option", [i64]> -> f32
+  return %0 : f32
+}
+
+// -----
+
+func.func @exists(%o: !fac.data<"TensorTree">) -> i1 {
+  // expected-error @+1 {{expects an Option, got '!fac.data<"TensorTree">'}}
+  %0 = fac.exists %o : !fac.data<"TensorTree">
+  return %0 : i1
+}
+
+// -----
+
+func.func @list(%a: i64, %b: f32) {
+  // expected-error @+1 {{element of type 'f32' in a list of 'i64'}}
+  %0 = fac.list(%a, %b) : (i64, f32) -> !fac.list<i64>
+  return
+}
+
+// -----
+
+func.func @comprehension(%xs: !fac.list<i64>) {
+  // expected-error @+1 {{body yields 'i64' into a '!fac.list<f32>'}}
+  %0 = fac.comprehension %xs : !fac.list<i64> -> !fac.list<f32> {
+  ^bb0(%x: i64):
+    fac.yield %x : i64
+  }
+  return
+}
+
+// -----
+
+func.func @arith(%a: f32, %b: f32) {
+  // expected-error @+1 {{needs two tensors, or a tensor and an f32; got 'f32' and 'f32'}}
+  %0 = fac.arith "add" %a, %b : f32, f32
+  return
+}
+
+// -----
+
+func.func @call(%a: !fac.tensor) {
+  // expected-error @+1 {{'nowhere' is not a fac.operator}}
+  %0 = fac.call @nowhere(%a, %a) : (!fac.tensor, !fac.tensor) -> !fac.tensor
+  return
+}
+
+// -----
+
+func.func @self() {
+  %0 = fac.lambda(%n: i64) -> i64 attributes {name = "f"} {
+    // expected-error @+1 {{no enclosing lambda is named 'g'}}
+    %self = fac.self "g" : (i64) -> i64
+    fac.return %n : i64
+  }
+  return
+}
+
+// -----
+
+fac.concept @BadTheorem(%s: f32) {
+  // expected-error @+1 {{statement must be an i1, got 'f32'}}
+  fac.theorem "NotABool" {
+    fac.yield %s : f32
+  }
+}
