@@ -262,6 +262,8 @@ private:
 
   /// A note at a declaration, which may be in the prelude.
   void noteAt(const SigInfo &info, const llvm::Twine &msg) {
+    if (source->isQuiet())
+      return;
     (info.file ? info.file : source)->note(info.loc, msg);
   }
 

@@ -45,6 +45,7 @@ public:
 
   /// Counts diagnostics without printing them (for the fuzzer).
   void setQuiet(bool value) { quiet = value; }
+  bool isQuiet() const { return quiet; }
 
 private:
   void report(Location loc, llvm::SourceMgr::DiagKind kind,
