@@ -251,9 +251,8 @@ static FailureOr<YieldOp> getYield(Operation *op, Region &region,
     return op->emitOpError(what) << " must end with fac.yield", failure();
   if (yield.getValues().size() != count)
     return op->emitOpError(what)
-               << " must yield " << count << " value"
-               << (count == 1 ? "" : "s") << ", got "
-               << yield.getValues().size(),
+               << " must yield " << count << " value" << (count == 1 ? "" : "s")
+               << ", got " << yield.getValues().size(),
            failure();
   return yield;
 }
@@ -261,14 +260,14 @@ static FailureOr<YieldOp> getYield(Operation *op, Region &region,
 LogicalResult IfOp::verify() {
   for (auto [region, what] : {std::make_pair(&getThenRegion(), "then"),
                               std::make_pair(&getElseRegion(), "else")}) {
-    FailureOr<YieldOp> yield = getYield(*this, *region, 1,
-                                        Twine(what).concat(" region").str());
+    FailureOr<YieldOp> yield =
+        getYield(*this, *region, 1, Twine(what).concat(" region").str());
     if (failed(yield))
       return failure();
     if (yield->getValues()[0].getType() != getType())
-      return emitOpError(what) << " region yields "
-                               << yield->getValues()[0].getType()
-                               << " but the result is " << getType();
+      return emitOpError(what)
+             << " region yields " << yield->getValues()[0].getType()
+             << " but the result is " << getType();
   }
   return success();
 }
@@ -298,9 +297,9 @@ static int countBinders(StringRef pattern) {
 LogicalResult HandleOp::verify() {
   size_t n = getArms().size();
   if (getKinds().size() != n || getPatterns().size() != n)
-    return emitOpError("has ") << n << " arms but " << getKinds().size()
-                               << " kinds and " << getPatterns().size()
-                               << " patterns";
+    return emitOpError("has ")
+           << n << " arms but " << getKinds().size() << " kinds and "
+           << getPatterns().size() << " patterns";
   if (n == 0)
     return emitOpError("needs at least one arm");
   if (failed(getYield(*this, getBody(), 1, "body")))
@@ -313,17 +312,16 @@ LogicalResult HandleOp::verify() {
     Region &arm = getArms()[i];
     int binders = countBinders(pattern);
     if (binders < 0 || static_cast<unsigned>(binders) != arm.getNumArguments())
-      return emitOpError("arm #")
-             << i << " pattern '" << pattern << "' binds " << binders
-             << " values but the region has " << arm.getNumArguments()
-             << " arguments";
+      return emitOpError("arm #") << i << " pattern '" << pattern << "' binds "
+                                  << binders << " values but the region has "
+                                  << arm.getNumArguments() << " arguments";
     FailureOr<YieldOp> yield = getYield(*this, arm, 1, "arm");
     if (failed(yield))
       return failure();
     if (kind != "effect" && yield->getValues()[0].getType() != getType())
-      return emitOpError("arm #") << i << " yields "
-                                  << yield->getValues()[0].getType()
-                                  << " but the result is " << getType();
+      return emitOpError("arm #")
+             << i << " yields " << yield->getValues()[0].getType()
+             << " but the result is " << getType();
   }
   return success();
 }
@@ -356,8 +354,8 @@ LogicalResult UnwrapOp::verify() {
   if (!value)
     return emitOpError("expects an Option, got ") << getOption().getType();
   if (value != getType())
-    return emitOpError("unwraps ") << value << " but the result is "
-                                   << getType();
+    return emitOpError("unwraps ")
+           << value << " but the result is " << getType();
   return success();
 }
 
@@ -419,16 +417,15 @@ ParseResult OperatorOp::parse(OpAsmParser &parser, OperationState &result) {
   if (parser.parseSymbolName(name, SymbolTable::getSymbolAttrName(),
                              result.attributes) ||
       parser.parseAttribute(symbol, "symbol", result.attributes) ||
-      parseArgumentList(parser, args) ||
-      parser.parseArrowTypeList(results) ||
+      parseArgumentList(parser, args) || parser.parseArrowTypeList(results) ||
       parser.parseOptionalAttrDictWithKeyword(result.attributes))
     return failure();
   SmallVector<Type> inputs;
   for (auto &arg : args)
     inputs.push_back(arg.type);
-  result.addAttribute("function_type",
-                      TypeAttr::get(parser.getBuilder().getFunctionType(
-                          inputs, results)));
+  result.addAttribute(
+      "function_type",
+      TypeAttr::get(parser.getBuilder().getFunctionType(inputs, results)));
   return parser.parseRegion(*result.addRegion(), args);
 }
 

@@ -1,4 +1,5 @@
-//===- FrontendFuzzer.cpp - libFuzzer target over the front end ------------===//
+//===- FrontendFuzzer.cpp - libFuzzer target over the front end
+//------------===//
 //
 // Feeds arbitrary bytes to the parser and, when they parse, to Sema: no
 // input may crash, hang or leak. Built and run by tools/fuzz-frontend.

@@ -111,8 +111,7 @@ private:
           typeRef(i->typeExpr()), nullptr);
     if (auto *t = ctx->theoremDecl())
       return std::make_unique<TheoremDecl>(loc(t->name), t->name->getText(),
-                                           fields(t->fields()),
-                                           expr(t->body));
+                                           fields(t->fields()), expr(t->body));
     auto *c = ctx->conceptDecl();
     return std::make_unique<ConceptDecl>(loc(c->name), c->name->getText(),
                                          fields(c->fields()),
@@ -294,9 +293,9 @@ private:
       return std::make_unique<CallExpr>(loc(ctx), expr(e->expr()),
                                         args(e->args()));
     if (auto *e = dynamic_cast<FACParser::SliceExprContext *>(ctx))
-      return std::make_unique<SliceExpr>(
-          loc(ctx), expr(e->expr(0)), e->lo ? expr(e->lo) : nullptr,
-          e->hi ? expr(e->hi) : nullptr);
+      return std::make_unique<SliceExpr>(loc(ctx), expr(e->expr(0)),
+                                         e->lo ? expr(e->lo) : nullptr,
+                                         e->hi ? expr(e->hi) : nullptr);
     if (auto *e = dynamic_cast<FACParser::IndexExprContext *>(ctx))
       return std::make_unique<IndexExpr>(loc(ctx), expr(e->expr(0)),
                                          expr(e->index));
@@ -316,8 +315,8 @@ private:
                                           lambdaBody(e->lambdaBody()));
     }
     if (auto *e = dynamic_cast<FACParser::IfExprContext *>(ctx))
-      return std::make_unique<IfExpr>(loc(ctx), expr(e->cond),
-                                      seq(e->thenBody), seq(e->elseBody));
+      return std::make_unique<IfExpr>(loc(ctx), expr(e->cond), seq(e->thenBody),
+                                      seq(e->elseBody));
     if (auto *e = dynamic_cast<FACParser::HandleExprContext *>(ctx)) {
       std::vector<Arm> arms;
       for (auto *a : e->arm())
@@ -333,9 +332,8 @@ private:
                                           std::vector<ExprPtr>());
       if (auto *c = e->comprehension())
         return std::make_unique<ComprehensionExpr>(
-            loc(ctx), expr(e->first), c->IDENT()->getText(),
-            loc(c->IDENT()), expr(c->source),
-            c->cond ? expr(c->cond) : nullptr);
+            loc(ctx), expr(e->first), c->IDENT()->getText(), loc(c->IDENT()),
+            expr(c->source), c->cond ? expr(c->cond) : nullptr);
       std::vector<ExprPtr> elems;
       for (auto *x : e->expr())
         elems.push_back(expr(x));

@@ -1,4 +1,5 @@
-//===- MLIRGen.cpp - AST to fac dialect ------------------------------------===//
+//===- MLIRGen.cpp - AST to fac dialect
+//------------------------------------===//
 //
 // A direct walk over the checked AST in the style of Toy's MLIRGen: names
 // live in a scoped table of SSA values and every construct of the language
@@ -174,10 +175,9 @@ private:
              failure();
     auto fnType = cast<FunctionType>(convert(type));
     // A declaration that is not the spec's is the prelude's.
-    bool fromPrelude = llvm::none_of(specModule->getDecls(),
-                                     [&](const ast::DeclPtr &d) {
-                                       return d.get() == &decl;
-                                     });
+    bool fromPrelude =
+        llvm::none_of(specModule->getDecls(),
+                      [&](const ast::DeclPtr &d) { return d.get() == &decl; });
     StringAttr savedFilename = filename;
     if (fromPrelude)
       filename = builder.getStringAttr("<prelude>");
@@ -270,8 +270,7 @@ private:
       SmallVector<mlir::Type> types;
       for (const ast::Pattern *b : binders)
         types.push_back(convert(b->type));
-      auto op = builder.create<DestructureOp>(loc(pattern.loc), types, v,
-                                              text);
+      auto op = builder.create<DestructureOp>(loc(pattern.loc), types, v, text);
       for (auto [b, result] : llvm::zip(binders, op.getBindings()))
         symbols.insert(b->name, result);
       return success();
@@ -337,8 +336,7 @@ private:
       return call(llvm::cast<ast::CallExpr>(e));
     case ast::Expr::Kind::Field: {
       auto &f = llvm::cast<ast::FieldExpr>(e);
-      if (!f.qualifiedName.empty() ||
-          isa<ModelType>(convert(f.getBase().type)))
+      if (!f.qualifiedName.empty() || isa<ModelType>(convert(f.getBase().type)))
         return unsupported(l, "using a model slot or a qualified prelude "
                               "function as a value");
       Value base = expr(f.getBase());
@@ -401,8 +399,7 @@ private:
     case ast::Expr::Kind::Block: {
       Scope scope(symbols);
       Value value;
-      if (failed(statements(llvm::cast<ast::BlockExpr>(e).getBlock()
-                                .getStmts(),
+      if (failed(statements(llvm::cast<ast::BlockExpr>(e).getBlock().getStmts(),
                             &value)))
         return nullptr;
       if (!value)
@@ -443,8 +440,8 @@ private:
         // The name of the let-bound lambda being generated: a recursive
         // reference.
         if (llvm::is_contained(recursiveNames, e.getName()))
-          return builder.create<SelfOp>(
-              l, cast<FunctionType>(convert(e.type)), e.getName());
+          return builder.create<SelfOp>(l, cast<FunctionType>(convert(e.type)),
+                                        e.getName());
         emitError(l, "unknown name '") << e.getName() << "'";
         return nullptr;
       }
@@ -479,20 +476,19 @@ private:
       return builder.create<PerformOp>(l, result, e.performedEffect, args);
     if (auto *callee = llvm::dyn_cast<ast::NameExpr>(&e.getCallee())) {
       if (callee->resolved == ast::NameKind::Constructor)
-        return builder.create<ConstructOp>(l, result, callee->getName(),
-                                           args);
+        return builder.create<ConstructOp>(l, result, callee->getName(), args);
       if (callee->resolved == ast::NameKind::Prelude)
         return builder.create<IntrinsicOp>(l, result, callee->getName(), args);
     }
     if (auto *field = llvm::dyn_cast<ast::FieldExpr>(&e.getCallee());
         field && !field->qualifiedName.empty())
-      return builder.create<IntrinsicOp>(l, result, field->qualifiedName,
-                                         args);
+      return builder.create<IntrinsicOp>(l, result, field->qualifiedName, args);
     Value callee = expr(e.getCallee());
     if (!callee)
       return nullptr;
     auto fnType = dyn_cast<FunctionType>(callee.getType());
-    if (!fnType || !llvm::equal(fnType.getInputs(), ValueRange(args).getTypes()))
+    if (!fnType ||
+        !llvm::equal(fnType.getInputs(), ValueRange(args).getTypes()))
       return unsupported(l, "calling a generic function at a type of its "
                             "own");
     return builder.create<ApplyOp>(l, fnType.getResult(0), callee, args);
@@ -507,9 +503,8 @@ private:
     llvm::StringRef op = e.getOp();
     if (e.operatorDecl) {
       // Sema typed the operands with the overload's parameter types.
-      sema::TypePtr fn = sema::Type::function({e.getLHS().type,
-                                               e.getRHS().type},
-                                              e.type);
+      sema::TypePtr fn =
+          sema::Type::function({e.getLHS().type, e.getRHS().type}, e.type);
       FailureOr<OperatorOp> def = operatorFor(*e.operatorDecl, fn, l);
       if (failed(def))
         return nullptr;
@@ -529,7 +524,8 @@ private:
     }
     if (op == "\u2192") {
       // a → b is ¬a ∨ b.
-      Value one = builder.create<arith::ConstantOp>(l, builder.getBoolAttr(true));
+      Value one =
+          builder.create<arith::ConstantOp>(l, builder.getBoolAttr(true));
       Value notA = builder.create<arith::XOrIOp>(l, lhs, one);
       return builder.create<arith::OrIOp>(l, notA, rhs);
     }
@@ -573,8 +569,8 @@ private:
       if (lt.isSignlessInteger())
         return builder.create<arith::CmpIOp>(l, ipred, lhs, rhs);
       // Equality of structured values is the prelude's.
-      Value equal = builder.create<IntrinsicOp>(
-          l, builder.getI1Type(), "equal", ValueRange{lhs, rhs});
+      Value equal = builder.create<IntrinsicOp>(l, builder.getI1Type(), "equal",
+                                                ValueRange{lhs, rhs});
       if (ipred == arith::CmpIPredicate::eq)
         return equal;
       Value one =
@@ -645,10 +641,10 @@ private:
   Value handle(const ast::HandleExpr &e) {
     SmallVector<Attribute> kinds, patterns;
     for (const ast::Arm &a : e.getArms()) {
-      kinds.push_back(builder.getStringAttr(
-          a.kind == ast::Arm::Kind::Effect   ? "effect"
-          : a.kind == ast::Arm::Kind::Return ? "return"
-                                             : "value"));
+      kinds.push_back(
+          builder.getStringAttr(a.kind == ast::Arm::Kind::Effect   ? "effect"
+                                : a.kind == ast::Arm::Kind::Return ? "return"
+                                                                   : "value"));
       std::string text;
       SmallVector<const ast::Pattern *> binders;
       describe(a.pattern, text, binders);
@@ -679,15 +675,15 @@ private:
     Value source = expr(e.getSource());
     if (!source)
       return nullptr;
-    auto op = builder.create<ComprehensionOp>(loc(e.getLoc()),
-                                              convert(e.type), source);
+    auto op = builder.create<ComprehensionOp>(loc(e.getLoc()), convert(e.type),
+                                              source);
     OpBuilder::InsertionGuard guard(builder);
     mlir::Block *block = builder.createBlock(&op.getBody());
     Scope scope(symbols);
-    symbols.insert(e.getVar(),
-                   block->addArgument(
-                       cast<ListType>(source.getType()).getElementType(),
-                       namedLoc(e.getVar(), e.getVarLoc())));
+    symbols.insert(
+        e.getVar(),
+        block->addArgument(cast<ListType>(source.getType()).getElementType(),
+                           namedLoc(e.getVar(), e.getVarLoc())));
     builder.setInsertionPointToEnd(block);
     SmallVector<Value> yields;
     yields.push_back(expr(e.getElem()));

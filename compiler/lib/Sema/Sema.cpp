@@ -1,4 +1,5 @@
-//===- Sema.cpp - Name resolution, types and effects -----------------------===//
+//===- Sema.cpp - Name resolution, types and effects
+//-----------------------===//
 //
 // One Checker walks the prelude once (its tables are kept for the process)
 // and then each spec. Inference is algorithm J: types are unified in place,
@@ -175,7 +176,8 @@ private:
       return bindVar(a, b);
     if (b->getKind() == Type::Kind::Var)
       return bindVar(b, a);
-    if (a->getKind() != b->getKind() || a->getArgs().size() != b->getArgs().size())
+    if (a->getKind() != b->getKind() ||
+        a->getArgs().size() != b->getArgs().size())
       return false;
     if (a->getKind() == Type::Kind::Con && a->getName() != b->getName())
       return false;
@@ -185,16 +187,29 @@ private:
     return true;
   }
 
+  /// Undoes every binding made since \p mark.
+  void undo(size_t mark) {
+    while (trail.size() > mark) {
+      trail.back()->binding = nullptr;
+      trail.pop_back();
+    }
+  }
+
   /// Unifies, or undoes every binding of the attempt.
   bool tryUnify(const TypePtr &a, const TypePtr &b) {
     size_t mark = trail.size();
     if (unify(a, b))
       return true;
-    while (trail.size() > mark) {
-      trail.back()->binding = nullptr;
-      trail.pop_back();
-    }
+    undo(mark);
     return false;
+  }
+
+  /// Whether \p attempt (which unifies) would succeed; undoes it either way.
+  template <typename Attempt> bool wouldUnify(Attempt attempt) {
+    size_t mark = trail.size();
+    bool ok = attempt();
+    undo(mark);
+    return ok;
   }
 
   /// Unifies \p actual with \p expected or reports \p what at \p loc.
@@ -342,10 +357,10 @@ private:
     auto arity = [&](size_t n) {
       if (args.size() == n)
         return true;
-      source->error(ref.loc, "type '" + ref.name + "' takes " +
-                                 llvm::Twine(n) + " type argument" +
-                                 (n == 1 ? "" : "s") + " but " +
-                                 llvm::Twine(args.size()) + " were given");
+      source->error(ref.loc, "type '" + ref.name + "' takes " + llvm::Twine(n) +
+                                 " type argument" + (n == 1 ? "" : "s") +
+                                 " but " + llvm::Twine(args.size()) +
+                                 " were given");
       return false;
     };
     if (ref.name == "Float" || ref.name == "Int" || ref.name == "Bool" ||
@@ -399,8 +414,8 @@ private:
       static const char *builtins[] = {"Float", "Int",  "Bool",
                                        "Unit",  "List", "LanguageModel"};
       if (llvm::is_contained(builtins, name)) {
-        source->error(t->getLoc(), "cannot redefine the builtin type '" +
-                                       name + "'");
+        source->error(t->getLoc(),
+                      "cannot redefine the builtin type '" + name + "'");
         continue;
       }
       std::string text = canonical(*t);
@@ -500,18 +515,11 @@ private:
   /// parameters unify with the entry's, and so does its result.
   const SigInfo *matchPrelude(const std::vector<SigInfo> &candidates,
                               const TypePtr &type) {
-    for (const SigInfo &c : candidates) {
-      if (!c.fromPrelude)
-        continue;
-      size_t mark = trail.size();
-      bool ok = unify(instantiate(type), instantiate(c.type));
-      while (trail.size() > mark) {
-        trail.back()->binding = nullptr;
-        trail.pop_back();
-      }
-      if (ok)
+    for (const SigInfo &c : candidates)
+      if (c.fromPrelude && wouldUnify([&] {
+            return unify(instantiate(type), instantiate(c.type));
+          }))
         return &c;
-    }
     return nullptr;
   }
 
@@ -540,10 +548,10 @@ private:
       }
       for (const SigInfo &e : entries)
         if (!e.fromPrelude) {
-          source->error(s.getLoc(), "redefinition of " +
-                                        llvm::Twine(isEffect ? "effect"
-                                                             : "operator") +
-                                        " '" + name + "'");
+          source->error(s.getLoc(),
+                        "redefinition of " +
+                            llvm::Twine(isEffect ? "effect" : "operator") +
+                            " '" + name + "'");
           noteAt(e, "previous definition is here");
           return;
         }
@@ -556,8 +564,7 @@ private:
           info.decl = bound->decl;
         } else if (!isEffect || !entries.empty()) {
           source->error(s.getLoc(),
-                        llvm::Twine(what) + " '" + name + "' " +
-                            type->str() +
+                        llvm::Twine(what) + " '" + name + "' " + type->str() +
                             " has no definition in the prelude" +
                             (isEffect ? "" : ": give it one with '= body'"));
           for (const SigInfo &e : entries)
@@ -583,8 +590,8 @@ private:
     attentionAssignment.reset();
     // `model` is always there; a concept may also take it as a parameter.
     push();
-    scopes.back().emplace("model", Binding{Type::con("LanguageModel"),
-                                           c.getLoc(), true, false});
+    scopes.back().emplace(
+        "model", Binding{Type::con("LanguageModel"), c.getLoc(), true, false});
     push();
     for (Field &p : c.getParams()) {
       p.resolved = resolve(p.type, {});
@@ -786,8 +793,9 @@ private:
       return;
     }
     if (bare && !fields.empty()) {
-      source->error(p.loc, "constructor '" + p.name + "' has fields: match "
-                                                      "them, as in '" +
+      source->error(p.loc, "constructor '" + p.name +
+                               "' has fields: match "
+                               "them, as in '" +
                                p.name + "(...)'");
       return;
     }
@@ -825,9 +833,9 @@ private:
       TypePtr t = prune(type);
       for (size_t i = 0; i < p.subs.size(); ++i)
         if (!isIrrefutable(p.subs[i], t->getKind() == Type::Kind::Tuple &&
-                                          i < t->getArgs().size()
-                                      ? t->getArgs()[i]
-                                      : Type::error()))
+                                              i < t->getArgs().size()
+                                          ? t->getArgs()[i]
+                                          : Type::error()))
           return false;
       return true;
     }
@@ -883,8 +891,8 @@ private:
       if (prune(t)->isCon("Tensor"))
         return t;
       if (!tryUnify(t, fresh(/*numeric=*/true)))
-        source->error(e.getLoc(), "cannot negate a value of type '" +
-                                      t->str() + "'");
+        source->error(e.getLoc(),
+                      "cannot negate a value of type '" + t->str() + "'");
       return t;
     }
     case Expr::Kind::Exists: {
@@ -1025,10 +1033,9 @@ private:
                  const std::vector<TypePtr> &params) {
     if (e.getArgs().size() != params.size()) {
       source->error(e.getLoc(), what + " expects " +
-                                    llvm::Twine(params.size()) +
-                                    " argument" +
-                                    (params.size() == 1 ? "" : "s") +
-                                    " but " + llvm::Twine(e.getArgs().size()) +
+                                    llvm::Twine(params.size()) + " argument" +
+                                    (params.size() == 1 ? "" : "s") + " but " +
+                                    llvm::Twine(e.getArgs().size()) +
                                     " were given");
       return;
     }
@@ -1054,32 +1061,28 @@ private:
       std::string list;
       for (size_t n : arities)
         list += (list.empty() ? "" : " or ") + std::to_string(n);
-      source->error(e.getLoc(), what + " expects " + list +
-                                    " arguments but " +
+      source->error(e.getLoc(), what + " expects " + list + " arguments but " +
                                     llvm::Twine(e.getArgs().size()) +
                                     " were given");
       return nullptr;
     }
-    for (const SigInfo *s : sameArity) {
-      size_t mark = trail.size();
-      TypePtr t = instantiate(s->type);
-      bool ok = true;
-      for (size_t i = 0; ok && i < e.getArgs().size(); ++i)
-        if (e.getArgs()[i]->type) // Lambdas are inferred after the choice.
-          ok = unify(e.getArgs()[i]->type, t->getParams()[i]);
-      while (trail.size() > mark) {
-        trail.back()->binding = nullptr;
-        trail.pop_back();
-      }
-      if (ok)
+    for (const SigInfo *s : sameArity)
+      if (wouldUnify([&] {
+            TypePtr t = instantiate(s->type);
+            for (size_t i = 0; i < e.getArgs().size(); ++i)
+              // Lambdas are inferred after the choice.
+              if (e.getArgs()[i]->type &&
+                  !unify(e.getArgs()[i]->type, t->getParams()[i]))
+                return false;
+            return true;
+          }))
         return s;
-    }
     std::string args;
     for (const ExprPtr &a : e.getArgs())
       args += (args.empty() ? "" : ", ") +
               (a->type ? a->type->str() : std::string("<lambda>"));
-    source->error(e.getLoc(), "no overload of " + what + " takes (" + args +
-                                  ")");
+    source->error(e.getLoc(),
+                  "no overload of " + what + " takes (" + args + ")");
     for (const SigInfo &s : entries)
       noteAt(s, "candidate: " + s.type->str());
     return nullptr;
@@ -1103,8 +1106,8 @@ private:
           tryUnify(args[i]->type, (*params)[i]);
     for (size_t i = 0; i < args.size(); ++i)
       if (auto *l = llvm::dyn_cast<LambdaExpr>(args[i].get())) {
-        TypePtr expected = params && i < params->size() ? (*params)[i]
-                                                        : nullptr;
+        TypePtr expected =
+            params && i < params->size() ? (*params)[i] : nullptr;
         l->type = lambda(*l, expected);
       }
   }
@@ -1217,8 +1220,7 @@ private:
       return Type::error();
     auto mismatch = [&]() {
       source->error(e.getLoc(), "invalid operands to '" + op + "' ('" +
-                                    lhs->str() + "' and '" + rhs->str() +
-                                    "')");
+                                    lhs->str() + "' and '" + rhs->str() + "')");
       return Type::error();
     };
     if (op == "\u2192") {
@@ -1261,24 +1263,19 @@ private:
       return Type::error();
     }
     const SigInfo *chosen = nullptr;
-    for (const SigInfo &s : it->second) {
-      size_t mark = trail.size();
-      TypePtr t = instantiate(s.type);
-      bool ok = t->getParams().size() == 2 && unify(lhs, t->getParams()[0]) &&
-                unify(rhs, t->getParams()[1]);
-      while (trail.size() > mark) {
-        trail.back()->binding = nullptr;
-        trail.pop_back();
-      }
-      if (ok) {
+    for (const SigInfo &s : it->second)
+      if (wouldUnify([&] {
+            TypePtr t = instantiate(s.type);
+            return t->getParams().size() == 2 &&
+                   unify(lhs, t->getParams()[0]) &&
+                   unify(rhs, t->getParams()[1]);
+          })) {
         chosen = &s;
         break;
       }
-    }
     if (!chosen) {
       source->error(e.getLoc(), "operator '" + op + "' cannot take '" +
-                                    lhs->str() + "' and '" + rhs->str() +
-                                    "'");
+                                    lhs->str() + "' and '" + rhs->str() + "'");
       for (const SigInfo &s : it->second)
         noteAt(s, "'" + op + "' is declared as " + s.type->str());
       return Type::error();
@@ -1314,8 +1311,7 @@ private:
     TypePtr result = infer(e.getBody());
     std::swap(outer, handledEffects);
     pop();
-    if (prune(result)->isCon("Unit") &&
-        llvm::isa<BlockExpr>(e.getBody()))
+    if (prune(result)->isCon("Unit") && llvm::isa<BlockExpr>(e.getBody()))
       source->error(e.getBody().getLoc(),
                     "lambda body must end with an expression");
     return Type::function(std::move(params), result);
@@ -1358,8 +1354,7 @@ private:
         a.kind = Arm::Kind::Effect;
         handled.insert(a.pattern.name);
       } else if (a.pattern.kind == Pattern::Kind::Ctor &&
-                 a.pattern.name == "Return" &&
-                 !tables.ctors.count("Return")) {
+                 a.pattern.name == "Return" && !tables.ctors.count("Return")) {
         a.kind = Arm::Kind::Return;
       }
     handledEffects.push_back(handled);
@@ -1376,11 +1371,11 @@ private:
         const SigInfo &sig = tables.effects[a.pattern.name].front();
         TypePtr t = instantiate(sig.type);
         if (a.pattern.subs.size() != t->getParams().size())
-          source->error(a.pattern.loc,
-                        "effect '" + a.pattern.name + "' takes " +
-                            llvm::Twine(t->getParams().size()) +
-                            " arguments but the clause binds " +
-                            llvm::Twine(a.pattern.subs.size()));
+          source->error(a.pattern.loc, "effect '" + a.pattern.name +
+                                           "' takes " +
+                                           llvm::Twine(t->getParams().size()) +
+                                           " arguments but the clause binds " +
+                                           llvm::Twine(a.pattern.subs.size()));
         else
           for (size_t i = 0; i < a.pattern.subs.size(); ++i)
             checkPattern(a.pattern.subs[i], t->getParams()[i], false);
@@ -1438,12 +1433,11 @@ private:
     std::string list;
     for (const std::string &m : missing)
       list += (list.empty() ? "'" : ", '") + m + "'";
-    source->error(e.getLoc(),
-                  "non-exhaustive match on a value of type '" + t->str() +
-                      "': " +
-                      (missing.empty()
-                           ? std::string("add an arm that matches any value")
-                           : "no arm for " + list));
+    source->error(
+        e.getLoc(),
+        "non-exhaustive match on a value of type '" + t->str() + "': " +
+            (missing.empty() ? std::string("add an arm that matches any value")
+                             : "no arm for " + list));
   }
 
   SourceFile *source;

@@ -570,8 +570,8 @@ class TheoremDecl : public Decl {
 public:
   TheoremDecl(Location loc, std::string name, std::vector<Field> binders,
               ExprPtr body)
-      : Decl(Kind::Theorem, loc, std::move(name)),
-        binders(std::move(binders)), body(std::move(body)) {}
+      : Decl(Kind::Theorem, loc, std::move(name)), binders(std::move(binders)),
+        body(std::move(body)) {}
   const std::vector<Field> &getBinders() const { return binders; }
   std::vector<Field> &getBinders() { return binders; }
   Expr &getBody() const { return *body; }

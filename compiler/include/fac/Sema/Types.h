@@ -43,10 +43,10 @@ public:
 
   // Var
   unsigned getId() const { return id; }
-  TypePtr binding;       ///< Set once unified.
-  unsigned level = 0;    ///< For generalisation: the let depth it was made at.
-  bool numeric = false;  ///< May only become Int or Float.
-  bool generic = false;  ///< Quantified in a scheme: instantiated at uses.
+  TypePtr binding;      ///< Set once unified.
+  unsigned level = 0;   ///< For generalisation: the let depth it was made at.
+  bool numeric = false; ///< May only become Int or Float.
+  bool generic = false; ///< Quantified in a scheme: instantiated at uses.
 
   static TypePtr con(std::string name, std::vector<TypePtr> args = {});
   static TypePtr function(std::vector<TypePtr> params, TypePtr result);
