@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LlamaMath.h"
+
 #include "facrt/facrt.h"
 
 #include <cmath>
@@ -28,38 +30,6 @@ bool validConfig(const facrt_llama_config &c) {
          c.n_heads % c.n_kv_heads == 0 && (c.dim / c.n_heads) % 2 == 0;
 }
 
-void rmsNorm(const float *x, const float *w, int32_t dim, float *out) {
-  double ss = 0;
-  for (int32_t i = 0; i < dim; ++i)
-    ss += double(x[i]) * x[i];
-  float inv = 1.0f / std::sqrt(float(ss / dim) + 1e-5f);
-  for (int32_t i = 0; i < dim; ++i)
-    out[i] = w[i] * (x[i] * inv);
-}
-
-/// out[i] = sum_j w[i][j] * x[j], w is rows x cols.
-void matVec(const float *w, const float *x, int32_t rows, int32_t cols,
-            float *out) {
-  for (int32_t i = 0; i < rows; ++i) {
-    float acc = 0;
-    for (int32_t j = 0; j < cols; ++j)
-      acc += w[size_t(i) * cols + j] * x[j];
-    out[i] = acc;
-  }
-}
-
-/// Rotates pairs (v[i], v[i+1]) of every head of v by pos * theta^(-i/hs).
-void rope(float *v, int32_t width, int32_t headSize, int32_t pos) {
-  for (int32_t i = 0; i < width; i += 2) {
-    int32_t headDim = i % headSize;
-    float freq = 1.0f / std::pow(10000.0f, headDim / float(headSize));
-    float val = pos * freq;
-    float c = std::cos(val), s = std::sin(val);
-    float v0 = v[i], v1 = v[i + 1];
-    v[i] = v0 * c - v1 * s;
-    v[i + 1] = v0 * s + v1 * c;
-  }
-}
 } // namespace
 
 extern "C" facrt_status facrt_llama_load(const char *path,
@@ -192,15 +162,15 @@ extern "C" facrt_status facrt_llama_qkv(const facrt_llama_model *model,
   const float *wv = w.wv + size_t(layer) * kvDim * dim;
   std::vector<float> xb(dim);
   for (int32_t i = 0; i < n; ++i) {
-    rmsNorm(x + size_t(i) * dim, w.rms_att + size_t(layer) * dim, dim,
+    facrt::rmsNorm(x + size_t(i) * dim, w.rms_att + size_t(layer) * dim, dim,
             xb.data());
     float *qi = q + size_t(i) * dim;
     float *ki = k + size_t(i) * kvDim;
-    matVec(wq, xb.data(), dim, dim, qi);
-    matVec(wk, xb.data(), kvDim, dim, ki);
-    matVec(wv, xb.data(), kvDim, dim, v + size_t(i) * kvDim);
-    rope(qi, dim, headSize, i);
-    rope(ki, kvDim, headSize, i);
+    facrt::matVec(wq, xb.data(), dim, dim, qi);
+    facrt::matVec(wk, xb.data(), kvDim, dim, ki);
+    facrt::matVec(wv, xb.data(), kvDim, dim, v + size_t(i) * kvDim);
+    facrt::rope(qi, dim, headSize, i);
+    facrt::rope(ki, kvDim, headSize, i);
   }
   return FACRT_OK;
 }

@@ -20,6 +20,7 @@
 
 struct facrt_tokenizer {
   std::vector<std::string> pieces;
+  std::string decoded; ///< The text facrt_tokenizer_decode last returned.
   std::vector<float> scores;
   std::unordered_map<std::string, int32_t> ids;
 
@@ -175,4 +176,19 @@ extern "C" int32_t facrt_tokenizer_encode(const facrt_tokenizer *tok,
     ++count;
   }
   return count;
+}
+
+extern "C" const char *facrt_tokenizer_decode(facrt_tokenizer *tok,
+                                              int32_t prev, int32_t id) {
+  const char *piece = facrt_tokenizer_piece(tok, id);
+  if (!piece)
+    return nullptr;
+  if (prev == kBos && piece[0] == ' ')
+    ++piece;
+  unsigned byte;
+  if (std::sscanf(piece, "<0x%02X>", &byte) == 1 && std::strlen(piece) == 6)
+    tok->decoded.assign(1, static_cast<char>(byte));
+  else
+    tok->decoded = piece;
+  return tok->decoded.c_str();
 }

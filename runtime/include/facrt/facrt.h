@@ -146,6 +146,52 @@ facrt_status facrt_llama_qkv(const facrt_llama_model *model, int32_t layer,
                              const float *x, int32_t n, float *q, float *k,
                              float *v);
 
+/*===-- Model host: forward pass, generation, perplexity ---------------------===*/
+
+/// An attention implementation the forward pass calls once per head and
+/// position: q is 1 x head_size, k and v are (pos + 1) x head_size views of
+/// the KV cache (causal by construction), out is 1 x head_size. Scores are
+/// scaled by 1/sqrt(head_size). Returns 0 on success. A kernel compiled by
+/// facc from a spec exporting `model.attention` fits it through a
+/// two-line wrapper.
+typedef int (*facrt_attention_fn)(void *user, const fac_memref2d_f32 *q,
+                                  const fac_memref2d_f32 *k,
+                                  const fac_memref2d_f32 *v,
+                                  fac_memref2d_f32 *out);
+
+/// Activations and the KV cache of one sequence.
+typedef struct facrt_llama_state facrt_llama_state;
+
+/// A state for sequences of up to \p max_seq tokens (at most the model's
+/// seq_len), using the built-in fp32 dense attention until
+/// facrt_llama_set_attention replaces it.
+facrt_status facrt_llama_state_new(const facrt_llama_model *model,
+                                   int32_t max_seq, facrt_llama_state **out);
+void facrt_llama_state_free(facrt_llama_state *state);
+
+/// Plugs \p fn (NULL: the built-in attention) into the forward pass:
+/// `model.attention := attend`.
+void facrt_llama_set_attention(facrt_llama_state *state, facrt_attention_fn fn,
+                               void *user);
+
+/// Runs the model on \p token at position \p pos (positions must come in
+/// order from 0) and writes vocab_size logits.
+facrt_status facrt_llama_forward(facrt_llama_state *state, int32_t token,
+                                 int32_t pos, float *logits);
+
+/// Greedy (temperature 0) generation: feeds the prompt, then appends the
+/// most likely token until \p max_tokens tokens in all, or until the model
+/// produces BOS (1) or EOS (2). Writes the sequence, prompt included, to
+/// \p tokens and returns its length, or -1 on error.
+int32_t facrt_llama_generate_greedy(facrt_llama_state *state,
+                                    const int32_t *prompt, int32_t n_prompt,
+                                    int32_t max_tokens, int32_t *tokens);
+
+/// exp of the mean negative log-likelihood of tokens[1..n) given the
+/// tokens before each, or a negative value on error.
+double facrt_llama_perplexity(facrt_llama_state *state, const int32_t *tokens,
+                              int32_t n);
+
 /*===-- Tokenizer ---------------------------------------------------------===*/
 
 typedef struct facrt_tokenizer facrt_tokenizer;
@@ -167,6 +213,13 @@ int32_t facrt_tokenizer_encode(const facrt_tokenizer *tok, const char *text,
 
 /// The text of token \p id, or NULL when out of range.
 const char *facrt_tokenizer_piece(const facrt_tokenizer *tok, int32_t id);
+
+/// The text token \p id adds after token \p prev, as llama2.c prints it:
+/// byte tokens `<0xXX>` become their byte, and the space that starts the
+/// first piece after BOS is dropped. Valid until the next call; NULL when
+/// out of range.
+const char *facrt_tokenizer_decode(facrt_tokenizer *tok, int32_t prev,
+                                   int32_t id);
 
 #ifdef __cplusplus
 }
