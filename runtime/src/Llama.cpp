@@ -163,7 +163,7 @@ extern "C" facrt_status facrt_llama_qkv(const facrt_llama_model *model,
   std::vector<float> xb(dim);
   for (int32_t i = 0; i < n; ++i) {
     facrt::rmsNorm(x + size_t(i) * dim, w.rms_att + size_t(layer) * dim, dim,
-            xb.data());
+                   xb.data());
     float *qi = q + size_t(i) * dim;
     float *ki = k + size_t(i) * kvDim;
     facrt::matVec(wq, xb.data(), dim, dim, qi);

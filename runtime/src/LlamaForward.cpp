@@ -1,4 +1,5 @@
-//===- LlamaForward.cpp - The forward pass of a llama2.c model -------------===//
+//===- LlamaForward.cpp - The forward pass of a llama2.c model
+//-------------===//
 //
 // The transformer of llama2.c's run.c (RMSNorm, RoPE, grouped-query
 // attention, SwiGLU) over a KV cache, with attention behind a function
@@ -28,9 +29,8 @@ struct facrt_llama_state {
 namespace {
 
 /// The built-in attention: dense, fp32, two-pass softmax.
-int denseAttention(void *, const fac_memref2d_f32 *q,
-                   const fac_memref2d_f32 *k, const fac_memref2d_f32 *v,
-                   fac_memref2d_f32 *out) {
+int denseAttention(void *, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
+                   const fac_memref2d_f32 *v, fac_memref2d_f32 *out) {
   int64_t n = k->sizes[0], d = q->sizes[1];
   auto at = [](const fac_memref2d_f32 *m, int64_t i, int64_t j) -> float & {
     return m->aligned[m->offset + i * m->strides[0] + j * m->strides[1]];
@@ -97,9 +97,8 @@ extern "C" void facrt_llama_set_attention(facrt_llama_state *state,
   state->user = fn ? user : nullptr;
 }
 
-extern "C" facrt_status facrt_llama_forward(facrt_llama_state *s,
-                                            int32_t token, int32_t pos,
-                                            float *logits) {
+extern "C" facrt_status facrt_llama_forward(facrt_llama_state *s, int32_t token,
+                                            int32_t pos, float *logits) {
   if (!s || !logits || pos < 0 || pos >= s->maxSeq)
     return FACRT_ERR_ARG;
   const facrt_llama_config &c = s->model->config;
@@ -127,14 +126,14 @@ extern "C" facrt_status facrt_llama_forward(facrt_llama_state *s,
     // Every query head attends over positions 0..pos of its K/V head.
     for (int32_t h = 0; h < c.n_heads; ++h) {
       int32_t kvHead = h / kvMul;
-      fac_memref2d_f32 qv = facrt_view2d(s->q.data(), 1, headSize, dim,
-                                         h * headSize);
-      fac_memref2d_f32 kv = facrt_view2d(s->keyCache.data() + cacheBase,
-                                         pos + 1, headSize, kvDim,
-                                         kvHead * headSize);
-      fac_memref2d_f32 vv = facrt_view2d(s->valueCache.data() + cacheBase,
-                                         pos + 1, headSize, kvDim,
-                                         kvHead * headSize);
+      fac_memref2d_f32 qv =
+          facrt_view2d(s->q.data(), 1, headSize, dim, h * headSize);
+      fac_memref2d_f32 kv =
+          facrt_view2d(s->keyCache.data() + cacheBase, pos + 1, headSize, kvDim,
+                       kvHead * headSize);
+      fac_memref2d_f32 vv =
+          facrt_view2d(s->valueCache.data() + cacheBase, pos + 1, headSize,
+                       kvDim, kvHead * headSize);
       fac_memref2d_f32 ov = facrt_view2d(xb, 1, headSize, dim, h * headSize);
       if (s->attention(s->user, &qv, &kv, &vv, &ov) != 0)
         return FACRT_ERR_ARG;

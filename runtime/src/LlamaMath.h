@@ -26,7 +26,7 @@ inline void rmsNorm(const float *x, const float *w, int32_t dim, float *out) {
 
 /// out[i] = sum_j w[i][j] * x[j], w is rows x cols.
 inline void matVec(const float *w, const float *x, int32_t rows, int32_t cols,
-            float *out) {
+                   float *out) {
   for (int32_t i = 0; i < rows; ++i) {
     float acc = 0;
     for (int32_t j = 0; j < cols; ++j)

@@ -1,4 +1,5 @@
-//===- ModelHostTest.cpp - The forward pass on the real model --------------===//
+//===- ModelHostTest.cpp - The forward pass on the real model
+//--------------===//
 //
 // The known behaviour of stories260K: greedy generation from BOS writes a
 // story that begins "Once upon a time, there was a little girl named Lily."
@@ -26,12 +27,12 @@ protected:
     std::string modelPath = dataPath("stories260K/stories260K.bin");
     std::string tokPath = dataPath("stories260K/tok512.bin");
     REQUIRE_DATA(modelPath);
-    ASSERT_EQ(facrt_llama_load(modelPath.c_str(), FACRT_STORIES260K_SHA256,
-                               &model),
-              FACRT_OK);
-    ASSERT_EQ(facrt_tokenizer_load(tokPath.c_str(), 512, FACRT_TOK512_SHA256,
-                                   &tok),
-              FACRT_OK);
+    ASSERT_EQ(
+        facrt_llama_load(modelPath.c_str(), FACRT_STORIES260K_SHA256, &model),
+        FACRT_OK);
+    ASSERT_EQ(
+        facrt_tokenizer_load(tokPath.c_str(), 512, FACRT_TOK512_SHA256, &tok),
+        FACRT_OK);
     ASSERT_EQ(facrt_llama_state_new(&model, 256, &state), FACRT_OK);
   }
   void TearDown() override {
@@ -43,8 +44,8 @@ protected:
   std::string generate(int32_t maxTokens) {
     int32_t bos = 1;
     std::vector<int32_t> tokens(maxTokens);
-    int32_t n = facrt_llama_generate_greedy(state, &bos, 1, maxTokens,
-                                            tokens.data());
+    int32_t n =
+        facrt_llama_generate_greedy(state, &bos, 1, maxTokens, tokens.data());
     EXPECT_GT(n, 1);
     std::string text;
     for (int32_t i = 1; i < n; ++i)
@@ -86,9 +87,9 @@ int failing(void *, const fac_memref2d_f32 *, const fac_memref2d_f32 *,
 
 TEST_F(ModelHostTest, GreedyFromBosWritesTheKnownOpening) {
   std::string text = generate(40);
-  EXPECT_EQ(text.rfind("Once upon a time, there was a little girl named Lily.",
-                       0),
-            0u)
+  EXPECT_EQ(
+      text.rfind("Once upon a time, there was a little girl named Lily.", 0),
+      0u)
       << text;
 }
 
@@ -115,8 +116,8 @@ TEST_F(ModelHostTest, PerplexityOnStoriesBeatsRealTextBeatsUniform) {
   // worse than guessing uniformly among 512 tokens.
   auto perplexity = [&](const std::string &text) {
     std::vector<int32_t> tokens(256);
-    int32_t n = facrt_tokenizer_encode(tok, text.c_str(), 1, 0, tokens.data(),
-                                       256);
+    int32_t n =
+        facrt_tokenizer_encode(tok, text.c_str(), 1, 0, tokens.data(), 256);
     return facrt_llama_perplexity(state, tokens.data(), std::min(n, 256));
   };
   double story = perplexity("Once upon a time, there was a little girl "
