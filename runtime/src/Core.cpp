@@ -24,6 +24,8 @@ extern "C" const char *facrt_status_str(facrt_status status) {
     return "invalid argument";
   case FACRT_ERR_NOMEM:
     return "out of memory";
+  case FACRT_ERR_LIMIT:
+    return "memory limit exceeded";
   }
   return "unknown status";
 }

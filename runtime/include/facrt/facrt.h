@@ -25,7 +25,8 @@ typedef enum facrt_status {
   FACRT_ERR_FORMAT = 2,   ///< A file's contents do not match its format.
   FACRT_ERR_CHECKSUM = 3, ///< A file's sha256 is not the expected one.
   FACRT_ERR_ARG = 4,      ///< An argument is out of range.
-  FACRT_ERR_NOMEM = 5     ///< An allocation failed.
+  FACRT_ERR_NOMEM = 5,    ///< An allocation failed.
+  FACRT_ERR_LIMIT = 6     ///< A memory arena's byte limit would be exceeded.
 } facrt_status;
 
 /// A static, human-readable name for \p status.
@@ -85,6 +86,105 @@ facrt_status facrt_sha256_file(const char *path, char hex[65]);
 /// FACRT_ERR_CHECKSUM when it is not, FACRT_ERR_IO when the file is
 /// unreadable.
 facrt_status facrt_verify_sha256(const char *path, const char *expected_sha256);
+
+/*===-- Memory arena ------------------------------------------------------===*/
+
+/// A bump allocator with a hard byte limit: it refuses, with
+/// FACRT_ERR_LIMIT, any allocation that would take it past the limit.
+typedef struct facrt_arena facrt_arena;
+
+facrt_status facrt_arena_new(size_t limit_bytes, facrt_arena **out);
+void facrt_arena_free(facrt_arena *arena);
+/// \p bytes aligned to \p align (a power of two), or NULL with *status set.
+void *facrt_arena_alloc(facrt_arena *arena, size_t bytes, size_t align,
+                        facrt_status *status);
+/// Bytes handed out so far, alignment padding included.
+size_t facrt_arena_used(const facrt_arena *arena);
+/// The most bytes ever in use at once.
+size_t facrt_arena_peak(const facrt_arena *arena);
+/// Forgets every allocation (the memory is reused).
+void facrt_arena_reset(facrt_arena *arena);
+
+/*===-- Tensor trees (pyramids) -------------------------------------------===*/
+
+/// A pyramid over n token vectors of width d: level 0 holds the tokens;
+/// node j of level k stands for tokens [j * 2^k, min((j + 1) * 2^k, n)) and
+/// holds their mean. Any n works; the last node of a level may be partial.
+typedef struct facrt_pyramid facrt_pyramid;
+
+facrt_status facrt_pyramid_build(const fac_memref2d_f32 *tokens,
+                                 facrt_pyramid **out);
+void facrt_pyramid_free(facrt_pyramid *pyramid);
+int32_t facrt_pyramid_levels(const facrt_pyramid *pyramid);
+int64_t facrt_pyramid_nodes(const facrt_pyramid *pyramid, int32_t level);
+/// The mean of node \p node of \p level (width d), or NULL.
+const float *facrt_pyramid_mean(const facrt_pyramid *pyramid, int32_t level,
+                                int64_t node);
+/// How many tokens the node stands for.
+int64_t facrt_pyramid_count(const facrt_pyramid *pyramid, int32_t level,
+                            int64_t node);
+
+/// One node of a cut through a pyramid: it stands for tokens
+/// [start, start + count) with one vector, which attention weighs `count`
+/// times (a log(count) bias on its score).
+typedef struct facrt_cut_node {
+  int64_t start;
+  int64_t count;
+  int32_t level;
+  int32_t rule; ///< The compression rule that replaced it, or -1.
+} facrt_cut_node;
+
+/*===-- V1: rule-based tree compression -----------------------------------===*/
+
+/// A compression rule: a subtree whose summary lies within `tolerance`
+/// (L2) of `pattern` is replaced by `substitute` (both of width d).
+typedef struct facrt_rule {
+  const float *pattern;
+  const float *substitute;
+} facrt_rule;
+
+/// Compresses \p pyramid top-down as the seed's `compress` does: a node whose
+/// summary has L2 norm below \p threshold, or that matches a rule, is kept
+/// whole (as one cut node); otherwise its children are compressed. Writes
+/// at most \p capacity nodes in token order, the vectors they carry (c x d,
+/// row-major) to \p vectors, and returns the number c, or -1 on bad
+/// arguments or too small a capacity.
+int64_t facrt_v1_compress(const facrt_pyramid *pyramid, float threshold,
+                          const facrt_rule *rules, int32_t n_rules,
+                          float tolerance, facrt_cut_node *nodes,
+                          float *vectors, int64_t capacity);
+
+/// Attention of every query over the cut keys/values with multiplicities:
+/// out[i] = sum_j count_j exp(s_ij) v_j / sum_j count_j exp(s_ij) with
+/// s_ij = scale * q_i . k_j. Equals dense attention over the tokens when
+/// each cut node's tokens are all equal to its vector. O(n c).
+facrt_status facrt_multiplicity_attention(const fac_memref2d_f32 *q,
+                                          const fac_memref2d_f32 *k,
+                                          const fac_memref2d_f32 *v,
+                                          const int64_t *counts, float scale,
+                                          fac_memref2d_f32 *out);
+
+/// Decompression: writes each cut node's row of \p compressed (c x dv) to
+/// every token it stands for in \p out (n x dv).
+facrt_status facrt_v1_decompress(const facrt_cut_node *nodes, int64_t c,
+                                 const fac_memref2d_f32 *compressed,
+                                 fac_memref2d_f32 *out);
+
+/*===-- V2: hierarchical attention ----------------------------------------===*/
+
+/// Causal multi-resolution attention: query i attends to the `window`
+/// tokens before it (itself included) at full resolution, then to `window`
+/// nodes of each coarser level of the key/value pyramids, moving a level up
+/// whenever the next node would be aligned to it, until position 0: O(n
+/// window log n). Each node is weighted by its token count. With window >=
+/// n it is dense causal attention. Writes the number of (query, node) pairs
+/// scored to \p pairs when not NULL.
+facrt_status facrt_hierarchical_attention(const fac_memref2d_f32 *q,
+                                          const facrt_pyramid *keys,
+                                          const facrt_pyramid *values,
+                                          int64_t window, float scale,
+                                          fac_memref2d_f32 *out,
+                                          int64_t *pairs);
 
 /*===-- llama2.c checkpoints ----------------------------------------------===*/
 
@@ -146,7 +246,8 @@ facrt_status facrt_llama_qkv(const facrt_llama_model *model, int32_t layer,
                              const float *x, int32_t n, float *q, float *k,
                              float *v);
 
-/*===-- Model host: forward pass, generation, perplexity ---------------------===*/
+/*===-- Model host: forward pass, generation, perplexity
+ * ---------------------===*/
 
 /// An attention implementation the forward pass calls once per head and
 /// position: q is 1 x head_size, k and v are (pos + 1) x head_size views of
