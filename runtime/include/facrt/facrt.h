@@ -186,6 +186,38 @@ facrt_status facrt_hierarchical_attention(const fac_memref2d_f32 *q,
                                           fac_memref2d_f32 *out,
                                           int64_t *pairs);
 
+/*===-- V3: fractal codes for weight matrices -----------------------------===*/
+
+/// How a matrix is fractal-coded: a partitioned iterated function system.
+typedef struct facrt_fractal_params {
+  int32_t range;       ///< Range blocks are range x range (rows and columns
+                       ///< must be multiples of it, and at least twice it).
+  int32_t scale_bits;  ///< Bits of each block's contrast scale s.
+  int32_t offset_bits; ///< Bits of each block's brightness offset o.
+  int32_t iterations;  ///< Decoding iterations from a zero matrix.
+} facrt_fractal_params;
+
+/// The code of one matrix: per range block, the domain block (2·range
+/// square, averaged down to range), one of the 8 square isometries, and
+/// the quantised s and o of R ≈ s·T(D) + o.
+typedef struct facrt_fractal_code facrt_fractal_code;
+
+facrt_status facrt_fractal_encode(const float *w, int64_t rows, int64_t cols,
+                                  const facrt_fractal_params *params,
+                                  facrt_fractal_code **out);
+/// Decodes by iterating the map from zero; writes rows x cols values.
+facrt_status facrt_fractal_decode(const facrt_fractal_code *code, float *w);
+/// The code's size in bits per weight, header included.
+double facrt_fractal_bits_per_weight(const facrt_fractal_code *code);
+void facrt_fractal_free(facrt_fractal_code *code);
+
+/// Plain round-to-nearest quantisation to \p bits (2-8) with one absmax
+/// scale (counted as 16 bits) per \p group weights; writes the dequantised
+/// values and the bits per weight.
+facrt_status facrt_quantize_rtn(const float *w, int64_t n, int32_t bits,
+                                int64_t group, float *out,
+                                double *bits_per_weight);
+
 /*===-- llama2.c checkpoints ----------------------------------------------===*/
 
 /// The sha256 of the real model files the project is tested against
