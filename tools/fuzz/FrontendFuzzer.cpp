@@ -1,4 +1,5 @@
-//===- FrontendFuzzer.cpp - libFuzzer target over the front end ------------===//
+//===- FrontendFuzzer.cpp - libFuzzer target over the front end
+//------------===//
 //
 // Feeds arbitrary bytes to the parser, then to Sema when they parse, then
 // to MLIRGen and the fac verifiers when they check: no input may crash,

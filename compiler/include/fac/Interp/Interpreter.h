@@ -1,0 +1,97 @@
+//===- Interpreter.h - The reference interpreter of FAC specs --*- C++ -*-===//
+//
+// Runs a checked spec directly on values: the semantic oracle that compiled
+// kernels are tested against. Intrinsics and the prelude's library
+// handlers are implemented on libfacrt.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FAC_INTERP_INTERPRETER_H
+#define FAC_INTERP_INTERPRETER_H
+
+#include "fac/AST/AST.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fac::interp {
+
+struct Value;
+using ValuePtr = std::shared_ptr<const Value>;
+struct Env;
+using EnvPtr = std::shared_ptr<Env>;
+
+/// A runtime value of the language.
+struct Value {
+  enum class Kind { Unit, Bool, Int, Float, Tensor, List, Data, Tuple, Closure };
+  Kind kind = Kind::Unit;
+  bool b = false;
+  int64_t i = 0;
+  double f = 0;
+  /// Tensor: its shape and row-major values.
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+  /// List, Tuple and Data: the elements or fields.
+  std::vector<ValuePtr> elems;
+  /// Data: the constructor.
+  std::string ctor;
+  /// Closure: the lambda and the environment it captured.
+  const ast::LambdaExpr *lambda = nullptr;
+  EnvPtr env;
+
+  static ValuePtr unit();
+  static ValuePtr boolean(bool b);
+  static ValuePtr integer(int64_t i);
+  static ValuePtr real(double f);
+  static ValuePtr tensor(std::vector<int64_t> shape, std::vector<float> data);
+  static ValuePtr list(std::vector<ValuePtr> elems);
+  static ValuePtr record(std::string ctor, std::vector<ValuePtr> fields);
+
+  /// A short description: `Tensor[3, 8]`, `List(4)`, `Node(...)`, `2.5`.
+  std::string str() const;
+};
+
+/// Names bound to values, in nested scopes.
+struct Env {
+  std::map<std::string, ValuePtr> vars;
+  EnvPtr parent;
+  ValuePtr lookup(const std::string &name) const;
+};
+
+/// What a concept produced when its body ran.
+struct ConceptResult {
+  EnvPtr scope;           ///< Its bindings, for the theorems after it.
+  ValuePtr attention;     ///< `model.attention := f`, if any.
+  ValuePtr value;         ///< The body's value, if it ends in an expression.
+};
+
+class Interpreter {
+public:
+  Interpreter(const ast::Module &module, SourceFile &source);
+  ~Interpreter();
+
+  /// Runs the body of \p concept with \p params bound to its parameters.
+  /// Returns null after reporting an error.
+  std::unique_ptr<ConceptResult> runConcept(const ast::ConceptDecl &concept,
+                                            const std::map<std::string,
+                                                           ValuePtr> &params);
+
+  /// Calls a closure. Returns null after reporting an error.
+  ValuePtr call(const ValuePtr &fn, const std::vector<ValuePtr> &args,
+                Location at);
+
+  /// Evaluates \p expr (a theorem's statement, say) in \p scope with
+  /// \p bindings added. Returns null after reporting an error.
+  ValuePtr evaluate(const ast::Expr &expr, const EnvPtr &scope,
+                    const std::map<std::string, ValuePtr> &bindings);
+
+private:
+  class Impl;
+  std::unique_ptr<Impl> impl;
+};
+
+} // namespace fac::interp
+
+#endif // FAC_INTERP_INTERPRETER_H

@@ -1,0 +1,310 @@
+//===- fac-interp.cpp - Run a spec with the reference interpreter ----------===//
+//
+// fac-interp runs each concept of a spec on values:
+//   - parameters come from `-p name=value` (Float, Int); List parameters
+//     default to the empty list, a LanguageModel parameter to the model;
+//   - an exported `model.attention` over tensors runs on the real layer-0
+//     Q/K/V of stories260K (or a labelled synthetic workload), head by
+//     head, and is compared with the dense fp64 reference;
+//   - each theorem after a concept is checked as a property on random
+//     inputs; a premise `f(x) = y` binds y to f(x).
+//
+//===----------------------------------------------------------------------===//
+
+#include "fac/AST/ASTBuilder.h"
+#include "fac/Interp/Interpreter.h"
+#include "fac/Sema/Sema.h"
+
+#include "facrt/facrt.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <random>
+
+namespace cl = llvm::cl;
+using namespace fac;
+using namespace fac::interp;
+
+namespace {
+
+enum ExitCode : int {
+  kExitSuccess = 0,
+  kExitFailure = 1, ///< The spec has errors, a run failed, or a check failed.
+  kExitUsageError = 2,
+  kExitIOError = 3
+};
+
+cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<spec.fac>"),
+                                   cl::Required);
+cl::list<std::string> paramValues("p", cl::desc("Concept parameter"),
+                                  cl::value_desc("name=value"), cl::Prefix);
+cl::opt<std::string> dataDir("data", cl::desc("Real data directory"),
+                             cl::init(FAC_DATA_DIR));
+cl::opt<int> tokenCount("tokens", cl::desc("Tokens of real text"),
+                        cl::init(64));
+cl::opt<int> trials("trials", cl::desc("Random inputs per theorem"),
+                    cl::init(20));
+
+ValuePtr tensorFromView(const fac_memref2d_f32 &v) {
+  std::vector<float> data;
+  for (int64_t i = 0; i < v.sizes[0]; ++i)
+    for (int64_t j = 0; j < v.sizes[1]; ++j)
+      data.push_back(v.aligned[v.offset + i * v.strides[0] + j]);
+  return Value::tensor({v.sizes[0], v.sizes[1]}, std::move(data));
+}
+
+/// Layer-0 Q/K/V of real text, or Gaussian ones, per head.
+struct Heads {
+  std::string label;
+  int n = 0, heads = 0, kvHeads = 0, d = 0;
+  std::vector<float> q, k, v;
+};
+
+Heads loadHeads() {
+  Heads h;
+  facrt_llama_model model;
+  facrt_tokenizer *tok = nullptr;
+  std::string modelPath = dataDir + "/stories260K/stories260K.bin";
+  if (facrt_llama_load(modelPath.c_str(), FACRT_STORIES260K_SHA256, &model) ==
+          FACRT_OK &&
+      facrt_tokenizer_load((dataDir + "/stories260K/tok512.bin").c_str(), 512,
+                           FACRT_TOK512_SHA256, &tok) == FACRT_OK) {
+    std::vector<int32_t> tokens(tokenCount);
+    const char *text = "Call me Ishmael. Some years ago, never mind how long "
+                       "precisely, having little or no money in my purse, "
+                       "and nothing particular to interest me on shore, I "
+                       "thought I would sail about a little and see the "
+                       "watery part of the world.";
+    int32_t n = facrt_tokenizer_encode(tok, text, 1, 0, tokens.data(),
+                                       tokenCount);
+    h.n = std::min<int32_t>(n, tokenCount);
+    h.heads = model.config.n_heads;
+    h.kvHeads = model.config.n_kv_heads;
+    h.d = model.config.dim / h.heads;
+    std::vector<float> x(size_t(h.n) * model.config.dim);
+    h.q.resize(x.size());
+    h.k.resize(size_t(h.n) * h.kvHeads * h.d);
+    h.v.resize(h.k.size());
+    facrt_llama_embed(&model, tokens.data(), h.n, x.data());
+    facrt_llama_qkv(&model, 0, x.data(), h.n, h.q.data(), h.k.data(),
+                    h.v.data());
+    h.label = "stories260K layer 0, " + std::to_string(h.n) +
+              " tokens of Moby Dick";
+    facrt_tokenizer_free(tok);
+    facrt_llama_free(&model);
+    return h;
+  }
+  h.label = "BUILT-IN WORKLOAD (synthetic Gaussian Q/K/V)";
+  h.n = tokenCount;
+  h.heads = 8;
+  h.kvHeads = 4;
+  h.d = 8;
+  std::mt19937 gen(7);
+  std::normal_distribution<float> dist;
+  for (auto *m : {&h.q, &h.k, &h.v}) {
+    m->resize(size_t(h.n) * (m == &h.q ? h.heads : h.kvHeads) * h.d);
+    for (float &x : *m)
+      x = dist(gen);
+  }
+  return h;
+}
+
+/// Runs the exported attention on every head against the fp64 reference.
+bool checkAttention(Interpreter &interp, const ValuePtr &attend,
+                    const ast::ConceptDecl &c) {
+  Heads h = loadHeads();
+  double worst = 0;
+  for (int head = 0; head < h.heads; ++head) {
+    int kvHead = head / (h.heads / h.kvHeads);
+    fac_memref2d_f32 q = facrt_view2d(h.q.data(), h.n, h.d, h.heads * h.d,
+                                      head * h.d);
+    fac_memref2d_f32 k = facrt_view2d(h.k.data(), h.n, h.d, h.kvHeads * h.d,
+                                      kvHead * h.d);
+    fac_memref2d_f32 v = facrt_view2d(h.v.data(), h.n, h.d, h.kvHeads * h.d,
+                                      kvHead * h.d);
+    ValuePtr out = interp.call(attend, {tensorFromView(q), tensorFromView(k),
+                                        tensorFromView(v)},
+                               c.getLoc());
+    if (!out)
+      return false;
+    std::vector<double> ref(size_t(h.n) * h.d);
+    facrt_attention_ref_f64(&q, &k, &v, 1.0 / std::sqrt(double(h.d)), 0,
+                            ref.data());
+    std::vector<float> got = out->data;
+    fac_memref2d_f32 gv = facrt_view2d(got.data(), h.n, h.d, h.d, 0);
+    worst = std::max(worst, facrt_max_rel_error(&gv, ref.data()));
+  }
+  bool ok = worst <= 1e-4;
+  llvm::outs() << "  model.attention on " << h.label << ", " << h.heads
+               << " heads: max relative error " << llvm::format("%.2e", worst)
+               << " vs the fp64 reference: " << (ok ? "ok" : "FAILED")
+               << "\n";
+  return ok;
+}
+
+/// A random value of a binder's type, or null when it has no generator.
+ValuePtr randomValue(const sema::TypePtr &type, std::mt19937 &gen,
+                     int depth = 0) {
+  sema::TypePtr t = sema::prune(type);
+  std::normal_distribution<double> dist;
+  if (t->isCon("Float"))
+    return Value::real(dist(gen));
+  if (t->isCon("Int"))
+    return Value::integer(std::uniform_int_distribution<int>(-5, 5)(gen));
+  if (t->isCon("Bool"))
+    return Value::boolean(gen() & 1);
+  if (t->isCon("Tensor")) {
+    std::vector<float> data(8);
+    for (float &x : data)
+      x = float(dist(gen));
+    return Value::tensor({1, 8}, std::move(data));
+  }
+  if (t->isCon("TensorTree")) {
+    // A pyramid: leaves are tokens, an inner node holds their mean.
+    std::vector<ValuePtr> children;
+    int count = depth < 3 ? 2 : 0;
+    std::vector<float> mean(8, 0.0f);
+    for (int i = 0; i < count; ++i) {
+      children.push_back(randomValue(type, gen, depth + 1));
+      const std::vector<float> &child = children.back()->elems[0]->data;
+      for (int j = 0; j < 8; ++j)
+        mean[j] += child[j] / count;
+    }
+    if (count == 0)
+      for (float &x : mean)
+        x = float(dist(gen));
+    return Value::record("Node", {Value::tensor({1, 8}, mean),
+                                Value::list(std::move(children))});
+  }
+  return nullptr;
+}
+
+bool checkTheorem(Interpreter &interp, const ast::TheoremDecl &t,
+                  const ConceptResult &scope) {
+  std::mt19937 gen(42);
+  // A premise `lhs = name` (or `lhs == name`) defines the binder `name`.
+  const ast::Expr *definition = nullptr;
+  std::string defined;
+  if (auto *implies = llvm::dyn_cast<ast::BinaryExpr>(&t.getBody());
+      implies && implies->getOp() == "\u2192")
+    if (auto *eq = llvm::dyn_cast<ast::BinaryExpr>(&implies->getLHS());
+        eq && (eq->getOp() == "=" || eq->getOp() == "=="))
+      if (auto *n = llvm::dyn_cast<ast::NameExpr>(&eq->getRHS())) {
+        definition = &eq->getLHS();
+        defined = n->getName().str();
+      }
+  for (int trial = 0; trial < trials; ++trial) {
+    std::map<std::string, ValuePtr> binders;
+    for (const ast::Field &b : t.getBinders()) {
+      if (b.name == defined)
+        continue;
+      ValuePtr v = randomValue(b.resolved, gen);
+      if (!v) {
+        llvm::outs() << "  theorem " << t.getName()
+                     << ": not checked (no random " << b.type.name
+                     << " values yet)\n";
+        return true;
+      }
+      binders[b.name] = v;
+    }
+    if (definition) {
+      ValuePtr v = interp.evaluate(*definition, scope.scope, binders);
+      if (!v)
+        return false;
+      binders[defined] = v;
+    }
+    ValuePtr holds = interp.evaluate(t.getBody(), scope.scope, binders);
+    if (!holds)
+      return false;
+    if (!holds->b) {
+      llvm::outs() << "  theorem " << t.getName() << ": FAILS on trial "
+                   << trial << "\n";
+      return false;
+    }
+  }
+  llvm::outs() << "  theorem " << t.getName() << ": holds on " << trials
+               << " random inputs\n";
+  return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "fac-interp: run a spec with the reference "
+                              "interpreter\n");
+  auto file = llvm::MemoryBuffer::getFileOrSTDIN(inputFilename, true);
+  if (!file) {
+    llvm::errs() << "fac-interp: error: cannot read '" << inputFilename
+                 << "'\n";
+    return kExitIOError;
+  }
+  SourceFile source(std::move(*file));
+  std::unique_ptr<ast::Module> module = parseModule(source);
+  if (!module || !checkModule(*module, source))
+    return kExitFailure;
+  std::map<std::string, std::string> given;
+  for (const std::string &p : paramValues) {
+    size_t eq = p.find('=');
+    if (eq == std::string::npos) {
+      llvm::errs() << "fac-interp: error: -p takes name=value, got '" << p
+                   << "'\n";
+      return kExitUsageError;
+    }
+    given[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+
+  Interpreter interp(*module, source);
+  bool ok = true;
+  std::unique_ptr<ConceptResult> last;
+  for (const ast::DeclPtr &d : module->getDecls()) {
+    if (auto *c = llvm::dyn_cast<ast::ConceptDecl>(d.get())) {
+      llvm::outs() << "concept " << c->getName() << "\n";
+      std::map<std::string, ValuePtr> params;
+      for (const ast::Field &p : c->getParams()) {
+        sema::TypePtr t = sema::prune(p.resolved);
+        auto it = given.find(p.name);
+        if (it != given.end() && t->isCon("Float"))
+          params[p.name] = Value::real(std::atof(it->second.c_str()));
+        else if (it != given.end() && t->isCon("Int"))
+          params[p.name] = Value::integer(std::atoll(it->second.c_str()));
+        else if (t->isCon("List"))
+          params[p.name] = Value::list({});
+        else if (t->isCon("LanguageModel"))
+          params[p.name] = Value::record("LanguageModel", {});
+        else {
+          source.error(p.loc, "give parameter '" + p.name + "' (" + t->str() +
+                                  ") a value with -p " + p.name + "=...");
+          return kExitUsageError;
+        }
+      }
+      last = interp.runConcept(*c, params);
+      if (!last)
+        return kExitFailure;
+      llvm::outs() << "  ran; its value is " << last->value->str() << "\n";
+      if (last->attention) {
+        sema::TypePtr t = nullptr;
+        const ast::LambdaExpr *l = last->attention->lambda;
+        t = l ? sema::prune(l->type) : nullptr;
+        if (t && t->getKind() == sema::Type::Kind::Function &&
+            sema::prune(t->getParams()[0])->isCon("Tensor"))
+          ok &= checkAttention(interp, last->attention, *c);
+        else
+          llvm::outs() << "  model.attention over TensorTrees: the "
+                          "interpreter runs it once the library handlers "
+                          "for trees exist\n";
+      }
+    } else if (auto *t = llvm::dyn_cast<ast::TheoremDecl>(d.get())) {
+      if (last)
+        ok &= checkTheorem(interp, *t, *last);
+    }
+  }
+  return ok ? kExitSuccess : kExitFailure;
+}
