@@ -14,7 +14,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <memory>
 #include <vector>
 
 namespace {
@@ -216,5 +218,76 @@ extern "C" facrt_status facrt_quantize_rtn(const float *w, int64_t n,
   if (bits_per_weight)
     *bits_per_weight =
         n ? (double(bits) * n + 16.0 * double((n + group - 1) / group)) / n : 0;
+  return FACRT_OK;
+}
+
+namespace {
+constexpr int64_t kHeader = 8;
+
+int64_t floatBits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof(u));
+  return int64_t(u);
+}
+float bitsFloat(int64_t b) {
+  uint32_t u = uint32_t(b);
+  float f;
+  std::memcpy(&f, &u, sizeof(f));
+  return f;
+}
+} // namespace
+
+extern "C" int64_t facrt_fractal_export(const facrt_fractal_code *code,
+                                        int64_t *out, int64_t capacity) {
+  if (!code)
+    return -1;
+  std::vector<int64_t> ints = {code->rows,
+                               code->cols,
+                               code->params.range,
+                               code->params.scale_bits,
+                               code->params.offset_bits,
+                               code->params.iterations,
+                               floatBits(code->offsetLo),
+                               floatBits(code->offsetHi)};
+  for (const BlockCode &b : code->blocks)
+    ints.insert(ints.end(), {b.domain, b.isometry, b.scale, b.offset});
+  for (int64_t k = 0; k < std::min<int64_t>(capacity, ints.size()); ++k)
+    out[k] = ints[size_t(k)];
+  return int64_t(ints.size());
+}
+
+extern "C" facrt_status facrt_fractal_import(const int64_t *in, int64_t count,
+                                             facrt_fractal_code **out) {
+  if (!in || !out || count < kHeader)
+    return FACRT_ERR_ARG;
+  auto code = std::make_unique<facrt_fractal_code>();
+  code->rows = in[0];
+  code->cols = in[1];
+  code->params = {int32_t(in[2]), int32_t(in[3]), int32_t(in[4]),
+                  int32_t(in[5])};
+  code->offsetLo = bitsFloat(in[6]);
+  code->offsetHi = bitsFloat(in[7]);
+  int64_t b = code->params.range;
+  if (b <= 0 || code->rows % b || code->cols % b || code->rows < 2 * b ||
+      code->cols < 2 * b || code->rows > (1 << 16) || code->cols > (1 << 16) ||
+      code->params.scale_bits < 1 || code->params.scale_bits > 16 ||
+      code->params.offset_bits < 1 || code->params.offset_bits > 16 ||
+      code->params.iterations < 1 || code->params.iterations > 1000)
+    return FACRT_ERR_FORMAT;
+  code->domainsPerRow = code->cols / b - 1;
+  code->domainCount = (code->rows / b - 1) * code->domainsPerRow;
+  int64_t blocks = (code->rows / b) * (code->cols / b);
+  if (count != kHeader + 4 * blocks)
+    return FACRT_ERR_FORMAT;
+  for (int64_t k = 0; k < blocks; ++k) {
+    const int64_t *p = in + kHeader + 4 * k;
+    if (p[0] < 0 || p[0] >= code->domainCount || p[1] < 0 || p[1] > 7 ||
+        p[2] < 0 || p[2] >= (int64_t(1) << code->params.scale_bits) ||
+        p[3] < 0 || p[3] >= (int64_t(1) << code->params.offset_bits))
+      return FACRT_ERR_FORMAT;
+    code->blocks.push_back(
+        {int32_t(p[0]), int8_t(p[1]), int32_t(p[2]), int32_t(p[3])});
+  }
+  *out = code.release();
   return FACRT_OK;
 }

@@ -15,8 +15,12 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <climits>
 #include <cmath>
+#include <cstring>
+#include <functional>
 #include <random>
+#include <set>
 
 using namespace fac;
 using namespace fac::interp;
@@ -104,6 +108,68 @@ std::string Value::str() const {
   return os.str();
 }
 
+int64_t Value::rows() const {
+  int64_t cols = shape.empty() ? 1 : shape.back();
+  return cols ? int64_t(data.size()) / cols : 0;
+}
+
+ValuePtr fac::interp::buildPyramid(const float *tokens, int64_t n, int64_t d) {
+  std::vector<ValuePtr> level;
+  for (int64_t i = 0; i < n; ++i)
+    level.push_back(Value::record(
+        "Node",
+        {Value::tensor(
+             {1, d}, std::vector<float>(tokens + i * d, tokens + (i + 1) * d)),
+         Value::list({})}));
+  while (level.size() > 1) {
+    std::vector<ValuePtr> up;
+    for (size_t j = 0; j < level.size(); j += 2) {
+      std::vector<ValuePtr> children(
+          level.begin() + j, level.begin() + std::min(j + 2, level.size()));
+      std::vector<float> mean(size_t(d), 0.0f);
+      int64_t count = 0;
+      for (const ValuePtr &c : children) {
+        const Value &t = *c->elems[0];
+        count += t.weight(0);
+        for (int64_t k = 0; k < d; ++k)
+          mean[k] += t.data[k] * float(t.weight(0));
+      }
+      for (float &x : mean)
+        x /= float(count);
+      auto summary = std::make_shared<Value>(*Value::tensor({1, d}, mean));
+      summary->rowWeights = {count};
+      up.push_back(
+          Value::record("Node", {summary, Value::list(std::move(children))}));
+    }
+    level = std::move(up);
+  }
+  return level.front();
+}
+
+std::vector<std::vector<float>> fac::interp::flattenTree(const ValuePtr &tree) {
+  std::vector<std::vector<float>> tokens;
+  std::vector<ValuePtr> stack{tree};
+  while (!stack.empty()) {
+    ValuePtr node = stack.back();
+    stack.pop_back();
+    if (node->kind != Value::Kind::Data || node->elems.size() != 2)
+      continue;
+    const std::vector<ValuePtr> &children = node->elems[1]->elems;
+    if (!children.empty()) {
+      for (auto it = children.rbegin(); it != children.rend(); ++it)
+        stack.push_back(*it);
+      continue;
+    }
+    const Value &t = *node->elems[0];
+    int64_t cols = t.shape.empty() ? 1 : t.shape.back();
+    for (int64_t r = 0; r < t.rows(); ++r)
+      for (int64_t m = 0; m < t.weight(r); ++m)
+        tokens.emplace_back(t.data.begin() + r * cols,
+                            t.data.begin() + (r + 1) * cols);
+  }
+  return tokens;
+}
+
 ValuePtr Env::lookup(const std::string &name) const {
   for (const Env *e = this; e; e = e->parent.get()) {
     auto it = e->vars.find(name);
@@ -129,8 +195,7 @@ EnvPtr child(const EnvPtr &parent) {
 fac_memref2d_f32 view(const Value &t) {
   int64_t cols = t.shape.empty() ? 1 : t.shape.back();
   int64_t rows = cols ? int64_t(t.data.size()) / cols : 0;
-  return facrt_view2d(const_cast<float *>(t.data.data()), rows, cols, cols,
-                      0);
+  return facrt_view2d(const_cast<float *>(t.data.data()), rows, cols, cols, 0);
 }
 
 } // namespace
@@ -153,8 +218,8 @@ public:
   //===--------------------------------------------------------------------===//
 
   /// Runs \p stmts in \p env; the value of the last, if an expression.
-  ValuePtr statements(const std::vector<ast::StmtPtr> &stmts,
-                      const EnvPtr &env, ConceptResult *result) {
+  ValuePtr statements(const std::vector<ast::StmtPtr> &stmts, const EnvPtr &env,
+                      ConceptResult *result) {
     ValuePtr last = Value::unit();
     for (const ast::StmtPtr &s : stmts) {
       last = Value::unit();
@@ -182,8 +247,7 @@ public:
     if (!v)
       return false;
     if (!match(pattern, v, *env))
-      return fail(pattern.loc, "the value does not match the pattern"),
-             false;
+      return fail(pattern.loc, "the value does not match the pattern"), false;
     return true;
   }
 
@@ -251,11 +315,14 @@ public:
       return nullptr;
     if (++depth > kMaxDepth) {
       --depth;
-      return fail(e.getLoc(), "recursion deeper than " +
-                                  llvm::Twine(kMaxDepth) + " calls");
+      return fail(e.getLoc(),
+                  "recursion deeper than " + llvm::Twine(kMaxDepth) + " calls");
     }
     ValuePtr v = evalImpl(e, env);
     --depth;
+    if (v && v->kind == Value::Kind::Tensor)
+      largestTensorBytes =
+          std::max(largestTensorBytes, v->data.size() * sizeof(float));
     return v;
   }
 
@@ -409,8 +476,8 @@ public:
     case ast::NameKind::Constructor:
       return Value::record(e.getName().str(), {});
     default:
-      return fail(e.getLoc(), "'" + e.getName() +
-                                  "' cannot be used as a value here yet");
+      return fail(e.getLoc(),
+                  "'" + e.getName() + "' cannot be used as a value here yet");
     }
   }
 
@@ -429,8 +496,8 @@ public:
       if (index >= 0 && size_t(index) < base->elems.size())
         return base->elems[size_t(index)];
     }
-    return fail(e.getLoc(), "no field '" + e.getField() + "' in " +
-                                base->str());
+    return fail(e.getLoc(),
+                "no field '" + e.getField() + "' in " + base->str());
   }
 
   /// The position of field \p name in constructor \p ctor.
@@ -456,7 +523,8 @@ public:
     for (const ast::DeclPtr &d : module.getDecls())
       if (auto *t = llvm::dyn_cast<ast::TypeDecl>(d.get())) {
         std::vector<std::string> names;
-        if (t->getAlias() && t->getAlias()->kind == ast::TypeRef::Kind::Record &&
+        if (t->getAlias() &&
+            t->getAlias()->kind == ast::TypeRef::Kind::Record &&
             t->getName() == ctor)
           return t->getAlias()->names;
         for (const ast::Ctor &c : t->getCtors())
@@ -554,12 +622,8 @@ public:
       return Value::list(std::move(out));
     }
     if (name == "magnitude") {
-      if (args[0]->kind == Value::Kind::Tensor) {
-        double s = 0;
-        for (float x : args[0]->data)
-          s += double(x) * x;
-        return Value::real(std::sqrt(s));
-      }
+      if (args[0]->kind == Value::Kind::Tensor)
+        return Value::real(std::sqrt(squaredNorm(*args[0])));
       return Value::real(treeMagnitude(args[0]));
     }
     if (name == "map" || name == "List.map" || name == "List.init" ||
@@ -629,8 +693,107 @@ public:
     }
     if (name == "equal")
       return Value::boolean(equal(args[0], args[1]));
-    return fail(at, "the interpreter has no implementation of '" + name +
-                        "' yet");
+    if (name == "treeJoin") {
+      // A new root over both trees, holding their weighted mean.
+      const Value &a = *args[0]->elems[0], &b = *args[1]->elems[0];
+      if (a.data.size() != b.data.size())
+        return fail(at, "treeJoin of trees of different widths");
+      int64_t wa = 0, wb = 0;
+      for (int64_t r = 0; r < a.rows(); ++r)
+        wa += a.weight(r);
+      for (int64_t r = 0; r < b.rows(); ++r)
+        wb += b.weight(r);
+      std::vector<float> mean(a.data.size());
+      for (size_t k = 0; k < mean.size(); ++k)
+        mean[k] =
+            (a.data[k] * float(wa) + b.data[k] * float(wb)) / float(wa + wb);
+      auto summary = std::make_shared<Value>(*Value::tensor(a.shape, mean));
+      if (a.rows() == 1)
+        summary->rowWeights = {wa + wb};
+      return Value::record("Node", {summary, Value::list({args[0], args[1]})});
+    }
+    if (name == "treeMask") {
+      // The mask applied to every node's tensor, as self-attention.
+      return mapTree(args[0], [&](const ValuePtr &t) {
+        ValuePtr r = call(args[1], {t, t, t}, at);
+        if (r && r->kind == Value::Kind::Tensor && r->rows() == t->rows()) {
+          auto w = std::make_shared<Value>(*r);
+          w->rowWeights = t->rowWeights;
+          return ValuePtr(w);
+        }
+        return r;
+      });
+    }
+    if (name == "treeLimit") {
+      // The coarsest cut, expanded breadth first, whose leaves fit.
+      int64_t budget = args[1]->i;
+      return limitTree(args[0], budget);
+    }
+    return fail(at,
+                "the interpreter has no implementation of '" + name + "' yet");
+  }
+
+  /// The squared norm of the dense tensor \p t stands for: each row
+  /// counted by its multiplicity.
+  static double squaredNorm(const Value &t) {
+    int64_t cols = t.shape.empty() ? 1 : t.shape.back();
+    double s = 0;
+    for (int64_t r = 0; r < t.rows(); ++r)
+      for (int64_t k = 0; k < cols; ++k)
+        s += double(t.weight(r)) * t.data[r * cols + k] * t.data[r * cols + k];
+    return s;
+  }
+
+  ValuePtr mapTree(const ValuePtr &tree,
+                   const std::function<ValuePtr(const ValuePtr &)> &f) {
+    ValuePtr t = f(tree->elems[0]);
+    if (!t)
+      return nullptr;
+    std::vector<ValuePtr> children;
+    for (const ValuePtr &c : tree->elems[1]->elems) {
+      children.push_back(mapTree(c, f));
+      if (!children.back())
+        return nullptr;
+    }
+    return Value::record("Node", {t, Value::list(std::move(children))});
+  }
+
+  /// Cuts \p tree to the leaves of the deepest breadth-first frontier whose
+  /// tensors take at most \p budget bytes (at least the root).
+  ValuePtr limitTree(const ValuePtr &tree, int64_t budget) {
+    std::vector<ValuePtr> frontier{tree};
+    auto bytes = [](const std::vector<ValuePtr> &nodes) {
+      int64_t b = 0;
+      for (const ValuePtr &n : nodes)
+        b += int64_t(n->elems[0]->data.size() * sizeof(float));
+      return b;
+    };
+    std::set<const Value *> keep{tree.get()};
+    while (true) {
+      std::vector<ValuePtr> next;
+      for (const ValuePtr &n : frontier) {
+        const std::vector<ValuePtr> &cs = n->elems[1]->elems;
+        if (cs.empty())
+          next.push_back(n);
+        else
+          next.insert(next.end(), cs.begin(), cs.end());
+      }
+      if (next.size() == frontier.size() || bytes(next) > budget)
+        break;
+      frontier = std::move(next);
+      for (const ValuePtr &n : frontier)
+        keep.insert(n.get());
+    }
+    std::function<ValuePtr(const ValuePtr &)> rebuild =
+        [&](const ValuePtr &n) -> ValuePtr {
+      std::vector<ValuePtr> children;
+      for (const ValuePtr &c : n->elems[1]->elems)
+        if (keep.count(c.get()))
+          children.push_back(rebuild(c));
+      return Value::record("Node",
+                           {n->elems[0], Value::list(std::move(children))});
+    };
+    return rebuild(tree);
   }
 
   double treeMagnitude(const ValuePtr &tree) {
@@ -638,12 +801,8 @@ public:
     if (tree->kind != Value::Kind::Data || tree->elems.size() != 2)
       return 0;
     const ValuePtr &children = tree->elems[1];
-    if (children->elems.empty()) {
-      double s = 0;
-      for (float x : tree->elems[0]->data)
-        s += double(x) * x;
-      return std::sqrt(s);
-    }
+    if (children->elems.empty())
+      return std::sqrt(squaredNorm(*tree->elems[0]));
     double s = 0;
     for (const ValuePtr &c : children->elems) {
       double m = treeMagnitude(c);
@@ -693,8 +852,8 @@ public:
 
   /// A perform: the nearest clause of an enclosing handle, else the
   /// library handler.
-  ValuePtr perform(const std::string &effect,
-                   const std::vector<ValuePtr> &args, const ast::CallExpr &e) {
+  ValuePtr perform(const std::string &effect, const std::vector<ValuePtr> &args,
+                   const ast::CallExpr &e) {
     for (size_t h = handlers.size(); h-- > 0;)
       for (const ast::Arm &arm : handlers[h].expr->getArms())
         if (arm.kind == ast::Arm::Kind::Effect && arm.pattern.name == effect) {
@@ -710,6 +869,37 @@ public:
         }
     if (effect == "Attend" && args[0]->kind == Value::Kind::Tensor)
       return attend(args, e.getLoc());
+    if (effect == "Attend")
+      return attendTrees(args, e.getLoc());
+    if (effect == "Compress" && args[0]->kind == Value::Kind::Tensor) {
+      const Value &t = *args[0];
+      int64_t cols = t.shape.empty() ? 1 : t.shape.back();
+      return buildPyramid(t.data.data(), t.rows(), cols);
+    }
+    if (effect == "Decompress" && args.size() == 1)
+      return tokensToTensor(flattenTree(args[0]));
+    if (effect == "AttentionComputation")
+      return call(args[3], {args[0], args[1], args[2]}, e.getLoc());
+    if (effect == "Compress" && args[0]->kind == Value::Kind::Data &&
+        args[0]->ctor == "AttentionWeight")
+      return compressWeight(args[0], args[1]);
+    if (effect == "Reconstruct")
+      return decodeWeight(args[0], e.getLoc());
+    if (effect == "AttentionForward")
+      return attentionForward(args[0], args[1], e.getLoc());
+    if (effect == "FractalForward") {
+      // Every compressed weight in turn (the level only bounds the
+      // recursion the spec writes itself).
+      ValuePtr x = args[0];
+      for (const ValuePtr &w : args.back()->elems)
+        if (!(x = attentionForward(x, w, e.getLoc())))
+          return nullptr;
+      return x;
+    }
+    if (effect == "MemoryConstraint")
+      return Value::record(
+          int64_t(largestTensorBytes) <= args[0]->i ? "Satisfy" : "Violate",
+          {});
     return fail(e.getLoc(), "the interpreter has no library handler for "
                             "effect '" +
                                 effect + "' with these arguments yet");
@@ -717,16 +907,183 @@ public:
 
   /// The prelude's dense Attend, in fp64.
   ValuePtr attend(const std::vector<ValuePtr> &args, Location at) {
-    fac_memref2d_f32 q = view(*args[0]), k = view(*args[1]),
-                     v = view(*args[2]);
+    fac_memref2d_f32 q = view(*args[0]), k = view(*args[1]), v = view(*args[2]);
     if (q.sizes[1] != k.sizes[1] || k.sizes[0] != v.sizes[0])
       return fail(at, "Attend of " + args[0]->str() + ", " + args[1]->str() +
                           ", " + args[2]->str());
     std::vector<double> out(size_t(q.sizes[0] * v.sizes[1]));
-    facrt_attention_ref_f64(&q, &k, &v, 1.0 / std::sqrt(double(q.sizes[1])),
-                            0, out.data());
+    facrt_attention_ref_f64(&q, &k, &v, 1.0 / std::sqrt(double(q.sizes[1])), 0,
+                            out.data());
     return Value::tensor({q.sizes[0], v.sizes[1]},
                          std::vector<float>(out.begin(), out.end()));
+  }
+
+  /// Fractal-codes the three matrices of an AttentionWeight with libfacrt
+  /// (4x4 range blocks, 5-bit scales, 7-bit offsets) into the FractalCode's
+  /// integers: per matrix, its count of integers and facrt_fractal_export's
+  /// output, or -1, rows, cols and the raw values' bits for a matrix the
+  /// codec cannot block. scaleFactor is the code's bits per weight.
+  ValuePtr compressWeight(const ValuePtr &weight, const ValuePtr &code) {
+    std::vector<ValuePtr> ints;
+    double bits = 0;
+    for (const ValuePtr &m : weight->elems) {
+      const Value &t = *m;
+      int64_t cols = t.shape.empty() ? 1 : t.shape.back();
+      facrt_fractal_params params{4, 5, 7, 16};
+      facrt_fractal_code *fc = nullptr;
+      if (facrt_fractal_encode(t.data.data(), t.rows(), cols, &params, &fc) ==
+          FACRT_OK) {
+        int64_t n = facrt_fractal_export(fc, nullptr, 0);
+        std::vector<int64_t> exported(static_cast<size_t>(n));
+        facrt_fractal_export(fc, exported.data(), n);
+        bits += facrt_fractal_bits_per_weight(fc);
+        facrt_fractal_free(fc);
+        ints.push_back(Value::integer(n));
+        for (int64_t x : exported)
+          ints.push_back(Value::integer(x));
+        continue;
+      }
+      ints.push_back(Value::integer(-1));
+      ints.push_back(Value::integer(t.rows()));
+      ints.push_back(Value::integer(cols));
+      for (float x : t.data) {
+        uint32_t u;
+        std::memcpy(&u, &x, sizeof(u));
+        ints.push_back(Value::integer(u));
+      }
+      bits += 32;
+    }
+    ValuePtr fractalCode =
+        Value::record("FractalCode", {code->elems[0], Value::list(ints)});
+    return Value::record("CompressedWeight",
+                         {fractalCode, Value::real(bits / 3)});
+  }
+
+  /// The AttentionWeight a CompressedWeight's code decodes to.
+  ValuePtr decodeWeight(const ValuePtr &compressed, Location at) {
+    const std::vector<ValuePtr> &ints = compressed->elems[0]->elems[1]->elems;
+    std::vector<ValuePtr> matrices;
+    size_t k = 0;
+    auto next = [&]() -> int64_t {
+      return k < ints.size() ? ints[k++]->i : INT64_MIN;
+    };
+    for (int m = 0; m < 3; ++m) {
+      int64_t n = next();
+      if (n == -1) {
+        int64_t rows = next(), cols = next();
+        if (rows < 0 || cols < 0 || rows * cols > int64_t(ints.size()))
+          return fail(at, "malformed fractal code");
+        std::vector<float> data;
+        for (int64_t e = 0; e < rows * cols; ++e) {
+          uint32_t u = uint32_t(next());
+          float x;
+          std::memcpy(&x, &u, sizeof(x));
+          data.push_back(x);
+        }
+        matrices.push_back(Value::tensor({rows, cols}, std::move(data)));
+        continue;
+      }
+      if (n < 0 || k + size_t(n) > ints.size())
+        return fail(at, "malformed fractal code");
+      std::vector<int64_t> raw;
+      for (int64_t e = 0; e < n; ++e)
+        raw.push_back(next());
+      facrt_fractal_code *fc = nullptr;
+      if (facrt_fractal_import(raw.data(), n, &fc) != FACRT_OK)
+        return fail(at, "malformed fractal code");
+      int64_t rows = raw[0], cols = raw[1];
+      std::vector<float> data(static_cast<size_t>(rows * cols));
+      facrt_fractal_decode(fc, data.data());
+      facrt_fractal_free(fc);
+      matrices.push_back(Value::tensor({rows, cols}, std::move(data)));
+    }
+    return Value::record("AttentionWeight", std::move(matrices));
+  }
+
+  /// Self-attention of \p input through a compressed weight's matrices.
+  ValuePtr attentionForward(const ValuePtr &input, const ValuePtr &weight,
+                            Location at) {
+    ValuePtr w = decodeWeight(weight, at);
+    if (!w)
+      return nullptr;
+    ValuePtr q = matmul(input, w->elems[0], at);
+    ValuePtr k = q ? matmul(input, w->elems[1], at) : nullptr;
+    ValuePtr v = k ? matmul(input, w->elems[2], at) : nullptr;
+    if (!v)
+      return nullptr;
+    return attend({q, k, v}, at);
+  }
+
+  static ValuePtr tokensToTensor(const std::vector<std::vector<float>> &t) {
+    int64_t d = t.empty() ? 0 : int64_t(t.front().size());
+    std::vector<float> data;
+    for (const std::vector<float> &row : t)
+      data.insert(data.end(), row.begin(), row.end());
+    return Value::tensor({int64_t(t.size()), d}, std::move(data));
+  }
+
+  /// The leaves of a tree: their tensors' rows and multiplicities.
+  static void leaves(const ValuePtr &tree, std::vector<float> &rows,
+                     std::vector<int64_t> &weights) {
+    std::vector<ValuePtr> stack{tree};
+    while (!stack.empty()) {
+      ValuePtr node = stack.back();
+      stack.pop_back();
+      const std::vector<ValuePtr> &children = node->elems[1]->elems;
+      if (!children.empty()) {
+        for (auto it = children.rbegin(); it != children.rend(); ++it)
+          stack.push_back(*it);
+        continue;
+      }
+      const Value &t = *node->elems[0];
+      rows.insert(rows.end(), t.data.begin(), t.data.end());
+      for (int64_t r = 0; r < t.rows(); ++r)
+        weights.push_back(t.weight(r));
+    }
+  }
+
+  /// The prelude's Attend over compressed pyramids: one output row per
+  /// query leaf, attending over the key/value tokens, each key leaf
+  /// weighted by its multiplicity (a log m bias on its score); the output
+  /// rows keep the query leaves' multiplicities.
+  ValuePtr attendTrees(const std::vector<ValuePtr> &args, Location at) {
+    std::vector<float> q, k, v;
+    std::vector<int64_t> qw, kw, vw;
+    leaves(args[0], q, qw);
+    leaves(args[1], k, kw);
+    leaves(args[2], v, vw);
+    if (qw.empty() || kw.empty() || vw.empty())
+      return fail(at, "Attend of an empty tree");
+    int64_t d = int64_t(q.size() / qw.size());
+    int64_t dv = int64_t(v.size() / vw.size());
+    if (int64_t(k.size() / kw.size()) != d)
+      return fail(at, "query and key widths differ");
+    // Keys and values may be cut differently: attend over their tokens.
+    auto expand = [](const std::vector<float> &rows,
+                     const std::vector<int64_t> &weights, int64_t width) {
+      std::vector<float> out;
+      for (size_t r = 0; r < weights.size(); ++r)
+        for (int64_t m = 0; m < weights[r]; ++m)
+          out.insert(out.end(), rows.begin() + r * width,
+                     rows.begin() + (r + 1) * width);
+      return out;
+    };
+    std::vector<float> keys = expand(k, kw, d), values = expand(v, vw, dv);
+    int64_t n = int64_t(keys.size()) / d;
+    if (int64_t(values.size()) / dv != n)
+      return fail(at, "keys and values stand for different token counts (" +
+                          llvm::Twine(n) + " and " +
+                          llvm::Twine(int64_t(values.size()) / dv) + ")");
+    fac_memref2d_f32 qv = facrt_view2d(q.data(), int64_t(qw.size()), d, d, 0);
+    fac_memref2d_f32 kv = facrt_view2d(keys.data(), n, d, d, 0);
+    fac_memref2d_f32 vv = facrt_view2d(values.data(), n, dv, dv, 0);
+    std::vector<double> out(qw.size() * size_t(dv));
+    facrt_attention_ref_f64(&qv, &kv, &vv, 1.0 / std::sqrt(double(d)), 0,
+                            out.data());
+    auto result = std::make_shared<Value>(*Value::tensor(
+        {int64_t(qw.size()), dv}, std::vector<float>(out.begin(), out.end())));
+    result->rowWeights = qw;
+    return result;
   }
 
   ValuePtr handle(const ast::HandleExpr &e, const EnvPtr &env) {
@@ -777,8 +1134,8 @@ public:
         return fail(e.getLoc(), "operator without a body");
       return eval(*e.operatorDecl->getBody(), frame);
     }
-    bool tensors = a->kind == Value::Kind::Tensor ||
-                   b->kind == Value::Kind::Tensor;
+    bool tensors =
+        a->kind == Value::Kind::Tensor || b->kind == Value::Kind::Tensor;
     if (tensors)
       return tensorArith(op, a, b, e.getLoc());
     if (op == "==" || op == "=")
@@ -821,11 +1178,12 @@ public:
     return Value::real(std::fmod(x, y));
   }
 
-  ValuePtr tensorArith(llvm::StringRef op, const ValuePtr &a,
-                       const ValuePtr &b, Location at) {
+  ValuePtr tensorArith(llvm::StringRef op, const ValuePtr &a, const ValuePtr &b,
+                       Location at) {
     const Value &t = a->kind == Value::Kind::Tensor ? *a : *b;
     std::vector<float> out = t.data;
-    bool both = a->kind == Value::Kind::Tensor && b->kind == Value::Kind::Tensor;
+    bool both =
+        a->kind == Value::Kind::Tensor && b->kind == Value::Kind::Tensor;
     if (both && a->data.size() != b->data.size())
       return fail(at, "elementwise '" + op + "' of " + a->str() + " and " +
                           b->str());
@@ -850,6 +1208,8 @@ public:
   SourceFile &source;
   std::vector<Handler> handlers;
   std::mt19937 rng{1234};
+  /// The largest tensor the run has made, for MemoryConstraint.
+  size_t largestTensorBytes = 0;
   unsigned depth = 0;
   bool failed = false;
 };
@@ -871,9 +1231,8 @@ Interpreter::runConcept(const ast::ConceptDecl &concept,
     }
     result->scope->vars[p.name] = it->second;
   }
-  result->value =
-      impl->statements(concept.getBody().getStmts(), result->scope,
-                       result.get());
+  result->value = impl->statements(concept.getBody().getStmts(), result->scope,
+                                   result.get());
   if (!result->value)
     return nullptr;
   return result;

@@ -1,4 +1,5 @@
-//===- fac-interp.cpp - Run a spec with the reference interpreter ----------===//
+//===- fac-interp.cpp - Run a spec with the reference interpreter
+//----------===//
 //
 // fac-interp runs each concept of a spec on values:
 //   - parameters come from `-p name=value` (Float, Int); List parameters
@@ -17,6 +18,7 @@
 
 #include "facrt/facrt.h"
 
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
@@ -50,6 +52,11 @@ cl::opt<int> tokenCount("tokens", cl::desc("Tokens of real text"),
                         cl::init(64));
 cl::opt<int> trials("trials", cl::desc("Random inputs per theorem"),
                     cl::init(20));
+cl::opt<double> tolerance(
+    "tolerance",
+    cl::desc("Largest relative error of model.attention vs dense attention "
+             "(raise it for lossy compression: the error is reported)"),
+    cl::init(1e-4));
 
 ValuePtr tensorFromView(const fac_memref2d_f32 &v) {
   std::vector<float> data;
@@ -81,8 +88,8 @@ Heads loadHeads() {
                        "and nothing particular to interest me on shore, I "
                        "thought I would sail about a little and see the "
                        "watery part of the world.";
-    int32_t n = facrt_tokenizer_encode(tok, text, 1, 0, tokens.data(),
-                                       tokenCount);
+    int32_t n =
+        facrt_tokenizer_encode(tok, text, 1, 0, tokens.data(), tokenCount);
     h.n = std::min<int32_t>(n, tokenCount);
     h.heads = model.config.n_heads;
     h.kvHeads = model.config.n_kv_heads;
@@ -94,8 +101,8 @@ Heads loadHeads() {
     facrt_llama_embed(&model, tokens.data(), h.n, x.data());
     facrt_llama_qkv(&model, 0, x.data(), h.n, h.q.data(), h.k.data(),
                     h.v.data());
-    h.label = "stories260K layer 0, " + std::to_string(h.n) +
-              " tokens of Moby Dick";
+    h.label =
+        "stories260K layer 0, " + std::to_string(h.n) + " tokens of Moby Dick";
     facrt_tokenizer_free(tok);
     facrt_llama_free(&model);
     return h;
@@ -115,42 +122,57 @@ Heads loadHeads() {
   return h;
 }
 
-/// Runs the exported attention on every head against the fp64 reference.
+/// Runs the exported attention on every head against the fp64 reference:
+/// on tensors, or (\p trees) on pyramids of the Q/K/V rows, flattening
+/// the resulting tree back into tokens.
 bool checkAttention(Interpreter &interp, const ValuePtr &attend,
-                    const ast::ConceptDecl &c) {
+                    const ast::ConceptDecl &c, bool trees) {
   Heads h = loadHeads();
   double worst = 0;
   for (int head = 0; head < h.heads; ++head) {
     int kvHead = head / (h.heads / h.kvHeads);
-    fac_memref2d_f32 q = facrt_view2d(h.q.data(), h.n, h.d, h.heads * h.d,
-                                      head * h.d);
-    fac_memref2d_f32 k = facrt_view2d(h.k.data(), h.n, h.d, h.kvHeads * h.d,
-                                      kvHead * h.d);
-    fac_memref2d_f32 v = facrt_view2d(h.v.data(), h.n, h.d, h.kvHeads * h.d,
-                                      kvHead * h.d);
-    ValuePtr out = interp.call(attend, {tensorFromView(q), tensorFromView(k),
-                                        tensorFromView(v)},
-                               c.getLoc());
+    fac_memref2d_f32 q =
+        facrt_view2d(h.q.data(), h.n, h.d, h.heads * h.d, head * h.d);
+    fac_memref2d_f32 k =
+        facrt_view2d(h.k.data(), h.n, h.d, h.kvHeads * h.d, kvHead * h.d);
+    fac_memref2d_f32 v =
+        facrt_view2d(h.v.data(), h.n, h.d, h.kvHeads * h.d, kvHead * h.d);
+    std::vector<ValuePtr> args = {tensorFromView(q), tensorFromView(k),
+                                  tensorFromView(v)};
+    if (trees)
+      for (ValuePtr &a : args)
+        a = buildPyramid(a->data.data(), h.n, h.d);
+    ValuePtr out = interp.call(attend, args, c.getLoc());
     if (!out)
       return false;
     std::vector<double> ref(size_t(h.n) * h.d);
     facrt_attention_ref_f64(&q, &k, &v, 1.0 / std::sqrt(double(h.d)), 0,
                             ref.data());
-    std::vector<float> got = out->data;
+    std::vector<float> got;
+    if (trees)
+      for (const std::vector<float> &row : flattenTree(out))
+        got.insert(got.end(), row.begin(), row.end());
+    else
+      got = out->data;
+    if (got.size() != ref.size()) {
+      llvm::outs() << "  model.attention returned " << got.size() / h.d
+                   << " tokens for " << h.n << ": FAILED\n";
+      return false;
+    }
     fac_memref2d_f32 gv = facrt_view2d(got.data(), h.n, h.d, h.d, 0);
     worst = std::max(worst, facrt_max_rel_error(&gv, ref.data()));
   }
-  bool ok = worst <= 1e-4;
-  llvm::outs() << "  model.attention on " << h.label << ", " << h.heads
+  bool ok = worst <= tolerance;
+  llvm::outs() << "  model.attention" << (trees ? " (over pyramids)" : "")
+               << " on " << h.label << ", " << h.heads
                << " heads: max relative error " << llvm::format("%.2e", worst)
-               << " vs the fp64 reference: " << (ok ? "ok" : "FAILED")
-               << "\n";
+               << " vs the fp64 reference: " << (ok ? "ok" : "FAILED") << "\n";
   return ok;
 }
 
 /// A random value of a binder's type, or null when it has no generator.
-ValuePtr randomValue(const sema::TypePtr &type, std::mt19937 &gen,
-                     int depth = 0) {
+/// Trees in one trial all stand for \p tokens tokens.
+ValuePtr randomValue(const sema::TypePtr &type, std::mt19937 &gen, int tokens) {
   sema::TypePtr t = sema::prune(type);
   std::normal_distribution<double> dist;
   if (t->isCon("Float"))
@@ -166,21 +188,10 @@ ValuePtr randomValue(const sema::TypePtr &type, std::mt19937 &gen,
     return Value::tensor({1, 8}, std::move(data));
   }
   if (t->isCon("TensorTree")) {
-    // A pyramid: leaves are tokens, an inner node holds their mean.
-    std::vector<ValuePtr> children;
-    int count = depth < 3 ? 2 : 0;
-    std::vector<float> mean(8, 0.0f);
-    for (int i = 0; i < count; ++i) {
-      children.push_back(randomValue(type, gen, depth + 1));
-      const std::vector<float> &child = children.back()->elems[0]->data;
-      for (int j = 0; j < 8; ++j)
-        mean[j] += child[j] / count;
-    }
-    if (count == 0)
-      for (float &x : mean)
-        x = float(dist(gen));
-    return Value::record("Node", {Value::tensor({1, 8}, mean),
-                                Value::list(std::move(children))});
+    std::vector<float> data(size_t(tokens) * 8);
+    for (float &x : data)
+      x = float(dist(gen));
+    return buildPyramid(data.data(), tokens, 8);
   }
   return nullptr;
 }
@@ -201,10 +212,11 @@ bool checkTheorem(Interpreter &interp, const ast::TheoremDecl &t,
       }
   for (int trial = 0; trial < trials; ++trial) {
     std::map<std::string, ValuePtr> binders;
+    int tokens = std::uniform_int_distribution<int>(1, 16)(gen);
     for (const ast::Field &b : t.getBinders()) {
       if (b.name == defined)
         continue;
-      ValuePtr v = randomValue(b.resolved, gen);
+      ValuePtr v = randomValue(b.resolved, gen, tokens);
       if (!v) {
         llvm::outs() << "  theorem " << t.getName()
                      << ": not checked (no random " << b.type.name
@@ -230,6 +242,42 @@ bool checkTheorem(Interpreter &interp, const ast::TheoremDecl &t,
   }
   llvm::outs() << "  theorem " << t.getName() << ": holds on " << trials
                << " random inputs\n";
+  return true;
+}
+
+/// The default value of a function-typed parameter: the one of the same
+/// type in the defaults concept.
+ValuePtr defaultFunction(const ConceptResult &defaults,
+                         const sema::TypePtr &type) {
+  for (auto &[name, v] : defaults.scope->vars)
+    if (v->kind == Value::Kind::Closure &&
+        sema::prune(v->lambda->type)->str() == type->str())
+      return v;
+  return nullptr;
+}
+
+cl::opt<int> forwardRows("forward-rows",
+                         cl::desc("Rows of the input a forward function "
+                                  "gets (its width is its concept's "
+                                  "inputSize, or the model's dim)"),
+                         cl::init(8));
+
+/// Runs a concept's forward function on a Gaussian input of \p width
+/// columns, and reports the output's shape.
+bool runForward(Interpreter &interp, const ValuePtr &forward,
+                const ast::ConceptDecl &c, int64_t width) {
+  std::mt19937 gen(3);
+  std::normal_distribution<float> dist;
+  std::vector<float> data(size_t(forwardRows) * width);
+  for (float &x : data)
+    x = dist(gen);
+  ValuePtr out = interp.call(
+      forward, {Value::tensor({forwardRows, width}, std::move(data))},
+      c.getLoc());
+  if (!out)
+    return false;
+  llvm::outs() << "  forward on a " << forwardRows << " x " << width
+               << " input gives " << out->str() << "\n";
   return true;
 }
 
@@ -261,6 +309,27 @@ int main(int argc, char **argv) {
     given[p.substr(0, eq)] = p.substr(eq + 1);
   }
 
+  // Function-typed parameters default to the prelude's library versions,
+  // written in FAC and checked like any spec.
+  static const char *defaultsText = R"fac(
+Defaults := () :: {
+  let compressionScheme = (tensor: Tensor, ratio: Float) => Compress(tensor, ratio)
+  let decompressionScheme = (tree: TensorTree) => Decompress(tree)
+  let attentionMask = (query: Tensor, key: Tensor, value: Tensor) => Attend(query, key, value)
+  ()
+}
+)fac";
+  SourceFile defaultsSource(
+      llvm::MemoryBuffer::getMemBuffer(defaultsText, "<defaults>"));
+  std::unique_ptr<ast::Module> defaultsModule = parseModule(defaultsSource);
+  if (!defaultsModule || !checkModule(*defaultsModule, defaultsSource))
+    return kExitFailure;
+  Interpreter defaultsInterp(*defaultsModule, defaultsSource);
+  std::unique_ptr<ConceptResult> defaults = defaultsInterp.runConcept(
+      llvm::cast<ast::ConceptDecl>(*defaultsModule->getDecls().front()), {});
+  if (!defaults)
+    return kExitFailure;
+
   Interpreter interp(*module, source);
   bool ok = true;
   std::unique_ptr<ConceptResult> last;
@@ -275,10 +344,28 @@ int main(int argc, char **argv) {
           params[p.name] = Value::real(std::atof(it->second.c_str()));
         else if (it != given.end() && t->isCon("Int"))
           params[p.name] = Value::integer(std::atoll(it->second.c_str()));
-        else if (t->isCon("List"))
-          params[p.name] = Value::list({});
-        else if (t->isCon("LanguageModel"))
+        else if (t->isCon("List")) {
+          // `-p xs=1,2,3` for a List<Int> or List<Float>; else empty.
+          std::vector<ValuePtr> elems;
+          bool floats = sema::prune(t->getArgs()[0])->isCon("Float");
+          if (it != given.end()) {
+            llvm::SmallVector<llvm::StringRef> parts;
+            llvm::StringRef(it->second).split(parts, ',', -1, false);
+            for (llvm::StringRef part : parts)
+              elems.push_back(
+                  floats ? Value::real(std::atof(part.str().c_str()))
+                         : Value::integer(std::atoll(part.str().c_str())));
+          }
+          params[p.name] = Value::list(std::move(elems));
+        } else if (t->isCon("LanguageModel"))
           params[p.name] = Value::record("LanguageModel", {});
+        else if (t->getKind() == sema::Type::Kind::Function &&
+                 defaultFunction(*defaults, t))
+          params[p.name] = defaultFunction(*defaults, t);
+        else if (it != given.end() && t->isCon("FractalCode"))
+          params[p.name] = Value::record(
+              "FractalCode", {Value::integer(std::atoll(it->second.c_str())),
+                              Value::list({})});
         else {
           source.error(p.loc, "give parameter '" + p.name + "' (" + t->str() +
                                   ") a value with -p " + p.name + "=...");
@@ -289,17 +376,22 @@ int main(int argc, char **argv) {
       if (!last)
         return kExitFailure;
       llvm::outs() << "  ran; its value is " << last->value->str() << "\n";
+      // A forward function, the concept's value or bound as `forward`.
+      ValuePtr forward = last->value->kind == Value::Kind::Closure
+                             ? last->value
+                             : last->scope->lookup("forward");
+      if (forward && forward->kind == Value::Kind::Closure &&
+          forward->lambda->getParams().size() == 1)
+        ok &=
+            runForward(interp, forward, *c,
+                       params.count("inputSize") ? params["inputSize"]->i : 64);
       if (last->attention) {
         sema::TypePtr t = nullptr;
         const ast::LambdaExpr *l = last->attention->lambda;
         t = l ? sema::prune(l->type) : nullptr;
-        if (t && t->getKind() == sema::Type::Kind::Function &&
-            sema::prune(t->getParams()[0])->isCon("Tensor"))
-          ok &= checkAttention(interp, last->attention, *c);
-        else
-          llvm::outs() << "  model.attention over TensorTrees: the "
-                          "interpreter runs it once the library handlers "
-                          "for trees exist\n";
+        bool trees = t && t->getKind() == sema::Type::Kind::Function &&
+                     sema::prune(t->getParams()[0])->isCon("TensorTree");
+        ok &= checkAttention(interp, last->attention, *c, trees);
       }
     } else if (auto *t = llvm::dyn_cast<ast::TheoremDecl>(d.get())) {
       if (last)

@@ -209,6 +209,17 @@ facrt_status facrt_fractal_encode(const float *w, int64_t rows, int64_t cols,
 facrt_status facrt_fractal_decode(const facrt_fractal_code *code, float *w);
 /// The code's size in bits per weight, header included.
 double facrt_fractal_bits_per_weight(const facrt_fractal_code *code);
+
+/// The code as integers, as the language's FractalCode holds it: rows,
+/// cols, range, scale_bits, offset_bits, iterations, the offset range as
+/// two IEEE bit patterns, then domain, isometry, scale and offset per
+/// range block. Writes at most \p capacity and returns how many there are.
+int64_t facrt_fractal_export(const facrt_fractal_code *code, int64_t *out,
+                             int64_t capacity);
+/// The code from facrt_fractal_export's integers; FACRT_ERR_FORMAT when
+/// they do not form one.
+facrt_status facrt_fractal_import(const int64_t *in, int64_t count,
+                                  facrt_fractal_code **out);
 void facrt_fractal_free(facrt_fractal_code *code);
 
 /// Plain round-to-nearest quantisation to \p bits (2-8) with one absmax

@@ -126,3 +126,31 @@ TEST(FractalCodec, RealWeightsAgainstRoundToNearest) {
   EXPECT_LT(fractalErr, 1.0);
   facrt_llama_free(&model);
 }
+
+TEST(FractalCodec, ExportImportRoundTrip) {
+  std::mt19937 gen(11);
+  std::normal_distribution<float> dist;
+  std::vector<float> w(16 * 24);
+  for (float &x : w)
+    x = dist(gen);
+  facrt_fractal_params params{4, 5, 7, 10};
+  facrt_fractal_code *code = nullptr;
+  ASSERT_EQ(facrt_fractal_encode(w.data(), 16, 24, &params, &code), FACRT_OK);
+  int64_t n = facrt_fractal_export(code, nullptr, 0);
+  EXPECT_EQ(n, 8 + 4 * (16 / 4) * (24 / 4));
+  std::vector<int64_t> ints(static_cast<size_t>(n));
+  facrt_fractal_export(code, ints.data(), n);
+  facrt_fractal_code *back = nullptr;
+  ASSERT_EQ(facrt_fractal_import(ints.data(), n, &back), FACRT_OK);
+  std::vector<float> a(w.size()), b(w.size());
+  facrt_fractal_decode(code, a.data());
+  facrt_fractal_decode(back, b.data());
+  EXPECT_EQ(a, b);
+  // A corrupted code is refused.
+  ints[8] = 1 << 20;
+  facrt_fractal_code *bad = nullptr;
+  EXPECT_EQ(facrt_fractal_import(ints.data(), n, &bad), FACRT_ERR_FORMAT);
+  EXPECT_EQ(facrt_fractal_import(ints.data(), n - 1, &bad), FACRT_ERR_FORMAT);
+  facrt_fractal_free(code);
+  facrt_fractal_free(back);
+}

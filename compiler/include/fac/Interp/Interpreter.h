@@ -25,7 +25,17 @@ using EnvPtr = std::shared_ptr<Env>;
 
 /// A runtime value of the language.
 struct Value {
-  enum class Kind { Unit, Bool, Int, Float, Tensor, List, Data, Tuple, Closure };
+  enum class Kind {
+    Unit,
+    Bool,
+    Int,
+    Float,
+    Tensor,
+    List,
+    Data,
+    Tuple,
+    Closure
+  };
   Kind kind = Kind::Unit;
   bool b = false;
   int64_t i = 0;
@@ -33,6 +43,15 @@ struct Value {
   /// Tensor: its shape and row-major values.
   std::vector<int64_t> shape;
   std::vector<float> data;
+  /// Tensor: how many tokens each row stands for (empty: one each). A
+  /// pyramid node's summary stands for its span; attention over trees
+  /// weighs rows by it and gives query rows' multiplicities to its output.
+  std::vector<int64_t> rowWeights;
+
+  int64_t rows() const;
+  int64_t weight(int64_t row) const {
+    return rowWeights.empty() ? 1 : rowWeights[size_t(row)];
+  }
   /// List, Tuple and Data: the elements or fields.
   std::vector<ValuePtr> elems;
   /// Data: the constructor.
@@ -53,6 +72,15 @@ struct Value {
   std::string str() const;
 };
 
+/// A pyramid over the rows of \p tokens (n x d): leaves are the rows, an
+/// inner node's tensor is the mean of its span (1 x d, with the span's
+/// length as its multiplicity), halving per level.
+ValuePtr buildPyramid(const float *tokens, int64_t n, int64_t d);
+
+/// The tokens a tree stands for: its leaves' rows in order, each repeated
+/// by its multiplicity.
+std::vector<std::vector<float>> flattenTree(const ValuePtr &tree);
+
 /// Names bound to values, in nested scopes.
 struct Env {
   std::map<std::string, ValuePtr> vars;
@@ -62,9 +90,9 @@ struct Env {
 
 /// What a concept produced when its body ran.
 struct ConceptResult {
-  EnvPtr scope;           ///< Its bindings, for the theorems after it.
-  ValuePtr attention;     ///< `model.attention := f`, if any.
-  ValuePtr value;         ///< The body's value, if it ends in an expression.
+  EnvPtr scope;       ///< Its bindings, for the theorems after it.
+  ValuePtr attention; ///< `model.attention := f`, if any.
+  ValuePtr value;     ///< The body's value, if it ends in an expression.
 };
 
 class Interpreter {
@@ -74,9 +102,9 @@ public:
 
   /// Runs the body of \p concept with \p params bound to its parameters.
   /// Returns null after reporting an error.
-  std::unique_ptr<ConceptResult> runConcept(const ast::ConceptDecl &concept,
-                                            const std::map<std::string,
-                                                           ValuePtr> &params);
+  std::unique_ptr<ConceptResult>
+  runConcept(const ast::ConceptDecl &concept,
+             const std::map<std::string, ValuePtr> &params);
 
   /// Calls a closure. Returns null after reporting an error.
   ValuePtr call(const ValuePtr &fn, const std::vector<ValuePtr> &args,
