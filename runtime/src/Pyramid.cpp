@@ -219,6 +219,7 @@ extern "C" facrt_status facrt_hierarchical_attention(
       q->sizes[0] > int64_t(keys->counts[0].size()))
     return FACRT_ERR_ARG;
   int64_t n = q->sizes[0], d = keys->d, dv = values->d;
+  int64_t first = int64_t(keys->counts[0].size()) - n; // Position of row 0.
   int64_t scored = 0;
   std::vector<double> scores;
   std::vector<std::pair<int32_t, int64_t>> cover; // (level, node)
@@ -226,7 +227,7 @@ extern "C" facrt_status facrt_hierarchical_attention(
     // Cover [0, i] from the right: `window` nodes per level, moving up a
     // level once the position is aligned to the next level's nodes.
     cover.clear();
-    int64_t pos = i + 1;
+    int64_t pos = first + i + 1;
     int32_t level = 0;
     int64_t taken = 0;
     int32_t top = int32_t(keys->counts.size()) - 1;

@@ -172,13 +172,14 @@ facrt_status facrt_v1_decompress(const facrt_cut_node *nodes, int64_t c,
 
 /*===-- V2: hierarchical attention ----------------------------------------===*/
 
-/// Causal multi-resolution attention: query i attends to the `window`
-/// tokens before it (itself included) at full resolution, then to `window`
-/// nodes of each coarser level of the key/value pyramids, moving a level up
-/// whenever the next node would be aligned to it, until position 0: O(n
-/// window log n). Each node is weighted by its token count. With window >=
-/// n it is dense causal attention. Writes the number of (query, node) pairs
-/// scored to \p pairs when not NULL.
+/// Causal multi-resolution attention: the queries are the last
+/// q->sizes[0] positions of the n keys; the query at position p attends to
+/// the `window` tokens up to p (itself included) at full resolution, then
+/// to `window` nodes of each coarser level of the key/value pyramids,
+/// moving a level up whenever the next node would be aligned to it, until
+/// position 0: O(n window log n). Each node is weighted by its token count.
+/// With window >= n it is dense causal attention. Writes the number of
+/// (query, node) pairs scored to \p pairs when not NULL.
 facrt_status facrt_hierarchical_attention(const fac_memref2d_f32 *q,
                                           const facrt_pyramid *keys,
                                           const facrt_pyramid *values,

@@ -339,3 +339,27 @@ TEST(V1, CompressionBoundOnRealActivations) {
   facrt_pyramid_free(p);
   facrt_llama_free(&model);
 }
+
+TEST(V2, QueriesAreTheLastPositions) {
+  // One query row is the last position: it equals the last row of the run
+  // over every position.
+  const int64_t n = 40, d = 8;
+  std::vector<float> q = gaussian(size_t(n * d), 31), k = gaussian(n * d, 32),
+                     v = gaussian(size_t(n * d), 33);
+  fac_memref2d_f32 qv = view(q, n, d), kv = view(k, n, d), vv = view(v, n, d);
+  facrt_pyramid *kp, *vp;
+  ASSERT_EQ(facrt_pyramid_build(&kv, &kp), FACRT_OK);
+  ASSERT_EQ(facrt_pyramid_build(&vv, &vp), FACRT_OK);
+  std::vector<float> all(size_t(n * d)), last(size_t(d));
+  fac_memref2d_f32 av = view(all, n, d);
+  fac_memref2d_f32 lq = facrt_view2d(q.data(), 1, d, d, (n - 1) * d);
+  fac_memref2d_f32 lv = view(last, 1, d);
+  ASSERT_EQ(facrt_hierarchical_attention(&qv, kp, vp, 3, 0.35f, &av, nullptr),
+            FACRT_OK);
+  ASSERT_EQ(facrt_hierarchical_attention(&lq, kp, vp, 3, 0.35f, &lv, nullptr),
+            FACRT_OK);
+  for (int64_t t = 0; t < d; ++t)
+    EXPECT_FLOAT_EQ(last[t], all[(n - 1) * d + t]);
+  facrt_pyramid_free(kp);
+  facrt_pyramid_free(vp);
+}
