@@ -350,7 +350,8 @@ TEST(V2, QueriesAreTheLastPositions) {
   facrt_pyramid *kp, *vp;
   ASSERT_EQ(facrt_pyramid_build(&kv, &kp), FACRT_OK);
   ASSERT_EQ(facrt_pyramid_build(&vv, &vp), FACRT_OK);
-  std::vector<float> all(size_t(n * d)), last(size_t(d));
+  std::vector<float> all(static_cast<size_t>(n * d));
+  std::vector<float> last(static_cast<size_t>(d));
   fac_memref2d_f32 av = view(all, n, d);
   fac_memref2d_f32 lq = facrt_view2d(q.data(), 1, d, d, (n - 1) * d);
   fac_memref2d_f32 lv = view(last, 1, d);
