@@ -1,4 +1,5 @@
-//===- quality.cpp - What each seed variant does to a real model -----------===//
+//===- quality.cpp - What each seed variant does to a real model
+//-----------===//
 //
 // Plugs each variant into stories260K and measures, against the dense
 // model, on real text (Moby Dick) and on the model's own greedy story:
@@ -88,8 +89,7 @@ int attention(void *user, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
       ratio = double(c) / double(n);
     } else {
       int64_t pairs = 0;
-      facrt_hierarchical_attention(q, kp, vp, plug.window, scale, out,
-                                   &pairs);
+      facrt_hierarchical_attention(q, kp, vp, plug.window, scale, out, &pairs);
       ratio = double(pairs) / double(n);
     }
     facrt_pyramid_free(kp);
@@ -104,8 +104,7 @@ int attention(void *user, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
 }
 
 /// Logits at every position of \p tokens.
-std::vector<std::vector<float>> run(const facrt_llama_model &model,
-                                    Plug *plug,
+std::vector<std::vector<float>> run(const facrt_llama_model &model, Plug *plug,
                                     const std::vector<int32_t> &tokens) {
   facrt_llama_state *state = nullptr;
   facrt_llama_state_new(&model, kTokens, &state);
@@ -137,8 +136,7 @@ double agreement(const std::vector<std::vector<float>> &a,
                  const std::vector<std::vector<float>> &b) {
   int same = 0;
   for (size_t pos = 0; pos < a.size(); ++pos)
-    same += std::max_element(a[pos].begin(), a[pos].end()) -
-                a[pos].begin() ==
+    same += std::max_element(a[pos].begin(), a[pos].end()) - a[pos].begin() ==
             std::max_element(b[pos].begin(), b[pos].end()) - b[pos].begin();
   return double(same) / double(a.size());
 }
@@ -150,14 +148,14 @@ projections(facrt_llama_model &m) {
   int64_t dim = c.dim, kv = int64_t(c.dim) * c.n_kv_heads / c.n_heads;
   std::vector<std::pair<float *, std::pair<int64_t, int64_t>>> out;
   for (int32_t l = 0; l < c.n_layers; ++l) {
-    out.push_back({const_cast<float *>(m.weights.wq) + l * dim * dim,
-                   {dim, dim}});
-    out.push_back({const_cast<float *>(m.weights.wk) + l * kv * dim,
-                   {kv, dim}});
-    out.push_back({const_cast<float *>(m.weights.wv) + l * kv * dim,
-                   {kv, dim}});
-    out.push_back({const_cast<float *>(m.weights.wo) + l * dim * dim,
-                   {dim, dim}});
+    out.push_back(
+        {const_cast<float *>(m.weights.wq) + l * dim * dim, {dim, dim}});
+    out.push_back(
+        {const_cast<float *>(m.weights.wk) + l * kv * dim, {kv, dim}});
+    out.push_back(
+        {const_cast<float *>(m.weights.wv) + l * kv * dim, {kv, dim}});
+    out.push_back(
+        {const_cast<float *>(m.weights.wo) + l * dim * dim, {dim, dim}});
   }
   return out;
 }
@@ -190,8 +188,8 @@ int main(int argc, char **argv) {
     facrt_llama_state *s = nullptr;
     facrt_llama_state_new(&model, kTokens, &s);
     int32_t bos = 1;
-    story.resize(size_t(
-        facrt_llama_generate_greedy(s, &bos, 1, kTokens, story.data())));
+    story.resize(
+        size_t(facrt_llama_generate_greedy(s, &bos, 1, kTokens, story.data())));
     facrt_llama_state_free(s);
   }
   struct Corpus {
@@ -305,12 +303,11 @@ int main(int argc, char **argv) {
     }
     for (Corpus &c : corpora) {
       std::vector<std::vector<float>> logits = run(model, nullptr, *c.tokens);
-      std::fprintf(report, "| %s | %.2f | %.3f | %s | %.1f%% | %.3f (%.3f) |\n",
-                   code.name.c_str(), bits / double(weights),
-                   std::sqrt(errNum / errDen), c.name,
-                   100 * agreement(logits, c.dense),
-                   perplexity(logits, *c.tokens),
-                   perplexity(c.dense, *c.tokens));
+      std::fprintf(
+          report, "| %s | %.2f | %.3f | %s | %.1f%% | %.3f (%.3f) |\n",
+          code.name.c_str(), bits / double(weights), std::sqrt(errNum / errDen),
+          c.name, 100 * agreement(logits, c.dense),
+          perplexity(logits, *c.tokens), perplexity(c.dense, *c.tokens));
       std::fprintf(plot, "V3 \"%s\" \"%s\" %.5f %.5e %.5f %.5f %.5f\n",
                    code.name.c_str(), c.name, bits / double(weights),
                    std::sqrt(errNum / errDen), agreement(logits, c.dense),
