@@ -75,14 +75,11 @@ int attention(void *user, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
       std::vector<float> keys(static_cast<size_t>(n * d));
       int64_t c = facrt_v1_compress(kp, plug.threshold, nullptr, 0, 0,
                                     nodes.data(), keys.data(), n);
-      std::vector<float> values;
+      std::vector<float> values(static_cast<size_t>(c * d));
       std::vector<int64_t> counts;
-      for (int64_t j = 0; j < c; ++j) {
-        const float *mean = facrt_pyramid_mean(
-            vp, nodes[j].level, nodes[j].start >> nodes[j].level);
-        values.insert(values.end(), mean, mean + d);
+      facrt_pyramid_gather(vp, nodes.data(), c, values.data());
+      for (int64_t j = 0; j < c; ++j)
         counts.push_back(nodes[j].count);
-      }
       fac_memref2d_f32 kv = facrt_view2d(keys.data(), c, d, d, 0);
       fac_memref2d_f32 vv = facrt_view2d(values.data(), c, d, d, 0);
       facrt_multiplicity_attention(q, &kv, &vv, counts.data(), scale, out);

@@ -152,6 +152,23 @@ extern "C" int64_t facrt_v1_compress(const facrt_pyramid *p, float threshold,
   return overflow ? -1 : c;
 }
 
+extern "C" facrt_status facrt_pyramid_gather(const facrt_pyramid *p,
+                                             const facrt_cut_node *nodes,
+                                             int64_t c, float *out) {
+  if (!p || (c > 0 && (!nodes || !out)))
+    return FACRT_ERR_ARG;
+  for (int64_t j = 0; j < c; ++j) {
+    const float *mean =
+        facrt_pyramid_mean(p, nodes[j].level, nodes[j].start >> nodes[j].level);
+    if (!mean ||
+        facrt_pyramid_count(p, nodes[j].level,
+                            nodes[j].start >> nodes[j].level) != nodes[j].count)
+      return FACRT_ERR_ARG;
+    std::copy_n(mean, p->d, out + j * p->d);
+  }
+  return FACRT_OK;
+}
+
 extern "C" facrt_status facrt_multiplicity_attention(const fac_memref2d_f32 *q,
                                                      const fac_memref2d_f32 *k,
                                                      const fac_memref2d_f32 *v,

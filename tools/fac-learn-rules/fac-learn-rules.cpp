@@ -213,14 +213,11 @@ int main(int argc, char **argv) {
                                   tolerance, nodes.data(), vectors.data(), n);
     cut += c;
     // Values over the same cut: their pyramid's means.
-    std::vector<float> values;
+    std::vector<float> values(static_cast<size_t>(c * d));
     std::vector<int64_t> counts;
-    for (int64_t j = 0; j < c; ++j) {
-      const float *mean = facrt_pyramid_mean(vp, nodes[j].level,
-                                             nodes[j].start >> nodes[j].level);
-      values.insert(values.end(), mean, mean + d);
+    facrt_pyramid_gather(vp, nodes.data(), c, values.data());
+    for (int64_t j = 0; j < c; ++j)
       counts.push_back(nodes[j].count);
-    }
     fac_memref2d_f32 ck = facrt_view2d(vectors.data(), c, d, d, 0);
     fac_memref2d_f32 cv = facrt_view2d(values.data(), c, d, d, 0);
     for (int64_t qh = h * group; qh < (h + 1) * group; ++qh) {

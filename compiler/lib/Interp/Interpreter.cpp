@@ -146,8 +146,11 @@ ValuePtr fac::interp::buildPyramid(const float *tokens, int64_t n, int64_t d) {
   return level.front();
 }
 
-std::vector<std::vector<float>> fac::interp::flattenTree(const ValuePtr &tree) {
-  std::vector<std::vector<float>> tokens;
+namespace {
+/// The leaves of a tree in order: their tensors' rows (appended to
+/// \p rows) and each row's multiplicity.
+void collectLeaves(const ValuePtr &tree, std::vector<float> &rows,
+                   std::vector<int64_t> &weights) {
   std::vector<ValuePtr> stack{tree};
   while (!stack.empty()) {
     ValuePtr node = stack.back();
@@ -161,12 +164,23 @@ std::vector<std::vector<float>> fac::interp::flattenTree(const ValuePtr &tree) {
       continue;
     }
     const Value &t = *node->elems[0];
-    int64_t cols = t.shape.empty() ? 1 : t.shape.back();
+    rows.insert(rows.end(), t.data.begin(), t.data.end());
     for (int64_t r = 0; r < t.rows(); ++r)
-      for (int64_t m = 0; m < t.weight(r); ++m)
-        tokens.emplace_back(t.data.begin() + r * cols,
-                            t.data.begin() + (r + 1) * cols);
+      weights.push_back(t.weight(r));
   }
+}
+} // namespace
+
+std::vector<std::vector<float>> fac::interp::flattenTree(const ValuePtr &tree) {
+  std::vector<float> rows;
+  std::vector<int64_t> weights;
+  collectLeaves(tree, rows, weights);
+  std::vector<std::vector<float>> tokens;
+  size_t width = weights.empty() ? 0 : rows.size() / weights.size();
+  for (size_t r = 0; r < weights.size(); ++r)
+    for (int64_t m = 0; m < weights[r]; ++m)
+      tokens.emplace_back(rows.begin() + r * width,
+                          rows.begin() + (r + 1) * width);
   return tokens;
 }
 
@@ -383,7 +397,7 @@ public:
       if (!v)
         return nullptr;
       if (v->kind == Value::Kind::Int)
-        return Value::integer(-v->i);
+        return Value::integer(int64_t(0 - uint64_t(v->i)));
       if (v->kind == Value::Kind::Float)
         return Value::real(-v->f);
       std::vector<float> data = v->data;
@@ -1022,26 +1036,6 @@ public:
     return Value::tensor({int64_t(t.size()), d}, std::move(data));
   }
 
-  /// The leaves of a tree: their tensors' rows and multiplicities.
-  static void leaves(const ValuePtr &tree, std::vector<float> &rows,
-                     std::vector<int64_t> &weights) {
-    std::vector<ValuePtr> stack{tree};
-    while (!stack.empty()) {
-      ValuePtr node = stack.back();
-      stack.pop_back();
-      const std::vector<ValuePtr> &children = node->elems[1]->elems;
-      if (!children.empty()) {
-        for (auto it = children.rbegin(); it != children.rend(); ++it)
-          stack.push_back(*it);
-        continue;
-      }
-      const Value &t = *node->elems[0];
-      rows.insert(rows.end(), t.data.begin(), t.data.end());
-      for (int64_t r = 0; r < t.rows(); ++r)
-        weights.push_back(t.weight(r));
-    }
-  }
-
   /// The prelude's Attend over compressed pyramids: one output row per
   /// query leaf, attending over the key/value tokens, each key leaf
   /// weighted by its multiplicity (a log m bias on its score); the output
@@ -1049,9 +1043,9 @@ public:
   ValuePtr attendTrees(const std::vector<ValuePtr> &args, Location at) {
     std::vector<float> q, k, v;
     std::vector<int64_t> qw, kw, vw;
-    leaves(args[0], q, qw);
-    leaves(args[1], k, kw);
-    leaves(args[2], v, vw);
+    collectLeaves(args[0], q, qw);
+    collectLeaves(args[1], k, kw);
+    collectLeaves(args[2], v, vw);
     if (qw.empty() || kw.empty() || vw.empty())
       return fail(at, "Attend of an empty tree");
     int64_t d = int64_t(q.size() / qw.size());
@@ -1157,12 +1151,16 @@ public:
       int64_t p = a->i, q = b->i;
       if ((op == "/" || op == "%") && q == 0)
         return fail(e.getLoc(), "division by zero");
+      // Int arithmetic wraps around, as two's complement does.
+      auto wrap = [](uint64_t x) { return Value::integer(int64_t(x)); };
       if (op == "+")
-        return Value::integer(p + q);
+        return wrap(uint64_t(p) + uint64_t(q));
       if (op == "-")
-        return Value::integer(p - q);
+        return wrap(uint64_t(p) - uint64_t(q));
       if (op == "*")
-        return Value::integer(p * q);
+        return wrap(uint64_t(p) * uint64_t(q));
+      if (q == -1) // INT64_MIN / -1 overflows.
+        return op == "/" ? wrap(0 - uint64_t(p)) : Value::integer(0);
       if (op == "/")
         return Value::integer(p / q);
       return Value::integer(p % q);

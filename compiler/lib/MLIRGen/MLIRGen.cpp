@@ -611,8 +611,7 @@ private:
   /// \p names) ending in fac.yield of its value.
   LogicalResult yieldRegion(Region &region, const ast::Expr &body,
                             ArrayRef<std::pair<std::string, mlir::Type>> args,
-                            ArrayRef<mlir::Location> argLocs,
-                            Value extra = nullptr) {
+                            ArrayRef<mlir::Location> argLocs) {
     OpBuilder::InsertionGuard guard(builder);
     mlir::Block *block = builder.createBlock(&region);
     Scope scope(symbols);
@@ -622,7 +621,6 @@ private:
     Value value = expr(body);
     if (!value)
       return failure();
-    (void)extra;
     builder.create<YieldOp>(loc(body.getLoc()), value);
     return success();
   }

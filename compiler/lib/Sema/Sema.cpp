@@ -470,7 +470,7 @@ private:
         Ctor c{decl->getLoc(), name, {}};
         const TypeRef &rec = *decl->getAlias();
         for (size_t i = 0; i < rec.args.size(); ++i)
-          c.fields.push_back({rec.args[i].loc, rec.names[i], rec.args[i]});
+          c.fields.push_back({rec.args[i].loc, rec.names[i], rec.args[i], {}});
         ctors = {c};
       }
       for (const Ctor &c : ctors) {
@@ -654,7 +654,7 @@ private:
     for (const StmtPtr &s : stmts) {
       result = Type::unitType();
       if (auto *let = llvm::dyn_cast<LetStmt>(s.get()))
-        letBinding(let->getPattern(), let->getValue(), s->getLoc());
+        letBinding(let->getPattern(), let->getValue());
       else if (auto *assign = llvm::dyn_cast<AssignStmt>(s.get()))
         assignment(*assign);
       else
@@ -665,7 +665,7 @@ private:
 
   /// `let pattern = value`, binding into the current scope. A lambda bound
   /// to a name may call itself, and is generalised.
-  void letBinding(Pattern &pattern, Expr &value, Location loc) {
+  void letBinding(Pattern &pattern, Expr &value) {
     auto *lambda = llvm::dyn_cast<LambdaExpr>(&value);
     if (pattern.kind == Pattern::Kind::Name && lambda &&
         !isConstructorName(pattern.name)) {
@@ -695,7 +695,6 @@ private:
       source->error(pattern.loc, "this pattern can fail to match: a 'let' "
                                  "pattern must match every value of type '" +
                                      type->str() + "'");
-    (void)loc;
   }
 
   void assignment(AssignStmt &s) {
@@ -910,7 +909,7 @@ private:
     case Expr::Kind::Let: {
       auto &l = llvm::cast<LetExpr>(e);
       push();
-      letBinding(l.getPattern(), l.getValue(), l.getLoc());
+      letBinding(l.getPattern(), l.getValue());
       TypePtr t = infer(l.getBody());
       pop();
       return t;

@@ -154,6 +154,12 @@ int64_t facrt_v1_compress(const facrt_pyramid *pyramid, float threshold,
                           float tolerance, facrt_cut_node *nodes,
                           float *vectors, int64_t capacity);
 
+/// Writes the mean of \p pyramid over each cut node's span (c x d): the
+/// values that go with a cut made of the keys' pyramid.
+facrt_status facrt_pyramid_gather(const facrt_pyramid *pyramid,
+                                  const facrt_cut_node *nodes, int64_t c,
+                                  float *out);
+
 /// Attention of every query over the cut keys/values with multiplicities:
 /// out[i] = sum_j count_j exp(s_ij) v_j / sum_j count_j exp(s_ij) with
 /// s_ij = scale * q_i . k_j. Equals dense attention over the tokens when

@@ -364,3 +364,21 @@ TEST(V2, QueriesAreTheLastPositions) {
   facrt_pyramid_free(kp);
   facrt_pyramid_free(vp);
 }
+
+TEST(Pyramid, GatherMatchesTheCut) {
+  const int64_t n = 21, d = 3;
+  std::vector<float> x = gaussian(size_t(n * d), 41);
+  fac_memref2d_f32 xv = view(x, n, d);
+  facrt_pyramid *p = nullptr;
+  ASSERT_EQ(facrt_pyramid_build(&xv, &p), FACRT_OK);
+  Cut cut = compress(p, n, d, 1.2f);
+  std::vector<float> gathered(cut.vectors.size());
+  ASSERT_EQ(facrt_pyramid_gather(p, cut.nodes.data(), int64_t(cut.nodes.size()),
+                                 gathered.data()),
+            FACRT_OK);
+  // Without rules, a cut node's vector is its mean.
+  EXPECT_EQ(gathered, cut.vectors);
+  facrt_cut_node bogus{3, 5, 1, -1}; // Not a node of level 1.
+  EXPECT_EQ(facrt_pyramid_gather(p, &bogus, 1, gathered.data()), FACRT_ERR_ARG);
+  facrt_pyramid_free(p);
+}
