@@ -170,10 +170,36 @@ bool checkAttention(Interpreter &interp, const ValuePtr &attend,
   return ok;
 }
 
-/// A random value of a binder's type, or null when it has no generator.
-/// Trees in one trial all stand for \p tokens tokens.
-ValuePtr randomValue(const sema::TypePtr &type, std::mt19937 &gen, int tokens) {
-  sema::TypePtr t = sema::prune(type);
+/// Rows [start, start + count) of one head of real Q, K or V (chosen by the
+/// binder's name), row-major, 8 wide.
+std::vector<float> realRows(const Heads &h, llvm::StringRef binder,
+                            std::mt19937 &gen, int count) {
+  const std::vector<float> &m = binder == "query"   ? h.q
+                                : binder == "value" ? h.v
+                                                    : h.k;
+  int64_t width = int64_t(m.size()) / h.n;
+  int64_t heads = width / h.d;
+  int64_t head = std::uniform_int_distribution<int64_t>(0, heads - 1)(gen);
+  int64_t start = std::uniform_int_distribution<int64_t>(0, h.n - count)(gen);
+  std::vector<float> rows;
+  for (int64_t i = start; i < start + count; ++i)
+    rows.insert(rows.end(), m.begin() + i * width + head * h.d,
+                m.begin() + i * width + (head + 1) * h.d);
+  return rows;
+}
+
+/// A value of a binder's type for one trial, or null when there is no
+/// generator for it: random, or (with \p real) tensors and trees made of
+/// real activations. Trees in one trial all stand for \p tokens tokens.
+ValuePtr trialValue(const ast::Field &binder, std::mt19937 &gen, int tokens,
+                    const Heads *real) {
+  sema::TypePtr t = sema::prune(binder.resolved);
+  if (real && t->isCon("Tensor"))
+    return Value::tensor({1, real->d}, realRows(*real, binder.name, gen, 1));
+  if (real && t->isCon("TensorTree")) {
+    std::vector<float> rows = realRows(*real, binder.name, gen, tokens);
+    return buildPyramid(rows.data(), tokens, real->d);
+  }
   std::normal_distribution<double> dist;
   if (t->isCon("Float"))
     return Value::real(dist(gen));
@@ -197,7 +223,7 @@ ValuePtr randomValue(const sema::TypePtr &type, std::mt19937 &gen, int tokens) {
 }
 
 bool checkTheorem(Interpreter &interp, const ast::TheoremDecl &t,
-                  const ConceptResult &scope) {
+                  const ConceptResult &scope, const Heads &real) {
   std::mt19937 gen(42);
   // A premise `lhs = name` (or `lhs == name`) defines the binder `name`.
   const ast::Expr *definition = nullptr;
@@ -210,13 +236,16 @@ bool checkTheorem(Interpreter &interp, const ast::TheoremDecl &t,
         definition = &eq->getLHS();
         defined = n->getName().str();
       }
-  for (int trial = 0; trial < trials; ++trial) {
+  // Random inputs first, then windows of real activations.
+  for (int trial = 0; trial < 2 * trials; ++trial) {
+    const Heads *source = trial < trials ? nullptr : &real;
     std::map<std::string, ValuePtr> binders;
-    int tokens = std::uniform_int_distribution<int>(1, 16)(gen);
+    int tokens =
+        std::uniform_int_distribution<int>(1, std::min(16, real.n))(gen);
     for (const ast::Field &b : t.getBinders()) {
       if (b.name == defined)
         continue;
-      ValuePtr v = randomValue(b.resolved, gen, tokens);
+      ValuePtr v = trialValue(b, gen, tokens, source);
       if (!v) {
         llvm::outs() << "  theorem " << t.getName()
                      << ": not checked (no random " << b.type.name
@@ -235,13 +264,15 @@ bool checkTheorem(Interpreter &interp, const ast::TheoremDecl &t,
     if (!holds)
       return false;
     if (!holds->b) {
-      llvm::outs() << "  theorem " << t.getName() << ": FAILS on trial "
-                   << trial << "\n";
+      llvm::outs() << "  theorem " << t.getName() << ": FAILS on "
+                   << (source ? "real" : "random") << " trial " << trial
+                   << "\n";
       return false;
     }
   }
   llvm::outs() << "  theorem " << t.getName() << ": holds on " << trials
-               << " random inputs\n";
+               << " random inputs and " << trials << " inputs from "
+               << real.label << "\n";
   return true;
 }
 
@@ -394,8 +425,10 @@ Defaults := () :: {
         ok &= checkAttention(interp, last->attention, *c, trees);
       }
     } else if (auto *t = llvm::dyn_cast<ast::TheoremDecl>(d.get())) {
-      if (last)
-        ok &= checkTheorem(interp, *t, *last);
+      if (last) {
+        static const Heads real = loadHeads();
+        ok &= checkTheorem(interp, *t, *last, real);
+      }
     }
   }
   return ok ? kExitSuccess : kExitFailure;
