@@ -21,6 +21,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -312,6 +313,73 @@ int main(int argc, char **argv) {
                    perplexity(c.dense, *c.tokens));
     }
     std::copy(original.begin(), original.end(), model.storage);
+  }
+  // V4: the unrolled recursive forward over the embeddings of 64 real
+  // tokens, with weights drawn as the spec draws them, exact or coded.
+  std::fprintf(report,
+               "\n## The recursive fractal forward (V4)\n\n"
+               "Input: the embeddings of the first 64 tokens of Moby Dick "
+               "(64 x 64, as the variant's products need square matrices); "
+               "weights: 2^level triples drawn N(0, 1/sqrt(64)) like the "
+               "spec's `initializeWeights`, then coded. Error: relative "
+               "(Frobenius) error of the output against exact weights.\n\n"
+               "| level | attentions (2^level - 1) | code | bits/weight | "
+               "output error |\n|---|---|---|---|---|\n");
+  {
+    const int64_t n = 64;
+    std::vector<float> x(static_cast<size_t>(n * n));
+    facrt_llama_embed(&model, moby.data(), int32_t(n), x.data());
+    std::mt19937 gen(5);
+    std::normal_distribution<float> dist(0.0f, 1.0f / 8.0f);
+    for (int32_t level = 1; level <= 4; ++level) {
+      int64_t count = int64_t(1) << level;
+      std::vector<std::vector<float>> w(static_cast<size_t>(3 * count));
+      for (auto &m : w) {
+        m.resize(static_cast<size_t>(n * n));
+        for (float &e : m)
+          e = dist(gen);
+      }
+      auto forward = [&](const std::vector<std::vector<float>> &ws) {
+        std::vector<const float *> ptrs;
+        for (const auto &m : ws)
+          ptrs.push_back(m.data());
+        std::vector<float> out(static_cast<size_t>(n * n));
+        int64_t calls = 0;
+        facrt_v4_forward(x.data(), n, level, ptrs.data(), count, out.data(),
+                         &calls);
+        return std::make_pair(out, calls);
+      };
+      auto [exact, calls] = forward(w);
+      for (const Code &code : codes) {
+        std::vector<std::vector<float>> coded = w;
+        double bits = 0;
+        for (auto &m : coded) {
+          std::vector<float> d(m.size());
+          double bpw = 0;
+          if (code.bits) {
+            facrt_quantize_rtn(m.data(), int64_t(m.size()), code.bits, 64,
+                               d.data(), &bpw);
+          } else {
+            facrt_fractal_code *fc = nullptr;
+            facrt_fractal_encode(m.data(), n, n, &code.params, &fc);
+            facrt_fractal_decode(fc, d.data());
+            bpw = facrt_fractal_bits_per_weight(fc);
+            facrt_fractal_free(fc);
+          }
+          bits += bpw;
+          m = d;
+        }
+        std::vector<float> got = forward(coded).first;
+        double num = 0, den = 0;
+        for (size_t k = 0; k < got.size(); ++k) {
+          num += (double(got[k]) - exact[k]) * (double(got[k]) - exact[k]);
+          den += double(exact[k]) * exact[k];
+        }
+        std::fprintf(report, "| %d | %lld | %s | %.2f | %.3f |\n", level,
+                     (long long)calls, code.name.c_str(),
+                     bits / double(coded.size()), std::sqrt(num / den));
+      }
+    }
   }
   std::fclose(report);
   std::fclose(plot);

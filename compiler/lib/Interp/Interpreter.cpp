@@ -901,9 +901,10 @@ public:
       return decodeWeight(args[0], e.getLoc());
     if (effect == "AttentionForward")
       return attentionForward(args[0], args[1], e.getLoc());
+    if (effect == "FractalForward" && args.size() == 3)
+      return fractalForward(args[0], args[1]->i, args[2], e.getLoc());
     if (effect == "FractalForward") {
-      // Every compressed weight in turn (the level only bounds the
-      // recursion the spec writes itself).
+      // Without a level: every compressed weight in turn.
       ValuePtr x = args[0];
       for (const ValuePtr &w : args.back()->elems)
         if (!(x = attentionForward(x, w, e.getLoc())))
@@ -1012,6 +1013,39 @@ public:
       matrices.push_back(Value::tensor({rows, cols}, std::move(data)));
     }
     return Value::record("AttentionWeight", std::move(matrices));
+  }
+
+  /// The fourth variant's recursion, unrolled by libfacrt, over the
+  /// decoded weights: f(x, l, W) = attend_W[l-1](f(x, l-1, W[:|W|/2]) ·
+  /// f(x, l-1, W[|W|/2:])).
+  ValuePtr fractalForward(const ValuePtr &input, int64_t level,
+                          const ValuePtr &weights, Location at) {
+    std::vector<ValuePtr> decoded;
+    std::vector<const float *> matrices;
+    int64_t n = input->rows();
+    for (const ValuePtr &w : weights->elems) {
+      decoded.push_back(decodeWeight(w, at));
+      if (!decoded.back())
+        return nullptr;
+      for (const ValuePtr &m : decoded.back()->elems) {
+        if (m->rows() != n || int64_t(m->data.size()) != n * n)
+          return fail(at, "the fractal forward multiplies square matrices: "
+                          "input " +
+                              input->str() + ", weight " + m->str());
+        matrices.push_back(m->data.data());
+      }
+    }
+    if (int64_t(input->data.size()) != n * n || level < 0 || level > 20)
+      return fail(at, "the fractal forward needs a square input and a level "
+                      "in 0-20, got " +
+                          input->str());
+    std::vector<float> out(input->data.size());
+    if (facrt_v4_forward(input->data.data(), n, int32_t(level), matrices.data(),
+                         int64_t(decoded.size()), out.data(),
+                         nullptr) != FACRT_OK)
+      return fail(at, "level " + llvm::Twine(level) + " needs more than " +
+                          llvm::Twine(decoded.size()) + " weights");
+    return Value::tensor(input->shape, std::move(out));
   }
 
   /// Self-attention of \p input through a compressed weight's matrices.

@@ -236,6 +236,20 @@ facrt_status facrt_quantize_rtn(const float *w, int64_t n, int32_t bits,
                                 int64_t group, float *out,
                                 double *bits_per_weight);
 
+/*===-- V4: the recursive fractal forward, unrolled -----------------------===*/
+
+/// The seed's fourth variant, unrolled for \p level: f(x, 0, W) = x and
+/// f(x, l, W) = attend_{W[l-1]}(f(x, l-1, W[:|W|/2]) · f(x, l-1, W[|W|/2:]))
+/// where attend_w(y) = softmax(y·wq (y·wk)^T / sqrt(n)) y·wv and · is the
+/// matrix product (the prelude's ⊗ on tensors), so x and every matrix are
+/// n x n. \p weights holds `count` triples (wq, wk, wv), row-major. The
+/// 2^level - 1 attentions of the unrolled tree are evaluated level by level
+/// without recursion; FACRT_ERR_ARG when a node's slice of W has no
+/// (l-1)-th weight, as the spec's indexing would fail.
+facrt_status facrt_v4_forward(const float *x, int64_t n, int32_t level,
+                              const float *const *weights, int64_t count,
+                              float *out, int64_t *attention_calls);
+
 /*===-- llama2.c checkpoints ----------------------------------------------===*/
 
 /// The sha256 of the real model files the project is tested against

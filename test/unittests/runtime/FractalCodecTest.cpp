@@ -154,3 +154,81 @@ TEST(FractalCodec, ExportImportRoundTrip) {
   facrt_fractal_free(code);
   facrt_fractal_free(back);
 }
+
+namespace {
+using Matrix = std::vector<double>;
+
+Matrix mul(const Matrix &a, const Matrix &b, int n) {
+  Matrix c(size_t(n * n), 0.0);
+  for (int i = 0; i < n; ++i)
+    for (int k = 0; k < n; ++k)
+      for (int j = 0; j < n; ++j)
+        c[i * n + j] += a[i * n + k] * b[k * n + j];
+  return c;
+}
+
+/// The seed's fractalForward, recursive, in fp64.
+Matrix v4(const Matrix &x, int level, int lo, int hi,
+          const std::vector<Matrix> &w, int n) {
+  if (level == 0)
+    return x;
+  int mid = lo + (hi - lo) / 2;
+  Matrix y =
+      mul(v4(x, level - 1, lo, mid, w, n), v4(x, level - 1, mid, hi, w, n), n);
+  int index = lo + level - 1;
+  Matrix q = mul(y, w[3 * index], n), k = mul(y, w[3 * index + 1], n),
+         v = mul(y, w[3 * index + 2], n);
+  Matrix out(size_t(n * n), 0.0);
+  for (int i = 0; i < n; ++i) {
+    std::vector<double> s(static_cast<size_t>(n));
+    double m = -1e300, sum = 0;
+    for (int j = 0; j < n; ++j) {
+      for (int t = 0; t < n; ++t)
+        s[j] += q[i * n + t] * k[j * n + t];
+      s[j] /= std::sqrt(double(n));
+      m = std::max(m, s[j]);
+    }
+    for (double &e : s)
+      sum += e = std::exp(e - m);
+    for (int t = 0; t < n; ++t)
+      for (int j = 0; j < n; ++j)
+        out[i * n + t] += s[j] / sum * v[j * n + t];
+  }
+  return out;
+}
+} // namespace
+
+TEST(V4, UnrolledForwardEqualsTheRecursion) {
+  const int n = 6, count = 8;
+  std::mt19937 gen(13);
+  std::normal_distribution<float> dist(0.0f, 0.4f);
+  std::vector<std::vector<float>> w(size_t(3 * count),
+                                    std::vector<float>(size_t(n * n)));
+  std::vector<Matrix> wd;
+  std::vector<const float *> ptrs;
+  for (auto &m : w) {
+    for (float &x : m)
+      x = dist(gen);
+    wd.emplace_back(m.begin(), m.end());
+    ptrs.push_back(m.data());
+  }
+  std::vector<float> x(static_cast<size_t>(n * n));
+  for (float &e : x)
+    e = dist(gen);
+  for (int level = 0; level <= 4; ++level) {
+    std::vector<float> out(static_cast<size_t>(n * n));
+    int64_t calls = -1;
+    ASSERT_EQ(facrt_v4_forward(x.data(), n, level, ptrs.data(), count,
+                               out.data(), &calls),
+              FACRT_OK);
+    EXPECT_EQ(calls, (int64_t(1) << level) - 1);
+    Matrix ref = v4(Matrix(x.begin(), x.end()), level, 0, count, wd, n);
+    for (size_t k = 0; k < out.size(); ++k)
+      EXPECT_NEAR(out[k], ref[k], 1e-4 * (1 + std::fabs(ref[k])));
+  }
+  // Level 5 needs the 3rd weight of a 2-weight slice: the spec would fail.
+  std::vector<float> out(static_cast<size_t>(n * n));
+  EXPECT_EQ(
+      facrt_v4_forward(x.data(), n, 5, ptrs.data(), count, out.data(), nullptr),
+      FACRT_ERR_ARG);
+}
