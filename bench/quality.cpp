@@ -259,7 +259,9 @@ int main(int argc, char **argv) {
                "wq, wk, wv and wo of all 5 layers coded, then decoded into "
                "the model. Bits per weight include each code's header "
                "(fractal: offset range; round-to-nearest: one 16-bit scale "
-               "per 64 weights).\n\n"
+               "per 64 weights). int7 is the round-to-nearest code nearest "
+               "the 2x2 fractal code's 7.19 bits/weight; below 2 bits, "
+               "round-to-nearest has no equal point (int2 is 2.25).\n\n"
                "| code | bits/weight | weight error (relative, Frobenius) "
                "| corpus | next-token agreement | perplexity (dense) "
                "|\n|---|---|---|---|---|---|\n");
@@ -274,6 +276,7 @@ int main(int argc, char **argv) {
                {"fractal 2x2, s8 o8", 0, {2, 8, 8, 16}},
                {"int2 round-to-nearest", 2, {}},
                {"int4 round-to-nearest", 4, {}},
+               {"int7 round-to-nearest", 7, {}},
                {"int8 round-to-nearest", 8, {}}};
   for (const Code &code : codes) {
     double bits = 0, errNum = 0, errDen = 0;

@@ -13,6 +13,7 @@
 
 #include "facrt/facrt.h"
 
+#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <climits>
@@ -84,7 +85,7 @@ std::string Value::str() const {
     os << i;
     break;
   case Kind::Float:
-    os << f;
+    os << llvm::format("%g", f);
     break;
   case Kind::Tensor:
     os << "Tensor[";
@@ -93,11 +94,19 @@ std::string Value::str() const {
     os << "]";
     break;
   case Kind::List:
-    os << "List(" << elems.size() << ")";
+  case Kind::Tuple: {
+    // Short lists in full, long ones by their length.
+    bool list = kind == Kind::List;
+    if (list && elems.size() > 8) {
+      os << "List(" << elems.size() << ")";
+      break;
+    }
+    os << (list ? "[" : "(");
+    for (size_t k = 0; k < elems.size(); ++k)
+      os << (k ? ", " : "") << elems[k]->str();
+    os << (list ? "]" : ")");
     break;
-  case Kind::Tuple:
-    os << "Tuple(" << elems.size() << ")";
-    break;
+  }
   case Kind::Data:
     os << ctor << (elems.empty() ? "" : "(...)");
     break;
@@ -743,6 +752,27 @@ public:
       int64_t budget = args[1]->i;
       return limitTree(args[0], budget);
     }
+    if (name == "matches")
+      return Value::boolean(matches(args[0], args[1]));
+    if (name == "fractalDecode") {
+      // The first matrix of the code, which must have the asked shape.
+      ValuePtr w = decodeWeight(
+          Value::record("CompressedWeight", {args[0], Value::real(0)}), at);
+      if (!w)
+        return nullptr;
+      const ValuePtr &m = w->elems[0];
+      std::vector<int64_t> shape;
+      for (const ValuePtr &d : args[1]->elems)
+        shape.push_back(d->i);
+      int64_t size = 1;
+      for (int64_t d : shape)
+        size *= d;
+      if (size != int64_t(m->data.size()))
+        return fail(at, "fractalDecode: the code decodes to " + m->str());
+      return Value::tensor(shape, m->data);
+    }
+    if (name == "applyCompressed")
+      return attentionForward(args[0], args[1], at);
     return fail(at,
                 "the interpreter has no implementation of '" + name + "' yet");
   }
@@ -825,6 +855,44 @@ public:
     return std::sqrt(s);
   }
 
+  /// The prelude's `matches`: whether \p x is (within a relative 1e-5) the
+  /// value \p pattern describes. A tree matches an AttentionPattern when
+  /// it matches any of its three trees.
+  bool matches(const ValuePtr &x, const ValuePtr &pattern) {
+    if (pattern->kind == Value::Kind::Data &&
+        pattern->ctor == "AttentionPattern")
+      return llvm::any_of(pattern->elems, [&](const ValuePtr &tree) {
+        return matches(x, tree);
+      });
+    if (x->kind != pattern->kind)
+      return false;
+    switch (x->kind) {
+    case Value::Kind::Tensor: {
+      if (x->data.size() != pattern->data.size())
+        return false;
+      double num = 0, den = 0;
+      for (size_t k = 0; k < x->data.size(); ++k) {
+        num += std::fabs(double(x->data[k]) - pattern->data[k]);
+        den += std::fabs(double(pattern->data[k]));
+      }
+      return num <= 1e-5 * std::max(den, 1e-30);
+    }
+    case Value::Kind::Float:
+      return std::fabs(x->f - pattern->f) <= 1e-5 * std::fabs(pattern->f);
+    case Value::Kind::Data:
+    case Value::Kind::List:
+    case Value::Kind::Tuple:
+      if (x->ctor != pattern->ctor || x->elems.size() != pattern->elems.size())
+        return false;
+      for (size_t k = 0; k < x->elems.size(); ++k)
+        if (!matches(x->elems[k], pattern->elems[k]))
+          return false;
+      return true;
+    default:
+      return equal(x, pattern);
+    }
+  }
+
   bool equal(const ValuePtr &a, const ValuePtr &b) {
     if (a->kind != b->kind)
       return false;
@@ -892,6 +960,22 @@ public:
     }
     if (effect == "Decompress" && args.size() == 1)
       return tokensToTensor(flattenTree(args[0]));
+    if (effect == "Compress" && args[0]->kind == Value::Kind::Data &&
+        args[0]->ctor == "Node") {
+      // A tree the rule's pattern matches becomes a leaf of the substitute.
+      const ValuePtr &rule = args[1];
+      if (matches(args[0], rule->elems[0]))
+        return Value::record("Node", {rule->elems[1], Value::list({})});
+      return args[0];
+    }
+    if (effect == "Decompress" && args.size() == 2) {
+      // A tensor that is the rule's substitute expands to the value tree
+      // of its pattern; anything else is a leaf.
+      const ValuePtr &rule = args[1];
+      if (matches(args[0], rule->elems[1]))
+        return rule->elems[0]->elems[2];
+      return Value::record("Node", {args[0], Value::list({})});
+    }
     if (effect == "AttentionComputation")
       return call(args[3], {args[0], args[1], args[2]}, e.getLoc());
     if (effect == "Compress" && args[0]->kind == Value::Kind::Data &&

@@ -352,6 +352,7 @@ Defaults := () :: {
 )fac";
   SourceFile defaultsSource(
       llvm::MemoryBuffer::getMemBuffer(defaultsText, "<defaults>"));
+  defaultsSource.setQuiet(true); // Its unused bindings are on purpose.
   std::unique_ptr<ast::Module> defaultsModule = parseModule(defaultsSource);
   if (!defaultsModule || !checkModule(*defaultsModule, defaultsSource))
     return kExitFailure;
