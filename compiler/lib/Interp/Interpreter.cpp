@@ -640,7 +640,10 @@ public:
       return Value::integer(int64_t(args[0]->elems.size()));
     if (name == "range") {
       std::vector<ValuePtr> out;
-      for (int64_t k = 0; k < args[0]->i && k < (int64_t(1) << 24); ++k)
+      if (args[0]->i > kMaxListLength)
+        return fail(at, "range of " + llvm::Twine(args[0]->i) +
+                            " is over the interpreter's limit");
+      for (int64_t k = 0; k < args[0]->i; ++k)
         out.push_back(Value::integer(k));
       return Value::list(std::move(out));
     }
@@ -653,6 +656,9 @@ public:
         name == "find" || name == "List.fold") {
       std::vector<ValuePtr> out;
       if (name == "List.init") {
+        if (args[0]->i > kMaxListLength)
+          return fail(at, "List.init of " + llvm::Twine(args[0]->i) +
+                              " elements is over the interpreter's limit");
         for (int64_t k = 0; k < args[0]->i; ++k) {
           out.push_back(call(args[1], {Value::integer(k)}, at));
           if (!out.back())
@@ -699,7 +705,7 @@ public:
         for (const ValuePtr &d : args[0]->elems)
           count *= d->i;
       }
-      if (count < 0 || count > (int64_t(1) << 24))
+      if (count < 0 || count > kMaxListLength)
         return fail(at, "random tensor too large");
       std::normal_distribution<double> dist(mean, std);
       std::vector<ValuePtr> out;
@@ -710,6 +716,8 @@ public:
     if (name == "sampleCode") {
       std::uniform_int_distribution<int64_t> dist(0, 7);
       std::vector<ValuePtr> out;
+      if (args[0]->i > kMaxListLength)
+        return fail(at, "sampleCode level over the interpreter's limit");
       for (int64_t k = 0; k < std::max<int64_t>(args[0]->i, 0) + 1; ++k)
         out.push_back(Value::integer(dist(rng)));
       return Value::list(std::move(out));
@@ -1320,6 +1328,8 @@ public:
   };
 
   static constexpr unsigned kMaxDepth = 5000;
+  /// The longest list an intrinsic builds (2^24 values).
+  static constexpr int64_t kMaxListLength = int64_t(1) << 24;
   const ast::Module &module;
   SourceFile &source;
   std::vector<Handler> handlers;
