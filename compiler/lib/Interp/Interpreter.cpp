@@ -336,6 +336,9 @@ public:
   ValuePtr eval(const Expr &e, const EnvPtr &env) {
     if (failed)
       return nullptr;
+    if (stepLimit && ++steps > stepLimit)
+      return fail(e.getLoc(), "evaluation took more than " +
+                                  llvm::Twine(stepLimit) + " steps");
     if (++depth > kMaxDepth) {
       --depth;
       return fail(e.getLoc(),
@@ -1334,6 +1337,7 @@ public:
   SourceFile &source;
   std::vector<Handler> handlers;
   std::mt19937 rng{1234};
+  uint64_t steps = 0, stepLimit = 0;
   /// The largest tensor the run has made, for MemoryConstraint.
   size_t largestTensorBytes = 0;
   unsigned depth = 0;
@@ -1363,6 +1367,8 @@ Interpreter::runConcept(const ast::ConceptDecl &concept,
     return nullptr;
   return result;
 }
+
+void Interpreter::setStepLimit(uint64_t steps) { impl->stepLimit = steps; }
 
 ValuePtr Interpreter::call(const ValuePtr &fn,
                            const std::vector<ValuePtr> &args, Location at) {

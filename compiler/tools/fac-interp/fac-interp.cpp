@@ -52,6 +52,10 @@ cl::opt<int> tokenCount("tokens", cl::desc("Tokens of real text"),
                         cl::init(64));
 cl::opt<int> trials("trials", cl::desc("Random inputs per theorem"),
                     cl::init(20));
+cl::opt<uint64_t> maxSteps("max-steps",
+                           cl::desc("Stop a run after this many evaluation "
+                                    "steps (0: no limit)"),
+                           cl::init(0));
 cl::opt<double> tolerance(
     "tolerance",
     cl::desc("Largest relative error of model.attention vs dense attention "
@@ -363,6 +367,7 @@ Defaults := () :: {
     return kExitFailure;
 
   Interpreter interp(*module, source);
+  interp.setStepLimit(maxSteps);
   bool ok = true;
   std::unique_ptr<ConceptResult> last;
   for (const ast::DeclPtr &d : module->getDecls()) {

@@ -106,6 +106,10 @@ public:
   runConcept(const ast::ConceptDecl &concept,
              const std::map<std::string, ValuePtr> &params);
 
+  /// Stops any run after \p steps evaluations with a located error
+  /// (0: no limit, the default).
+  void setStepLimit(uint64_t steps);
+
   /// Calls a closure. Returns null after reporting an error.
   ValuePtr call(const ValuePtr &fn, const std::vector<ValuePtr> &args,
                 Location at);
