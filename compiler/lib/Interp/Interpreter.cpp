@@ -13,9 +13,11 @@
 
 #include "facrt/facrt.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <cstring>
@@ -426,6 +428,7 @@ public:
       c->kind = Value::Kind::Closure;
       c->lambda = &llvm::cast<ast::LambdaExpr>(e);
       c->env = env;
+      noteCaptured(env);
       return c;
     }
     case Expr::Kind::If: {
@@ -1342,6 +1345,38 @@ public:
   size_t largestTensorBytes = 0;
   unsigned depth = 0;
   bool failed = false;
+
+  /// Environments some closure captured. A closure bound by `let` in the
+  /// scope it captured is a reference cycle (scope -> closure -> scope);
+  /// the destructor breaks every such cycle by emptying these scopes, so a
+  /// run frees all it made. Closures that outlive the interpreter keep
+  /// their lambda but can no longer be called meaningfully.
+  std::vector<std::weak_ptr<Env>> captured;
+  size_t capturedCompactAt = 64;
+
+  void noteCaptured(const EnvPtr &env) {
+    if (!captured.empty() && captured.back().lock() == env)
+      return;
+    captured.push_back(env);
+    if (captured.size() < capturedCompactAt)
+      return;
+    llvm::erase_if(captured,
+                   [](const std::weak_ptr<Env> &w) { return w.expired(); });
+    capturedCompactAt = std::max<size_t>(64, 2 * captured.size());
+  }
+
+  ~Impl() {
+    // Take the scopes out first: clearing one may free others.
+    std::vector<EnvPtr> live;
+    for (const std::weak_ptr<Env> &w : captured)
+      if (EnvPtr e = w.lock())
+        live.push_back(std::move(e));
+    captured.clear();
+    for (const EnvPtr &e : live) {
+      e->vars.clear();
+      e->parent.reset();
+    }
+  }
 };
 
 Interpreter::Interpreter(const ast::Module &module, SourceFile &source)
