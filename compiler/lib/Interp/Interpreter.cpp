@@ -20,10 +20,15 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <random>
 #include <set>
+
+#if defined(__linux__)
+#include <pthread.h>
+#endif
 
 using namespace fac;
 using namespace fac::interp;
@@ -341,10 +346,17 @@ public:
     if (stepLimit && ++steps > stepLimit)
       return fail(e.getLoc(), "evaluation took more than " +
                                   llvm::Twine(stepLimit) + " steps");
+    if (depth == 0)
+      stackFloor = findStackFloor();
     if (++depth > kMaxDepth) {
       --depth;
-      return fail(e.getLoc(),
-                  "recursion deeper than " + llvm::Twine(kMaxDepth) + " calls");
+      return fail(e.getLoc(), "recursion deeper than " +
+                                  llvm::Twine(kMaxDepth) + " evaluations");
+    }
+    if (reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) < stackFloor) {
+      --depth;
+      return fail(e.getLoc(), "recursion too deep for the stack (" +
+                                  llvm::Twine(depth) + " evaluations)");
     }
     ValuePtr v = evalImpl(e, env);
     --depth;
@@ -1333,7 +1345,42 @@ public:
     EnvPtr env;
   };
 
+  /// Nested evaluations allowed (about 4.5 MB of stack in a release build).
   static constexpr unsigned kMaxDepth = 5000;
+  /// Stack left unused below the deepest evaluation, for the intrinsics and
+  /// the runtime they call.
+  static constexpr uintptr_t kStackHeadroom = 512 * 1024;
+  /// Evaluation stops before its frames go below this address: builds whose
+  /// frames are larger (sanitizers, -O0) or threads with small stacks get a
+  /// located error instead of a stack overflow.
+  uintptr_t stackFloor = 0;
+
+  /// The lowest address the current thread's stack may safely reach
+  /// (found once per thread: glibc reads /proc for the main thread's).
+  static uintptr_t findStackFloor() {
+    static thread_local uintptr_t cached = 0;
+    if (!cached)
+      cached = computeStackFloor();
+    return cached;
+  }
+  static uintptr_t computeStackFloor() {
+    uintptr_t here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+    // Without the thread's bounds, allow 1 MB below this frame.
+    uintptr_t floor =
+        here > (uintptr_t(1) << 20) ? here - (uintptr_t(1) << 20) : 0;
+#if defined(__linux__)
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+      void *low = nullptr;
+      size_t size = 0;
+      if (pthread_attr_getstack(&attr, &low, &size) == 0 && low &&
+          reinterpret_cast<uintptr_t>(low) + kStackHeadroom < here)
+        floor = reinterpret_cast<uintptr_t>(low) + kStackHeadroom;
+      pthread_attr_destroy(&attr);
+    }
+#endif
+    return floor;
+  }
   /// The longest list an intrinsic builds (2^24 values).
   static constexpr int64_t kMaxListLength = int64_t(1) << 24;
   const ast::Module &module;
