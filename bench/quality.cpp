@@ -169,10 +169,7 @@ int main(int argc, char **argv) {
   std::string dir = argv[1];
   facrt_llama_model model;
   facrt_tokenizer *tok = nullptr;
-  if (facrt_llama_load((dir + "/stories260K/stories260K.bin").c_str(),
-                       FACRT_STORIES260K_SHA256, &model) != FACRT_OK ||
-      facrt_tokenizer_load((dir + "/stories260K/tok512.bin").c_str(), 512,
-                           FACRT_TOK512_SHA256, &tok) != FACRT_OK) {
+  if (facrt_stories260k_load(dir.c_str(), &model, &tok) != FACRT_OK) {
     std::fprintf(stderr, "quality: cannot load the model from %s\n",
                  dir.c_str());
     return 2;

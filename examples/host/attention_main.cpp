@@ -64,26 +64,21 @@ template <typename Fn> double timePerCall(Fn fn, double minSeconds = 0.2) {
 
 bool loadRealWorkload(const std::string &dir, int tokensWanted, Workload &w,
                       int &status) {
-  std::string modelPath = dir + "/stories260K/stories260K.bin";
-  std::string tokPath = dir + "/stories260K/tok512.bin";
   std::string textPath = dir + "/text/moby-dick-ch1-3.txt";
-  if (!std::ifstream(modelPath).good())
+  if (!std::ifstream(dir + "/stories260K/stories260K.bin").good())
     return false;
   facrt_llama_model model;
-  facrt_status s =
-      facrt_llama_load(modelPath.c_str(), FACRT_STORIES260K_SHA256, &model);
+  facrt_tokenizer *tok = nullptr;
+  facrt_status s = facrt_stories260k_load(dir.c_str(), &model, &tok);
   if (s != FACRT_OK) {
-    fmt::print(stderr, "error: {}: {}\n", modelPath, facrt_status_str(s));
+    fmt::print(stderr, "error: {}/stories260K: {}\n", dir, facrt_status_str(s));
     status = kExitBadData;
     return false;
   }
-  facrt_tokenizer *tok = nullptr;
-  s = facrt_tokenizer_load(tokPath.c_str(), model.config.vocab_size,
-                           FACRT_TOK512_SHA256, &tok);
   std::ifstream textFile(textPath, std::ios::binary);
-  if (s != FACRT_OK || !textFile) {
-    fmt::print(stderr, "error: {}\n",
-               s != FACRT_OK ? facrt_status_str(s) : "cannot read text");
+  if (!textFile) {
+    fmt::print(stderr, "error: {}: cannot read the text\n", textPath);
+    facrt_tokenizer_free(tok);
     facrt_llama_free(&model);
     status = kExitBadData;
     return false;
@@ -186,15 +181,8 @@ int compiledAttention(void *, const fac_memref2d_f32 *q,
 bool runModel(const std::string &dir) {
   facrt_llama_model model;
   facrt_tokenizer *tok = nullptr;
-  if (facrt_llama_load((dir + "/stories260K/stories260K.bin").c_str(),
-                       FACRT_STORIES260K_SHA256, &model) != FACRT_OK)
+  if (facrt_stories260k_load(dir.c_str(), &model, &tok) != FACRT_OK)
     return false;
-  if (facrt_tokenizer_load((dir + "/stories260K/tok512.bin").c_str(),
-                           model.config.vocab_size, FACRT_TOK512_SHA256,
-                           &tok) != FACRT_OK) {
-    facrt_llama_free(&model);
-    return false;
-  }
   constexpr int32_t kTokens = 256;
   facrt_llama_state *builtin = nullptr, *compiled = nullptr;
   facrt_llama_state_new(&model, kTokens, &builtin);

@@ -192,3 +192,20 @@ extern "C" const char *facrt_tokenizer_decode(facrt_tokenizer *tok,
     tok->decoded = piece;
   return tok->decoded.c_str();
 }
+
+extern "C" facrt_status facrt_stories260k_load(const char *data_dir,
+                                               facrt_llama_model *model,
+                                               facrt_tokenizer **tok) {
+  if (!data_dir || !model || !tok)
+    return FACRT_ERR_ARG;
+  std::string dir = std::string(data_dir) + "/stories260K/";
+  facrt_status s = facrt_llama_load((dir + "stories260K.bin").c_str(),
+                                    FACRT_STORIES260K_SHA256, model);
+  if (s != FACRT_OK)
+    return s;
+  s = facrt_tokenizer_load((dir + "tok512.bin").c_str(),
+                           model->config.vocab_size, FACRT_TOK512_SHA256, tok);
+  if (s != FACRT_OK)
+    facrt_llama_free(model);
+  return s;
+}

@@ -81,11 +81,7 @@ Heads loadHeads() {
   Heads h;
   facrt_llama_model model;
   facrt_tokenizer *tok = nullptr;
-  std::string modelPath = dataDir + "/stories260K/stories260K.bin";
-  if (facrt_llama_load(modelPath.c_str(), FACRT_STORIES260K_SHA256, &model) ==
-          FACRT_OK &&
-      facrt_tokenizer_load((dataDir + "/stories260K/tok512.bin").c_str(), 512,
-                           FACRT_TOK512_SHA256, &tok) == FACRT_OK) {
+  if (facrt_stories260k_load(dataDir.c_str(), &model, &tok) == FACRT_OK) {
     std::vector<int32_t> tokens(tokenCount);
     const char *text = "Call me Ishmael. Some years ago, never mind how long "
                        "precisely, having little or no money in my purse, "

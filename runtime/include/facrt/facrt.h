@@ -368,6 +368,14 @@ facrt_status facrt_tokenizer_load(const char *path, int32_t vocab_size,
                                   facrt_tokenizer **out);
 void facrt_tokenizer_free(facrt_tokenizer *tok);
 
+/// Loads the project's real model and its tokenizer from a data directory
+/// laid out as ../shared/data (stories260K/stories260K.bin and tok512.bin),
+/// checking both against FACRT_STORIES260K_SHA256 and FACRT_TOK512_SHA256.
+/// On failure nothing stays allocated.
+facrt_status facrt_stories260k_load(const char *data_dir,
+                                    facrt_llama_model *model,
+                                    facrt_tokenizer **tok);
+
 /// Encodes UTF-8 \p text with the llama2.c BPE merge by score, optionally
 /// with BOS (1) first and EOS (2) last. Writes at most \p max_tokens ids and
 /// returns how many the full encoding has (may exceed max_tokens), or -1 on

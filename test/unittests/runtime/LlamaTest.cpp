@@ -163,3 +163,27 @@ TEST(Sha256, Verify) {
   EXPECT_EQ(facrt_verify_sha256(path.c_str(), "ba78"), FACRT_ERR_CHECKSUM);
   EXPECT_EQ(facrt_verify_sha256("/nonexistent", "ba78"), FACRT_ERR_IO);
 }
+
+TEST(Stories260kLoad, LoadsTheModelAndItsTokenizerFromTheDataDirectory) {
+  std::string dir = dataPath("");
+  REQUIRE_DATA(dataPath(kModel));
+  facrt_llama_model model{};
+  facrt_tokenizer *tok = nullptr;
+  ASSERT_EQ(facrt_stories260k_load(dir.c_str(), &model, &tok), FACRT_OK);
+  EXPECT_EQ(model.config.vocab_size, 512);
+  ASSERT_NE(tok, nullptr);
+  int32_t ids[8];
+  EXPECT_GT(facrt_tokenizer_encode(tok, "Call me Ishmael.", 1, 0, ids, 8), 1);
+  facrt_tokenizer_free(tok);
+  facrt_llama_free(&model);
+}
+
+TEST(Stories260kLoad, FailsWithoutTheFilesAndLeavesNothingAllocated) {
+  facrt_llama_model model{};
+  facrt_tokenizer *tok = nullptr;
+  std::string dir = ::testing::TempDir() + "/no-such-data-dir";
+  EXPECT_EQ(facrt_stories260k_load(dir.c_str(), &model, &tok), FACRT_ERR_IO);
+  EXPECT_EQ(model.storage, nullptr);
+  EXPECT_EQ(tok, nullptr);
+  EXPECT_EQ(facrt_stories260k_load(nullptr, &model, &tok), FACRT_ERR_ARG);
+}
