@@ -5,29 +5,17 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "TestTensors.h"
+
 #include "facrt/facrt.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
-#include <random>
 #include <vector>
 
-namespace {
-fac_memref2d_f32 view(std::vector<float> &data, int64_t rows, int64_t cols) {
-  return facrt_view2d(data.data(), rows, cols, cols, 0);
-}
-
-std::vector<float> random(size_t n, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> dist;
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = dist(gen);
-  return v;
-}
-} // namespace
+namespace {} // namespace
 
 TEST(AttentionReference, TwoKeysByHand) {
   // q = [1, 0]; k0 = [0, 0], k1 = [1, 0]; scores 0 and 1 (scale 1).
@@ -41,7 +29,7 @@ TEST(AttentionReference, TwoKeysByHand) {
 }
 
 TEST(AttentionReference, IdenticalKeysAverageTheValues) {
-  std::vector<float> q = random(3 * 4, 1), v = random(5 * 2, 2);
+  std::vector<float> q = gaussian(3 * 4, 1), v = gaussian(5 * 2, 2);
   std::vector<float> k(5 * 4, 0.5f);
   auto qv = view(q, 3, 4), kv = view(k, 5, 4), vv = view(v, 5, 2);
   std::vector<double> out(3 * 2);
@@ -57,8 +45,8 @@ TEST(AttentionReference, IdenticalKeysAverageTheValues) {
 }
 
 TEST(AttentionReference, CausalFirstRowIsTheFirstValue) {
-  std::vector<float> q = random(4 * 3, 3), k = random(4 * 3, 4),
-                     v = random(4 * 3, 5);
+  std::vector<float> q = gaussian(4 * 3, 3), k = gaussian(4 * 3, 4),
+                     v = gaussian(4 * 3, 5);
   auto qv = view(q, 4, 3), kv = view(k, 4, 3), vv = view(v, 4, 3);
   std::vector<double> causal(12), full(12);
   ASSERT_EQ(facrt_attention_ref_f64(&qv, &kv, &vv, 1.0, 1, causal.data()),
@@ -76,7 +64,7 @@ TEST(AttentionReference, CausalFirstRowIsTheFirstValue) {
 
 TEST(AttentionReference, StridedViewEqualsContiguousCopy) {
   const int n = 6, dim = 16, d = 4, col = 8;
-  std::vector<float> wide = random(n * dim, 6);
+  std::vector<float> wide = gaussian(n * dim, 6);
   std::vector<float> narrow(n * d);
   for (int i = 0; i < n; ++i)
     for (int t = 0; t < d; ++t)
@@ -92,7 +80,7 @@ TEST(AttentionReference, StridedViewEqualsContiguousCopy) {
 }
 
 TEST(AttentionReference, NoKeysGiveZeros) {
-  std::vector<float> q = random(2 * 3, 7), k, v;
+  std::vector<float> q = gaussian(2 * 3, 7), k, v;
   auto qv = view(q, 2, 3), kv = view(k, 0, 3), vv = view(v, 0, 5);
   std::vector<double> out(2 * 5, 42.0);
   ASSERT_EQ(facrt_attention_ref_f64(&qv, &kv, &vv, 1.0, 0, out.data()),
@@ -102,8 +90,8 @@ TEST(AttentionReference, NoKeysGiveZeros) {
 }
 
 TEST(AttentionReference, RejectsMismatchedShapes) {
-  std::vector<float> q = random(2 * 3, 8), k = random(4 * 2, 9),
-                     v = random(4 * 2, 10);
+  std::vector<float> q = gaussian(2 * 3, 8), k = gaussian(4 * 2, 9),
+                     v = gaussian(4 * 2, 10);
   auto qv = view(q, 2, 3), kv = view(k, 4, 2), vv = view(v, 4, 2);
   double out[4];
   EXPECT_EQ(facrt_attention_ref_f64(&qv, &kv, &vv, 1.0, 0, out), FACRT_ERR_ARG);

@@ -9,29 +9,16 @@
 //===----------------------------------------------------------------------===//
 
 #include "DataPath.h"
+#include "TestTensors.h"
 
 #include "facrt/facrt.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <vector>
 
 namespace {
-
-std::vector<float> gaussian(size_t n, unsigned seed, float sigma = 1.0f) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> dist(0.0f, sigma);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = dist(gen);
-  return v;
-}
-
-fac_memref2d_f32 view(std::vector<float> &data, int64_t rows, int64_t cols) {
-  return facrt_view2d(data.data(), rows, cols, cols, 0);
-}
 
 double frobenius(const std::vector<float> &x) {
   double s = 0;

@@ -2,6 +2,7 @@
 //--------------===//
 
 #include "DataPath.h"
+#include "TestTensors.h"
 
 #include "facrt/facrt.h"
 
@@ -50,11 +51,7 @@ TEST(FractalCodec, ConstantMatrixWithinOneOffsetStep) {
 }
 
 TEST(FractalCodec, DecodingConvergesToAFixedPoint) {
-  std::mt19937 gen(5);
-  std::normal_distribution<float> dist;
-  std::vector<float> w(32 * 32);
-  for (float &x : w)
-    x = dist(gen);
+  std::vector<float> w = gaussian(32 * 32, 5);
   facrt_fractal_params params{4, 6, 8, 12};
   facrt_fractal_code *code = nullptr;
   ASSERT_EQ(facrt_fractal_encode(w.data(), 32, 32, &params, &code), FACRT_OK);
@@ -82,11 +79,7 @@ TEST(FractalCodec, RejectsBadShapes) {
 }
 
 TEST(Quantize, RoundToNearestErrorShrinksWithBits) {
-  std::mt19937 gen(9);
-  std::normal_distribution<float> dist;
-  std::vector<float> w(4096), out(w.size());
-  for (float &x : w)
-    x = dist(gen);
+  std::vector<float> w = gaussian(4096, 9), out(w.size());
   double previous = 1e9, bpw;
   for (int bits : {2, 4, 8}) {
     ASSERT_EQ(facrt_quantize_rtn(w.data(), int64_t(w.size()), bits, 64,
@@ -128,11 +121,7 @@ TEST(FractalCodec, RealWeightsAgainstRoundToNearest) {
 }
 
 TEST(FractalCodec, ExportImportRoundTrip) {
-  std::mt19937 gen(11);
-  std::normal_distribution<float> dist;
-  std::vector<float> w(16 * 24);
-  for (float &x : w)
-    x = dist(gen);
+  std::vector<float> w = gaussian(16 * 24, 11);
   facrt_fractal_params params{4, 5, 7, 10};
   facrt_fractal_code *code = nullptr;
   ASSERT_EQ(facrt_fractal_encode(w.data(), 16, 24, &params, &code), FACRT_OK);
