@@ -1,10 +1,11 @@
-//===- Arena.cpp - A bump allocator with a hard byte limit
-//-----------------===//
+//===- Arena.cpp - A bump allocator with a hard byte limit ----------------===//
 //
 // Kernels and passes that plan memory under a budget allocate from an
 // arena that refuses, rather than exceeds, its limit.
 //
 //===----------------------------------------------------------------------===//
+
+#include "Guard.h"
 
 #include "facrt/facrt.h"
 
@@ -18,7 +19,7 @@ struct facrt_arena {
   size_t peak = 0;
 };
 
-extern "C" facrt_status facrt_arena_new(size_t limit_bytes, facrt_arena **out) {
+static facrt_status arenaNewImpl(size_t limit_bytes, facrt_arena **out) {
   if (!out)
     return FACRT_ERR_ARG;
   *out = nullptr;
@@ -68,4 +69,12 @@ extern "C" size_t facrt_arena_peak(const facrt_arena *arena) {
 extern "C" void facrt_arena_reset(facrt_arena *arena) {
   if (arena)
     arena->used = 0;
+}
+
+//===----------------------------------------------------------------------===//
+// The C ABI: no exception crosses it (Guard.h).
+//===----------------------------------------------------------------------===//
+
+extern "C" facrt_status facrt_arena_new(size_t limit_bytes, facrt_arena **out) {
+  return facrt::guard([&] { return arenaNewImpl(limit_bytes, out); });
 }

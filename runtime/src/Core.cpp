@@ -7,6 +7,7 @@
 #include "facrt/facrt.h"
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -35,8 +36,13 @@ extern "C" facrt_status facrt_tensor_alloc(facrt_tensor *t, int64_t rows,
   if (!t || rows < 0 || cols < 0)
     return FACRT_ERR_ARG;
   constexpr size_t kAlign = 64;
-  size_t bytes =
-      static_cast<size_t>(rows) * static_cast<size_t>(cols) * sizeof(float);
+  // rows * cols * 4 bytes, rounded up to the alignment, must not wrap.
+  size_t bytes;
+  if (__builtin_mul_overflow(static_cast<size_t>(rows),
+                             static_cast<size_t>(cols), &bytes) ||
+      __builtin_mul_overflow(bytes, sizeof(float), &bytes) ||
+      bytes > SIZE_MAX - kAlign)
+    return FACRT_ERR_NOMEM;
   size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
   void *p = std::aligned_alloc(kAlign, rounded ? rounded : kAlign);
   if (!p)

@@ -1,5 +1,4 @@
-//===- FractalCodec.cpp - Fractal (PIFS) codes for weight matrices
-//---------===//
+//===- FractalCodec.cpp - Fractal (PIFS) codes for weight matrices --------===//
 //
 // The seed's third variant codes each projection matrix as a partitioned
 // iterated function system, as in fractal image compression: every range
@@ -10,10 +9,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Guard.h"
+
 #include "facrt/facrt.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -22,6 +24,10 @@
 namespace {
 /// The largest |s|: a contraction, so that decoding converges.
 constexpr float kMaxScale = 0.95f;
+/// The largest side of a coded matrix, and the most weights it may have:
+/// bounds what an imported code can make decoding allocate.
+constexpr int64_t kMaxSide = int64_t(1) << 16;
+constexpr int64_t kMaxWeights = int64_t(1) << 26;
 
 struct BlockCode {
   int32_t domain;
@@ -75,18 +81,23 @@ struct facrt_fractal_code {
   }
 };
 
-extern "C" facrt_status facrt_fractal_encode(const float *w, int64_t rows,
-                                             int64_t cols,
-                                             const facrt_fractal_params *params,
-                                             facrt_fractal_code **out) {
+static facrt_status fractalEncodeImpl(const float *w, int64_t rows,
+                                      int64_t cols,
+                                      const facrt_fractal_params *params,
+                                      facrt_fractal_code **out) {
   if (!w || !params || !out || params->range <= 0 || params->scale_bits < 1 ||
       params->scale_bits > 16 || params->offset_bits < 1 ||
       params->offset_bits > 16 || params->iterations < 1)
     return FACRT_ERR_ARG;
   int64_t b = params->range;
-  if (rows % b || cols % b || rows < 2 * b || cols < 2 * b)
+  if (rows % b || cols % b || rows < 2 * b || cols < 2 * b ||
+      rows > kMaxSide || cols > kMaxSide)
     return FACRT_ERR_ARG;
-  auto code = new facrt_fractal_code();
+  // A non-finite weight has no code: its offset range would be NaN.
+  if (!std::all_of(w, w + rows * cols,
+                   [](float x) { return std::isfinite(x); }))
+    return FACRT_ERR_ARG;
+  auto code = std::make_unique<facrt_fractal_code>();
   code->rows = rows;
   code->cols = cols;
   code->params = *params;
@@ -151,12 +162,12 @@ extern "C" facrt_status facrt_fractal_encode(const float *w, int64_t rows,
       }
       code->blocks.push_back(best);
     }
-  *out = code;
+  *out = code.release();
   return FACRT_OK;
 }
 
-extern "C" facrt_status facrt_fractal_decode(const facrt_fractal_code *code,
-                                             float *w) {
+static facrt_status fractalDecodeImpl(const facrt_fractal_code *code,
+                                      float *w) {
   if (!code || !w)
     return FACRT_ERR_ARG;
   int64_t b = code->params.range, rows = code->rows, cols = code->cols;
@@ -237,8 +248,8 @@ float bitsFloat(int64_t b) {
 }
 } // namespace
 
-extern "C" int64_t facrt_fractal_export(const facrt_fractal_code *code,
-                                        int64_t *out, int64_t capacity) {
+static int64_t fractalExportImpl(const facrt_fractal_code *code, int64_t *out,
+                                 int64_t capacity) {
   if (!code)
     return -1;
   std::vector<int64_t> ints = {code->rows,
@@ -256,10 +267,20 @@ extern "C" int64_t facrt_fractal_export(const facrt_fractal_code *code,
   return int64_t(ints.size());
 }
 
-extern "C" facrt_status facrt_fractal_import(const int64_t *in, int64_t count,
-                                             facrt_fractal_code **out) {
+static facrt_status fractalImportImpl(const int64_t *in, int64_t count,
+                                      facrt_fractal_code **out) {
   if (!in || !out || count < kHeader)
     return FACRT_ERR_ARG;
+  // Every header field is range-checked before it is narrowed or used.
+  auto within = [](int64_t x, int64_t lo, int64_t hi) {
+    return x >= lo && x <= hi;
+  };
+  if (!within(in[0], 1, kMaxSide) || !within(in[1], 1, kMaxSide) ||
+      in[0] * in[1] > kMaxWeights || !within(in[2], 1, kMaxSide) ||
+      !within(in[3], 1, 16) || !within(in[4], 1, 16) ||
+      !within(in[5], 1, 1000) || !within(in[6], 0, UINT32_MAX) ||
+      !within(in[7], 0, UINT32_MAX))
+    return FACRT_ERR_FORMAT;
   auto code = std::make_unique<facrt_fractal_code>();
   code->rows = in[0];
   code->cols = in[1];
@@ -268,11 +289,9 @@ extern "C" facrt_status facrt_fractal_import(const int64_t *in, int64_t count,
   code->offsetLo = bitsFloat(in[6]);
   code->offsetHi = bitsFloat(in[7]);
   int64_t b = code->params.range;
-  if (b <= 0 || code->rows % b || code->cols % b || code->rows < 2 * b ||
-      code->cols < 2 * b || code->rows > (1 << 16) || code->cols > (1 << 16) ||
-      code->params.scale_bits < 1 || code->params.scale_bits > 16 ||
-      code->params.offset_bits < 1 || code->params.offset_bits > 16 ||
-      code->params.iterations < 1 || code->params.iterations > 1000)
+  if (code->rows % b || code->cols % b || code->rows < 2 * b ||
+      code->cols < 2 * b || !std::isfinite(code->offsetLo) ||
+      !std::isfinite(code->offsetHi) || code->offsetLo > code->offsetHi)
     return FACRT_ERR_FORMAT;
   code->domainsPerRow = code->cols / b - 1;
   code->domainCount = (code->rows / b - 1) * code->domainsPerRow;
@@ -290,4 +309,32 @@ extern "C" facrt_status facrt_fractal_import(const int64_t *in, int64_t count,
   }
   *out = code.release();
   return FACRT_OK;
+}
+
+//===----------------------------------------------------------------------===//
+// The C ABI: no exception crosses it (Guard.h).
+//===----------------------------------------------------------------------===//
+
+extern "C" facrt_status facrt_fractal_encode(const float *w, int64_t rows,
+                                             int64_t cols,
+                                             const facrt_fractal_params *params,
+                                             facrt_fractal_code **out) {
+  return facrt::guard(
+      [&] { return fractalEncodeImpl(w, rows, cols, params, out); });
+}
+
+extern "C" facrt_status facrt_fractal_decode(const facrt_fractal_code *code,
+                                             float *w) {
+  return facrt::guard([&] { return fractalDecodeImpl(code, w); });
+}
+
+extern "C" int64_t facrt_fractal_export(const facrt_fractal_code *code,
+                                        int64_t *out, int64_t capacity) {
+  return facrt::guardOr<int64_t>(
+      -1, [&] { return fractalExportImpl(code, out, capacity); });
+}
+
+extern "C" facrt_status facrt_fractal_import(const int64_t *in, int64_t count,
+                                             facrt_fractal_code **out) {
+  return facrt::guard([&] { return fractalImportImpl(in, count, out); });
 }

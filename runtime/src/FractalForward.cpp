@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Guard.h"
+
 #include "facrt/facrt.h"
 
 #include <cmath>
@@ -40,11 +42,9 @@ Matrix attend(const Matrix &y, const float *const *w, int64_t n) {
 
 } // namespace
 
-extern "C" facrt_status facrt_v4_forward(const float *x, int64_t n,
-                                         int32_t level,
-                                         const float *const *weights,
-                                         int64_t count, float *out,
-                                         int64_t *attention_calls) {
+static facrt_status v4ForwardImpl(const float *x, int64_t n, int32_t level,
+                                  const float *const *weights, int64_t count,
+                                  float *out, int64_t *attention_calls) {
   if (!x || !out || n <= 0 || level < 0 || level > 20 || count < 0 ||
       (count > 0 && !weights))
     return FACRT_ERR_ARG;
@@ -80,4 +80,18 @@ extern "C" facrt_status facrt_v4_forward(const float *x, int64_t n,
   if (attention_calls)
     *attention_calls = calls;
   return FACRT_OK;
+}
+
+//===----------------------------------------------------------------------===//
+// The C ABI: no exception crosses it (Guard.h).
+//===----------------------------------------------------------------------===//
+
+extern "C" facrt_status facrt_v4_forward(const float *x, int64_t n,
+                                         int32_t level,
+                                         const float *const *weights,
+                                         int64_t count, float *out,
+                                         int64_t *attention_calls) {
+  return facrt::guard([&] {
+    return v4ForwardImpl(x, n, level, weights, count, out, attention_calls);
+  });
 }

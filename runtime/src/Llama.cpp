@@ -6,10 +6,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Guard.h"
 #include "LlamaMath.h"
 
 #include "facrt/facrt.h"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -52,6 +55,10 @@ extern "C" facrt_status facrt_llama_load(const char *path,
   c.n_layers = header[2];
   c.n_heads = header[3];
   c.n_kv_heads = header[4];
+  // A negative vocabulary size means a separate classifier; INT32_MIN has
+  // no positive counterpart.
+  if (header[5] == INT32_MIN)
+    return FACRT_ERR_FORMAT;
   c.shared_classifier = header[5] > 0 ? 1 : 0;
   c.vocab_size = header[5] > 0 ? header[5] : -header[5];
   c.seq_len = header[6];
@@ -94,6 +101,13 @@ extern "C" facrt_status facrt_llama_load(const char *path,
   if (std::fread(storage, sizeof(float), total, file.get()) != total) {
     std::free(storage);
     return FACRT_ERR_IO;
+  }
+  // A NaN or infinite weight makes every activation after it meaningless:
+  // such a file is refused here rather than producing NaN logits later.
+  if (!std::all_of(storage, storage + total,
+                   [](float x) { return std::isfinite(x); })) {
+    std::free(storage);
+    return FACRT_ERR_FORMAT;
   }
 
   const float *p = storage;
@@ -144,10 +158,9 @@ extern "C" facrt_status facrt_llama_embed(const facrt_llama_model *model,
   return FACRT_OK;
 }
 
-extern "C" facrt_status facrt_llama_qkv(const facrt_llama_model *model,
-                                        int32_t layer, const float *x,
-                                        int32_t n, float *q, float *k,
-                                        float *v) {
+namespace {
+facrt_status qkv(const facrt_llama_model *model, int32_t layer, const float *x,
+                 int32_t n, float *q, float *k, float *v) {
   if (!model || !model->storage || !x || !q || !k || !v || n < 0)
     return FACRT_ERR_ARG;
   const facrt_llama_config &c = model->config;
@@ -173,4 +186,12 @@ extern "C" facrt_status facrt_llama_qkv(const facrt_llama_model *model,
     facrt::rope(ki, kvDim, headSize, i);
   }
   return FACRT_OK;
+}
+} // namespace
+
+extern "C" facrt_status facrt_llama_qkv(const facrt_llama_model *model,
+                                        int32_t layer, const float *x,
+                                        int32_t n, float *q, float *k,
+                                        float *v) {
+  return facrt::guard([&] { return qkv(model, layer, x, n, q, k, v); });
 }

@@ -1,5 +1,4 @@
-//===- LlamaForward.cpp - The forward pass of a llama2.c model
-//-------------===//
+//===- LlamaForward.cpp - The forward pass of a llama2.c model ------------===//
 //
 // The transformer of llama2.c's run.c (RMSNorm, RoPE, grouped-query
 // attention, SwiGLU) over a KV cache, with attention behind a function
@@ -8,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Guard.h"
 #include "LlamaMath.h"
 
 #include "facrt/facrt.h"
@@ -15,11 +15,15 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <vector>
 
 struct facrt_llama_state {
   const facrt_llama_model *model;
   int32_t maxSeq;
+  /// Positions 0..filled-1 of the KV cache hold keys and values: the next
+  /// forward call may be at any position up to `filled`, never past it.
+  int32_t filled = 0;
   std::vector<float> x, xb, xb2, hb, hb2, q, att;
   std::vector<float> keyCache, valueCache; ///< [layer][seq][kv_dim]
   facrt_attention_fn attention = nullptr;
@@ -59,17 +63,14 @@ int denseAttention(void *, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
   return 0;
 }
 
-} // namespace
-
-extern "C" facrt_status facrt_llama_state_new(const facrt_llama_model *model,
-                                              int32_t max_seq,
-                                              facrt_llama_state **out) {
+facrt_status newState(const facrt_llama_model *model, int32_t max_seq,
+                      facrt_llama_state **out) {
   if (!model || !model->storage || !out || max_seq <= 0 ||
       max_seq > model->config.seq_len)
     return FACRT_ERR_ARG;
   const facrt_llama_config &c = model->config;
   size_t kvDim = size_t(c.dim) * c.n_kv_heads / c.n_heads;
-  auto *s = new facrt_llama_state();
+  auto s = std::make_unique<facrt_llama_state>();
   s->model = model;
   s->maxSeq = max_seq;
   s->x.resize(c.dim);
@@ -81,8 +82,16 @@ extern "C" facrt_status facrt_llama_state_new(const facrt_llama_model *model,
   s->keyCache.resize(size_t(c.n_layers) * max_seq * kvDim);
   s->valueCache.resize(s->keyCache.size());
   s->attention = denseAttention;
-  *out = s;
+  *out = s.release();
   return FACRT_OK;
+}
+
+} // namespace
+
+extern "C" facrt_status facrt_llama_state_new(const facrt_llama_model *model,
+                                              int32_t max_seq,
+                                              facrt_llama_state **out) {
+  return facrt::guard([&] { return newState(model, max_seq, out); });
 }
 
 extern "C" void facrt_llama_state_free(facrt_llama_state *state) {
@@ -97,9 +106,12 @@ extern "C" void facrt_llama_set_attention(facrt_llama_state *state,
   state->user = fn ? user : nullptr;
 }
 
-extern "C" facrt_status facrt_llama_forward(facrt_llama_state *s, int32_t token,
-                                            int32_t pos, float *logits) {
-  if (!s || !logits || pos < 0 || pos >= s->maxSeq)
+namespace {
+facrt_status forward(facrt_llama_state *s, int32_t token, int32_t pos,
+                     float *logits) {
+  // Attention reads the cache at 0..pos: every position before pos must
+  // have been run.
+  if (!s || !logits || pos < 0 || pos >= s->maxSeq || pos > s->filled)
     return FACRT_ERR_ARG;
   const facrt_llama_config &c = s->model->config;
   const facrt_llama_weights &w = s->model->weights;
@@ -159,14 +171,19 @@ extern "C" facrt_status facrt_llama_forward(facrt_llama_state *s, int32_t token,
   }
   facrt::rmsNorm(x, w.rms_final, dim, x);
   facrt::matVec(w.wcls, x, c.vocab_size, dim, logits);
+  s->filled = pos + 1;
   return FACRT_OK;
 }
+} // namespace
 
-extern "C" int32_t facrt_llama_generate_greedy(facrt_llama_state *s,
-                                               const int32_t *prompt,
-                                               int32_t n_prompt,
-                                               int32_t max_tokens,
-                                               int32_t *tokens) {
+extern "C" facrt_status facrt_llama_forward(facrt_llama_state *s, int32_t token,
+                                            int32_t pos, float *logits) {
+  return facrt::guard([&] { return forward(s, token, pos, logits); });
+}
+
+namespace {
+int32_t generateGreedy(facrt_llama_state *s, const int32_t *prompt,
+                       int32_t n_prompt, int32_t max_tokens, int32_t *tokens) {
   if (!s || !prompt || !tokens || n_prompt <= 0 || max_tokens < n_prompt ||
       max_tokens > s->maxSeq)
     return -1;
@@ -188,10 +205,14 @@ extern "C" int32_t facrt_llama_generate_greedy(facrt_llama_state *s,
   return n;
 }
 
-extern "C" double facrt_llama_perplexity(facrt_llama_state *s,
-                                         const int32_t *tokens, int32_t n) {
+double perplexity(facrt_llama_state *s, const int32_t *tokens, int32_t n) {
   if (!s || !tokens || n < 2 || n > s->maxSeq)
     return -1;
+  // Every token is checked before any is read: the last one is only ever
+  // used as an index into the logits.
+  for (int32_t i = 0; i < n; ++i)
+    if (tokens[i] < 0 || tokens[i] >= s->model->config.vocab_size)
+      return -1;
   std::vector<float> logits(s->model->config.vocab_size);
   double nll = 0;
   for (int32_t pos = 0; pos + 1 < n; ++pos) {
@@ -204,4 +225,20 @@ extern "C" double facrt_llama_perplexity(facrt_llama_state *s,
     nll += -(double(logits[tokens[pos + 1]]) - maxLogit - std::log(sum));
   }
   return std::exp(nll / (n - 1));
+}
+} // namespace
+
+extern "C" int32_t facrt_llama_generate_greedy(facrt_llama_state *s,
+                                               const int32_t *prompt,
+                                               int32_t n_prompt,
+                                               int32_t max_tokens,
+                                               int32_t *tokens) {
+  return facrt::guardOr<int32_t>(-1, [&] {
+    return generateGreedy(s, prompt, n_prompt, max_tokens, tokens);
+  });
+}
+
+extern "C" double facrt_llama_perplexity(facrt_llama_state *s,
+                                         const int32_t *tokens, int32_t n) {
+  return facrt::guardOr<double>(-1, [&] { return perplexity(s, tokens, n); });
 }

@@ -1,5 +1,4 @@
-//===- Pyramid.cpp - Tensor trees and the seed's first variant
-//-------------===//
+//===- Pyramid.cpp - Tensor trees and the seed's first variant ------------===//
 //
 // Pyramids of token vectors (the language's TensorTree), the rule-based
 // compression of the seed's first variant (threshold pruning and a codebook
@@ -8,11 +7,14 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Guard.h"
+
 #include "facrt/facrt.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <vector>
 
 struct facrt_pyramid {
@@ -42,12 +44,12 @@ double distance(const float *x, const float *y, int64_t d) {
 }
 } // namespace
 
-extern "C" facrt_status facrt_pyramid_build(const fac_memref2d_f32 *tokens,
-                                            facrt_pyramid **out) {
+static facrt_status pyramidBuildImpl(const fac_memref2d_f32 *tokens,
+                                     facrt_pyramid **out) {
   if (!tokens || !out || tokens->sizes[0] <= 0 || tokens->sizes[1] <= 0)
     return FACRT_ERR_ARG;
   int64_t n = tokens->sizes[0], d = tokens->sizes[1];
-  auto p = new facrt_pyramid();
+  auto p = std::make_unique<facrt_pyramid>();
   p->d = d;
   p->means.emplace_back(size_t(n * d));
   p->counts.emplace_back(size_t(n), 1);
@@ -75,7 +77,7 @@ extern "C" facrt_status facrt_pyramid_build(const fac_memref2d_f32 *tokens,
     p->means.push_back(std::move(means));
     p->counts.push_back(std::move(counts));
   }
-  *out = p;
+  *out = p.release();
   return FACRT_OK;
 }
 
@@ -105,10 +107,10 @@ extern "C" int64_t facrt_pyramid_count(const facrt_pyramid *p, int32_t level,
   return p->counts[level][node];
 }
 
-extern "C" int64_t facrt_v1_compress(const facrt_pyramid *p, float threshold,
-                                     const facrt_rule *rules, int32_t n_rules,
-                                     float tolerance, facrt_cut_node *nodes,
-                                     float *vectors, int64_t capacity) {
+static int64_t v1CompressImpl(const facrt_pyramid *p, float threshold,
+                              const facrt_rule *rules, int32_t n_rules,
+                              float tolerance, facrt_cut_node *nodes,
+                              float *vectors, int64_t capacity) {
   if (!p || !nodes || !vectors || n_rules < 0 || (n_rules > 0 && !rules))
     return -1;
   int64_t d = p->d, c = 0;
@@ -169,12 +171,10 @@ extern "C" facrt_status facrt_pyramid_gather(const facrt_pyramid *p,
   return FACRT_OK;
 }
 
-extern "C" facrt_status facrt_multiplicity_attention(const fac_memref2d_f32 *q,
-                                                     const fac_memref2d_f32 *k,
-                                                     const fac_memref2d_f32 *v,
-                                                     const int64_t *counts,
-                                                     float scale,
-                                                     fac_memref2d_f32 *out) {
+static facrt_status
+multiplicityAttentionImpl(const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
+                          const fac_memref2d_f32 *v, const int64_t *counts,
+                          float scale, fac_memref2d_f32 *out) {
   if (!q || !k || !v || !counts || !out)
     return FACRT_ERR_ARG;
   int64_t n = q->sizes[0], d = q->sizes[1], c = k->sizes[0];
@@ -225,10 +225,10 @@ extern "C" facrt_status facrt_v1_decompress(const facrt_cut_node *nodes,
   return FACRT_OK;
 }
 
-extern "C" facrt_status facrt_hierarchical_attention(
-    const fac_memref2d_f32 *q, const facrt_pyramid *keys,
-    const facrt_pyramid *values, int64_t window, float scale,
-    fac_memref2d_f32 *out, int64_t *pairs) {
+static facrt_status
+hierarchicalAttentionImpl(const fac_memref2d_f32 *q, const facrt_pyramid *keys,
+                          const facrt_pyramid *values, int64_t window,
+                          float scale, fac_memref2d_f32 *out, int64_t *pairs) {
   if (!q || !keys || !values || !out || window <= 0 ||
       keys->counts[0].size() != values->counts[0].size() ||
       q->sizes[1] != keys->d || out->sizes[1] != values->d ||
@@ -287,4 +287,44 @@ extern "C" facrt_status facrt_hierarchical_attention(
   if (pairs)
     *pairs = scored;
   return FACRT_OK;
+}
+
+//===----------------------------------------------------------------------===//
+// The C ABI: no exception crosses it (Guard.h).
+//===----------------------------------------------------------------------===//
+
+extern "C" facrt_status facrt_pyramid_build(const fac_memref2d_f32 *tokens,
+                                            facrt_pyramid **out) {
+  return facrt::guard([&] { return pyramidBuildImpl(tokens, out); });
+}
+
+extern "C" int64_t facrt_v1_compress(const facrt_pyramid *pyramid,
+                                     float threshold, const facrt_rule *rules,
+                                     int32_t n_rules, float tolerance,
+                                     facrt_cut_node *nodes, float *vectors,
+                                     int64_t capacity) {
+  return facrt::guardOr<int64_t>(-1, [&] {
+    return v1CompressImpl(pyramid, threshold, rules, n_rules, tolerance, nodes,
+                          vectors, capacity);
+  });
+}
+
+extern "C" facrt_status facrt_multiplicity_attention(const fac_memref2d_f32 *q,
+                                                     const fac_memref2d_f32 *k,
+                                                     const fac_memref2d_f32 *v,
+                                                     const int64_t *counts,
+                                                     float scale,
+                                                     fac_memref2d_f32 *out) {
+  return facrt::guard(
+      [&] { return multiplicityAttentionImpl(q, k, v, counts, scale, out); });
+}
+
+extern "C" facrt_status facrt_hierarchical_attention(
+    const fac_memref2d_f32 *q, const facrt_pyramid *keys,
+    const facrt_pyramid *values, int64_t window, float scale,
+    fac_memref2d_f32 *out, int64_t *pairs) {
+  return facrt::guard([&] {
+    return hierarchicalAttentionImpl(q, keys, values, window, scale, out,
+                                     pairs);
+  });
 }

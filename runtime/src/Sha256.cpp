@@ -1,5 +1,4 @@
-//===- Sha256.cpp - File checksums
-//-----------------------------------------===//
+//===- Sha256.cpp - File checksums ----------------------------------------===//
 //
 // sha256 of data files through OpenSSL's libcrypto, so that loaders can
 // refuse a file that is not the one the tests were written against.

@@ -1,5 +1,4 @@
-//===- Tokenizer.cpp - llama2.c BPE tokenizer
-//------------------------------===//
+//===- Tokenizer.cpp - llama2.c BPE tokenizer -----------------------------===//
 //
 // Loads a llama2.c tokenizer file and encodes text with its merge-by-score
 // BPE. The result is the same as llama2.c's quadratic loop (highest score
@@ -8,8 +7,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Guard.h"
+
 #include "facrt/facrt.h"
 
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -50,10 +52,19 @@ struct Candidate {
 };
 } // namespace
 
-extern "C" facrt_status facrt_tokenizer_load(const char *path,
-                                             int32_t vocab_size,
-                                             const char *expected_sha256,
-                                             facrt_tokenizer **out) {
+namespace {
+/// The smallest file entry: a float score and an int32 length.
+constexpr long kEntryBytes = 8;
+
+/// The byte-fallback piece of \p byte, as llama2.c's tokenizers spell it.
+std::string bytePiece(unsigned byte) {
+  char piece[8];
+  std::snprintf(piece, sizeof(piece), "<0x%02X>", byte);
+  return piece;
+}
+
+facrt_status loadTokenizer(const char *path, int32_t vocab_size,
+                           const char *expected_sha256, facrt_tokenizer **out) {
   if (!path || !out || vocab_size <= 0)
     return FACRT_ERR_ARG;
   *out = nullptr;
@@ -63,6 +74,19 @@ extern "C" facrt_status facrt_tokenizer_load(const char *path,
                                               &std::fclose);
   if (!file)
     return FACRT_ERR_IO;
+  // The file bounds the vocabulary before anything is allocated for it:
+  // every token takes at least kEntryBytes after the 4-byte header.
+  if (std::fseek(file.get(), 0, SEEK_END) != 0)
+    return FACRT_ERR_IO;
+  long fileSize = std::ftell(file.get());
+  if (fileSize < 0 || std::fseek(file.get(), 0, SEEK_SET) != 0)
+    return FACRT_ERR_IO;
+  if ((fileSize - 4) / kEntryBytes < long(vocab_size))
+    return FACRT_ERR_FORMAT;
+  // Encoding falls back to the byte tokens 3..258 for text no piece
+  // covers, so a vocabulary without them cannot encode arbitrary text.
+  if (vocab_size < kByteFallbackBase + 256)
+    return FACRT_ERR_FORMAT;
   int32_t maxLen;
   if (std::fread(&maxLen, sizeof(maxLen), 1, file.get()) != 1 || maxLen <= 0 ||
       maxLen > kMaxPieceLength)
@@ -85,8 +109,20 @@ extern "C" facrt_status facrt_tokenizer_load(const char *path,
   // Trailing bytes mean the vocabulary size is not the file's.
   if (std::fgetc(file.get()) != EOF)
     return FACRT_ERR_FORMAT;
+  for (unsigned b = 0; b < 256; ++b)
+    if (tok->pieces[kByteFallbackBase + b] != bytePiece(b))
+      return FACRT_ERR_FORMAT;
   *out = tok.release();
   return FACRT_OK;
+}
+} // namespace
+
+extern "C" facrt_status facrt_tokenizer_load(const char *path,
+                                             int32_t vocab_size,
+                                             const char *expected_sha256,
+                                             facrt_tokenizer **out) {
+  return facrt::guard(
+      [&] { return loadTokenizer(path, vocab_size, expected_sha256, out); });
 }
 
 extern "C" void facrt_tokenizer_free(facrt_tokenizer *tok) { delete tok; }
@@ -98,10 +134,13 @@ extern "C" const char *facrt_tokenizer_piece(const facrt_tokenizer *tok,
   return tok->pieces[id].c_str();
 }
 
-extern "C" int32_t facrt_tokenizer_encode(const facrt_tokenizer *tok,
-                                          const char *text, int bos, int eos,
-                                          int32_t *tokens, int32_t max_tokens) {
+namespace {
+int32_t encode(const facrt_tokenizer *tok, const char *text, int bos, int eos,
+               int32_t *tokens, int32_t max_tokens) {
   if (!tok || !text || max_tokens < 0 || (max_tokens > 0 && !tokens))
+    return -1;
+  // Token counts are int32: longer text is refused, not wrapped.
+  if (std::strlen(text) > size_t(INT32_MAX) - 3)
     return -1;
   std::vector<int32_t> ids;
   if (bos)
@@ -177,6 +216,14 @@ extern "C" int32_t facrt_tokenizer_encode(const facrt_tokenizer *tok,
   }
   return count;
 }
+} // namespace
+
+extern "C" int32_t facrt_tokenizer_encode(const facrt_tokenizer *tok,
+                                          const char *text, int bos, int eos,
+                                          int32_t *tokens, int32_t max_tokens) {
+  return facrt::guardOr<int32_t>(
+      -1, [&] { return encode(tok, text, bos, eos, tokens, max_tokens); });
+}
 
 extern "C" const char *facrt_tokenizer_decode(facrt_tokenizer *tok,
                                               int32_t prev, int32_t id) {
@@ -185,12 +232,14 @@ extern "C" const char *facrt_tokenizer_decode(facrt_tokenizer *tok,
     return nullptr;
   if (prev == kBos && piece[0] == ' ')
     ++piece;
-  unsigned byte;
-  if (std::sscanf(piece, "<0x%02X>", &byte) == 1 && std::strlen(piece) == 6)
-    tok->decoded.assign(1, static_cast<char>(byte));
-  else
-    tok->decoded = piece;
-  return tok->decoded.c_str();
+  return facrt::guardOr<const char *>(nullptr, [&] {
+    unsigned byte;
+    if (std::sscanf(piece, "<0x%02X>", &byte) == 1 && std::strlen(piece) == 6)
+      tok->decoded.assign(1, static_cast<char>(byte));
+    else
+      tok->decoded = piece;
+    return tok->decoded.c_str();
+  });
 }
 
 extern "C" facrt_status facrt_stories260k_load(const char *data_dir,
@@ -198,13 +247,21 @@ extern "C" facrt_status facrt_stories260k_load(const char *data_dir,
                                                facrt_tokenizer **tok) {
   if (!data_dir || !model || !tok)
     return FACRT_ERR_ARG;
-  std::string dir = std::string(data_dir) + "/stories260K/";
-  facrt_status s = facrt_llama_load((dir + "stories260K.bin").c_str(),
-                                    FACRT_STORIES260K_SHA256, model);
+  // Both paths first: nothing below can throw once the model is loaded.
+  std::string modelPath, tokPath;
+  if (facrt_status s = facrt::guard([&] {
+        std::string dir = std::string(data_dir) + "/stories260K/";
+        modelPath = dir + "stories260K.bin";
+        tokPath = dir + "tok512.bin";
+        return FACRT_OK;
+      }))
+    return s;
+  facrt_status s =
+      facrt_llama_load(modelPath.c_str(), FACRT_STORIES260K_SHA256, model);
   if (s != FACRT_OK)
     return s;
-  s = facrt_tokenizer_load((dir + "tok512.bin").c_str(),
-                           model->config.vocab_size, FACRT_TOK512_SHA256, tok);
+  s = facrt_tokenizer_load(tokPath.c_str(), model->config.vocab_size,
+                           FACRT_TOK512_SHA256, tok);
   if (s != FACRT_OK)
     facrt_llama_free(model);
   return s;

@@ -18,6 +18,10 @@ extern "C" {
 
 /*===-- Status ------------------------------------------------------------===*/
 
+/* No C++ exception crosses this interface: an allocation that fails inside
+ * any call is FACRT_ERR_NOMEM (or the call's documented error value), and
+ * no call aborts. */
+
 /// Every fallible runtime call returns one of these.
 typedef enum facrt_status {
   FACRT_OK = 0,
@@ -51,7 +55,9 @@ typedef struct facrt_tensor {
   int64_t cols;
 } facrt_tensor;
 
-/// Allocates a zero-filled rows x cols tensor.
+/// Allocates a zero-filled rows x cols tensor: FACRT_ERR_ARG for a negative
+/// size, FACRT_ERR_NOMEM when rows * cols * 4 bytes does not fit in size_t
+/// or the allocation fails.
 facrt_status facrt_tensor_alloc(facrt_tensor *t, int64_t rows, int64_t cols);
 /// Frees \p t's storage and zeroes it; safe on a zeroed tensor.
 void facrt_tensor_free(facrt_tensor *t);
@@ -209,6 +215,9 @@ typedef struct facrt_fractal_params {
 /// the quantised s and o of R ≈ s·T(D) + o.
 typedef struct facrt_fractal_code facrt_fractal_code;
 
+/// Codes the rows x cols matrix \p w: FACRT_ERR_ARG when the sides are not
+/// multiples of the range block, at least twice it and at most 2^16, or
+/// when a weight is NaN or infinite.
 facrt_status facrt_fractal_encode(const float *w, int64_t rows, int64_t cols,
                                   const facrt_fractal_params *params,
                                   facrt_fractal_code **out);
@@ -224,7 +233,8 @@ double facrt_fractal_bits_per_weight(const facrt_fractal_code *code);
 int64_t facrt_fractal_export(const facrt_fractal_code *code, int64_t *out,
                              int64_t capacity);
 /// The code from facrt_fractal_export's integers; FACRT_ERR_FORMAT when
-/// they do not form one.
+/// they do not form one (a field out of range, a non-finite offset range,
+/// more than 2^16 rows or columns or 2^26 weights, or the wrong count).
 facrt_status facrt_fractal_import(const int64_t *in, int64_t count,
                                   facrt_fractal_code **out);
 void facrt_fractal_free(facrt_fractal_code *code);
@@ -295,6 +305,8 @@ typedef struct facrt_llama_model {
 
 /// Loads a llama2.c checkpoint. When \p expected_sha256 is not NULL the
 /// file's sha256 must equal it (64 hex digits), else FACRT_ERR_CHECKSUM.
+/// FACRT_ERR_FORMAT when the header is out of range, the file's size is not
+/// the one the header implies, or a weight is NaN or infinite.
 facrt_status facrt_llama_load(const char *path, const char *expected_sha256,
                               facrt_llama_model *model);
 void facrt_llama_free(facrt_llama_model *model);
@@ -339,8 +351,10 @@ void facrt_llama_state_free(facrt_llama_state *state);
 void facrt_llama_set_attention(facrt_llama_state *state, facrt_attention_fn fn,
                                void *user);
 
-/// Runs the model on \p token at position \p pos (positions must come in
-/// order from 0) and writes vocab_size logits.
+/// Runs the model on \p token at position \p pos and writes vocab_size
+/// logits. Positions come in order from 0: \p pos may be any position up to
+/// the first one not yet run (a smaller one starts over from there), never
+/// past it (FACRT_ERR_ARG), since attention reads the cache at 0..pos.
 facrt_status facrt_llama_forward(facrt_llama_state *state, int32_t token,
                                  int32_t pos, float *logits);
 
@@ -353,7 +367,8 @@ int32_t facrt_llama_generate_greedy(facrt_llama_state *state,
                                     int32_t max_tokens, int32_t *tokens);
 
 /// exp of the mean negative log-likelihood of tokens[1..n) given the
-/// tokens before each, or a negative value on error.
+/// tokens before each, or a negative value on error (a token outside the
+/// vocabulary among them, say).
 double facrt_llama_perplexity(facrt_llama_state *state, const int32_t *tokens,
                               int32_t n);
 
@@ -362,7 +377,10 @@ double facrt_llama_perplexity(facrt_llama_state *state, const int32_t *tokens,
 typedef struct facrt_tokenizer facrt_tokenizer;
 
 /// Loads a llama2.c tokenizer file for \p vocab_size tokens, checking its
-/// sha256 when \p expected_sha256 is not NULL.
+/// sha256 when \p expected_sha256 is not NULL. FACRT_ERR_FORMAT when the
+/// file cannot hold \p vocab_size tokens, has bytes over, or lacks the 256
+/// byte-fallback pieces `<0x00>`..`<0xFF>` at ids 3..258 that encoding
+/// needs.
 facrt_status facrt_tokenizer_load(const char *path, int32_t vocab_size,
                                   const char *expected_sha256,
                                   facrt_tokenizer **out);

@@ -107,3 +107,35 @@ TEST(MaxRelError, RelativeToTheLargestReference) {
   got[0] = std::numeric_limits<float>::quiet_NaN();
   EXPECT_TRUE(std::isinf(facrt_max_rel_error(&g, ref)));
 }
+
+TEST(MaxRelError, NaNInTheReferenceIsInfinitelyWrong) {
+  // A NaN oracle used to pass every check with error 0.
+  std::vector<float> got = {1, 2, 3, 4};
+  auto gv = view(got, 2, 2);
+  double nan = std::numeric_limits<double>::quiet_NaN();
+  double inf = std::numeric_limits<double>::infinity();
+  double ref[4] = {1, 2, nan, 4};
+  EXPECT_EQ(facrt_max_rel_error(&gv, ref), inf);
+  double exact[4] = {1, 2, 3, 4};
+  EXPECT_EQ(facrt_max_rel_error(&gv, exact), 0.0);
+  got[1] = float(nan);
+  EXPECT_EQ(facrt_max_rel_error(&gv, exact), inf);
+  // An infinity agrees only with the same infinity.
+  got[1] = float(inf);
+  double withInf[4] = {1, inf, 3, 4};
+  EXPECT_EQ(facrt_max_rel_error(&gv, withInf), 0.0);
+  withInf[1] = -inf;
+  EXPECT_EQ(facrt_max_rel_error(&gv, withInf), inf);
+  EXPECT_EQ(facrt_max_rel_error(nullptr, exact), inf);
+}
+
+TEST(AttentionReference, ScratchTooLargeIsAStatusNotAnException) {
+  // A view claiming 2^61 keys (and no query rows) asks for 2^64 bytes of
+  // scores: std::length_error must not cross the C ABI.
+  std::vector<float> x(4);
+  fac_memref2d_f32 q = view(x, 0, 2);
+  fac_memref2d_f32 k = view(x, 1, 2), v = view(x, 1, 2);
+  k.sizes[0] = v.sizes[0] = int64_t(1) << 61;
+  double out[1];
+  EXPECT_EQ(facrt_attention_ref_f64(&q, &k, &v, 1.0, 0, out), FACRT_ERR_NOMEM);
+}

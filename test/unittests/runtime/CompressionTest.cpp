@@ -1,5 +1,4 @@
-//===- CompressionTest.cpp - Arena, pyramids, V1 and V2 algorithms
-//---------===//
+//===- CompressionTest.cpp - Arena, pyramids, V1 and V2 algorithms --------===//
 //
 // Every algorithm against a naive fp64 reference, and the seed's theorems
 // as properties: Compression_Bound (replacing subtrees by their means never

@@ -1,5 +1,4 @@
-//===- FractalCodecTest.cpp - PIFS codes and round-to-nearest
-//--------------===//
+//===- FractalCodecTest.cpp - PIFS codes and round-to-nearest -------------===//
 
 #include "DataPath.h"
 #include "TestTensors.h"

@@ -1,5 +1,4 @@
-//===- ModelHostTest.cpp - The forward pass on the real model
-//--------------===//
+//===- ModelHostTest.cpp - The forward pass on the real model -------------===//
 //
 // The known behaviour of stories260K: greedy generation from BOS writes a
 // story that begins "Once upon a time, there was a little girl named Lily."
@@ -9,6 +8,7 @@
 
 #include "DataPath.h"
 
+#include "SyntheticFiles.h"
 #include "facrt/facrt.h"
 
 #include <gtest/gtest.h>
@@ -139,4 +139,49 @@ TEST_F(ModelHostTest, RejectsBadArguments) {
   EXPECT_EQ(facrt_llama_state_new(&model, 513, &other), FACRT_ERR_ARG);
   int32_t bos = 1, out[4];
   EXPECT_EQ(facrt_llama_generate_greedy(state, &bos, 1, 300, out), -1);
+}
+
+namespace {
+/// The model host on a small synthetic checkpoint (runs without the data).
+class SyntheticModelTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_EQ(facrt_llama_load(
+                  writeCheckpoint("host.bin", CheckpointHeader()).c_str(),
+                  nullptr, &model),
+              FACRT_OK);
+    ASSERT_EQ(facrt_llama_state_new(&model, 16, &state), FACRT_OK);
+    logits.resize(300);
+  }
+  void TearDown() override {
+    facrt_llama_state_free(state);
+    facrt_llama_free(&model);
+  }
+  facrt_llama_model model{};
+  facrt_llama_state *state = nullptr;
+  std::vector<float> logits;
+};
+} // namespace
+
+TEST_F(SyntheticModelTest, PerplexityRejectsALastTokenOutsideTheVocabulary) {
+  // The last token is only an index into the logits: it used to be read out
+  // of bounds and a number returned.
+  int32_t tokens[4] = {1, 5, 7, 300};
+  EXPECT_LT(facrt_llama_perplexity(state, tokens, 4), 0);
+  tokens[3] = -1;
+  EXPECT_LT(facrt_llama_perplexity(state, tokens, 4), 0);
+  tokens[3] = 299;
+  EXPECT_GT(facrt_llama_perplexity(state, tokens, 4), 1.0);
+}
+
+TEST_F(SyntheticModelTest, ForwardRejectsAPositionPastTheFirstNotRun) {
+  // Position 5 first would attend over cache rows 0..4 that hold zeros.
+  EXPECT_EQ(facrt_llama_forward(state, 1, 5, logits.data()), FACRT_ERR_ARG);
+  EXPECT_EQ(facrt_llama_forward(state, 1, 0, logits.data()), FACRT_OK);
+  EXPECT_EQ(facrt_llama_forward(state, 7, 1, logits.data()), FACRT_OK);
+  EXPECT_EQ(facrt_llama_forward(state, 7, 3, logits.data()), FACRT_ERR_ARG);
+  // Going back starts over from there; then only the next one is allowed.
+  EXPECT_EQ(facrt_llama_forward(state, 1, 0, logits.data()), FACRT_OK);
+  EXPECT_EQ(facrt_llama_forward(state, 7, 2, logits.data()), FACRT_ERR_ARG);
+  EXPECT_EQ(facrt_llama_forward(state, 7, 1, logits.data()), FACRT_OK);
 }

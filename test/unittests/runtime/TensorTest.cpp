@@ -54,3 +54,14 @@ TEST(Timer, IsMonotonic) {
   double b = facrt_now_seconds();
   EXPECT_LE(a, b);
 }
+
+TEST(Tensor, AllocRejectsSizesWhoseByteCountOverflows) {
+  // 2^40 x 2^40 floats and 2^62 x 4 floats wrap size_t: such a call used to
+  // succeed with a 64-byte buffer.
+  facrt_tensor t{};
+  EXPECT_EQ(facrt_tensor_alloc(&t, int64_t(1) << 40, int64_t(1) << 40),
+            FACRT_ERR_NOMEM);
+  EXPECT_EQ(facrt_tensor_alloc(&t, int64_t(1) << 62, 4), FACRT_ERR_NOMEM);
+  EXPECT_EQ(facrt_tensor_alloc(&t, INT64_MAX, INT64_MAX), FACRT_ERR_NOMEM);
+  EXPECT_EQ(t.data, nullptr);
+}

@@ -7,6 +7,7 @@
 
 #include "DataPath.h"
 
+#include "SyntheticFiles.h"
 #include "facrt/facrt.h"
 
 #include <gtest/gtest.h>
@@ -167,5 +168,51 @@ TEST(Tokenizer, RejectsMissingAndWrongFiles) {
             FACRT_ERR_FORMAT);
   EXPECT_EQ(facrt_tokenizer_load(path.c_str(), 512, "00", &tok),
             FACRT_ERR_CHECKSUM);
+  EXPECT_EQ(tok, nullptr);
+}
+
+TEST(Tokenizer, LoadsASyntheticVocabularyAndEncodesAnyBytes) {
+  facrt_tokenizer *tok = nullptr;
+  ASSERT_EQ(facrt_tokenizer_load(writeTokenizer("tok300.bin", 300).c_str(), 300,
+                                 nullptr, &tok),
+            FACRT_OK);
+  int32_t ids[16];
+  // No piece covers these bytes: each becomes its byte token 3 + b.
+  int32_t n = facrt_tokenizer_encode(tok, "\x7f\xff", 0, 0, ids, 16);
+  ASSERT_EQ(n, 2);
+  EXPECT_EQ(ids[0], 3 + 0x7f);
+  EXPECT_EQ(ids[1], 3 + 0xff);
+  facrt_tokenizer_free(tok);
+}
+
+TEST(Tokenizer, RejectsAVocabularyWithoutTheByteFallbackPieces) {
+  // Byte fallback encodes an unknown byte b as token 3 + b: with fewer than
+  // 259 tokens that indexed past the pieces.
+  facrt_tokenizer *tok = nullptr;
+  EXPECT_EQ(facrt_tokenizer_load(writeTokenizer("tok100.bin", 100).c_str(), 100,
+                                 nullptr, &tok),
+            FACRT_ERR_FORMAT);
+  EXPECT_EQ(tok, nullptr);
+  // 300 tokens whose ids 3..258 are not the byte pieces: refused too.
+  std::string path = writeTokenizer("tok300-renamed.bin", 300);
+  std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+  // Token 3 starts after the header (4 bytes) and tokens 0..2 (8 + 5, 8 + 5,
+  // 8 + 6 bytes); its piece follows its score and length.
+  f.seekp(4 + 13 + 13 + 14 + 8);
+  f.write("<0x7F>", 6);
+  f.close();
+  EXPECT_EQ(facrt_tokenizer_load(path.c_str(), 300, nullptr, &tok),
+            FACRT_ERR_FORMAT);
+}
+
+TEST(Tokenizer, RejectsAVocabularySizeTheFileCannotHold) {
+  // INT_MAX tokens used to be allocated (~64 GB) before reading, and the
+  // std::bad_alloc escaped through the C ABI.
+  facrt_tokenizer *tok = nullptr;
+  std::string path = writeTokenizer("tok-small.bin", 300);
+  EXPECT_EQ(facrt_tokenizer_load(path.c_str(), INT32_MAX, nullptr, &tok),
+            FACRT_ERR_FORMAT);
+  EXPECT_EQ(facrt_tokenizer_load(path.c_str(), 301, nullptr, &tok),
+            FACRT_ERR_FORMAT);
   EXPECT_EQ(tok, nullptr);
 }
