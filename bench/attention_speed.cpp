@@ -1,5 +1,4 @@
-//===- attention_speed.cpp - The compiled kernel against its peers
-//---------===//
+//===- attention_speed.cpp - The compiled kernel against its peers --------===//
 //
 // Times dense attention (8 heads, causal off) three ways in one run, on one
 // core: the kernel facc compiled from examples/dense_attention.fac for this

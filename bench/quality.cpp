@@ -1,5 +1,4 @@
-//===- quality.cpp - What each seed variant does to a real model
-//-----------===//
+//===- quality.cpp - What each seed variant does to a real model ----------===//
 //
 // Plugs each variant into stories260K and measures, against the dense
 // model, on real text (Moby Dick) and on the model's own greedy story:

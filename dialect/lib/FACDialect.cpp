@@ -1,5 +1,4 @@
-//===- FACDialect.cpp - The fac dialect and its types
-//----------------------===//
+//===- FACDialect.cpp - The fac dialect and its types ---------------------===//
 
 #include "fac/Dialect/FAC/FACDialect.h"
 

@@ -1,5 +1,4 @@
-//===- FACOps.cpp - Operations of the fac dialect
-//--------------------------===//
+//===- FACOps.cpp - Operations of the fac dialect -------------------------===//
 //
 // Custom assembly, verifiers and canonicalization patterns of the fac ops.
 //

@@ -1,5 +1,4 @@
-//===- attention_main.cpp - The main job: kernels on a real model
-//----------===//
+//===- attention_main.cpp - The main job: kernels on a real model ---------===//
 //
 // Runs the dense-attention kernel that facc compiled from
 // examples/dense_attention.fac for this machine on the real activations of

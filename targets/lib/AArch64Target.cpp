@@ -1,5 +1,4 @@
-//===- AArch64Target.cpp - The AArch64 target
-//------------------------------===//
+//===- AArch64Target.cpp - The AArch64 target -----------------------------===//
 //
 // AArch64 Linux with NEON (Advanced SIMD), the baseline of every ARMv8-A
 // core: objects link with the aarch64-linux-gnu toolchain.

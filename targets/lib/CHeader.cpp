@@ -1,5 +1,4 @@
-//===- CHeader.cpp - The generated C header of a kernel module
-//-------------===//
+//===- CHeader.cpp - The generated C header of a kernel module ------------===//
 
 #include "KernelABI.h"
 

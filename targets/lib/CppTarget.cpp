@@ -1,5 +1,4 @@
-//===- CppTarget.cpp - The portable C++ source target
-//----------------------===//
+//===- CppTarget.cpp - The portable C++ source target ---------------------===//
 //
 // Prints a module at the loop level (func, scf, arith, math, memref) as
 // self-contained C++17 that defines the same C entry points as the native

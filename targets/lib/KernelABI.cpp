@@ -1,5 +1,4 @@
-//===- KernelABI.cpp - The C entry point of a kernel
-//-----------------------===//
+//===- KernelABI.cpp - The C entry point of a kernel ----------------------===//
 
 #include "KernelABI.h"
 

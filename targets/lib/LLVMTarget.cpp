@@ -1,5 +1,4 @@
-//===- LLVMTarget.cpp - Shared code of the native targets
-//------------------===//
+//===- LLVMTarget.cpp - Shared code of the native targets -----------------===//
 
 #include "LLVMTarget.h"
 

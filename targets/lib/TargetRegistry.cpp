@@ -1,5 +1,4 @@
-//===- TargetRegistry.cpp - Targets by name
-//--------------------------------===//
+//===- TargetRegistry.cpp - Targets by name -------------------------------===//
 
 #include "LLVMTarget.h"
 

@@ -1,5 +1,4 @@
-//===- X86Target.cpp - The x86-64 targets
-//----------------------------------===//
+//===- X86Target.cpp - The x86-64 targets ---------------------------------===//
 //
 // x86-64 (baseline SSE2), x86-64-avx2 (the x86-64-v3 level: AVX2 and FMA)
 // and x86-64-avx512 (the x86-64-v4 level, with 512-bit vectors preferred:

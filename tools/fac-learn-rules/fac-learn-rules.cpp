@@ -1,5 +1,4 @@
-//===- fac-learn-rules.cpp - Learn V1's compression rules from real data
-//---===//
+//===- fac-learn-rules.cpp - Learn V1's compression rules from real data --===//
 //
 // The seed's first variant replaces subtrees that match a learned rule by
 // the rule's substitute. This tool learns the rules from real activations:

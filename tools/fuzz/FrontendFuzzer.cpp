@@ -1,5 +1,4 @@
-//===- FrontendFuzzer.cpp - libFuzzer target over the front end
-//------------===//
+//===- FrontendFuzzer.cpp - libFuzzer target over the front end -----------===//
 //
 // Feeds arbitrary bytes to the parser, then to Sema when they parse, then
 // to MLIRGen and the fac verifiers and to the reference interpreter when

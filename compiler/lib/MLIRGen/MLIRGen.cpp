@@ -1,5 +1,4 @@
-//===- MLIRGen.cpp - AST to fac dialect
-//------------------------------------===//
+//===- MLIRGen.cpp - AST to fac dialect -----------------------------------===//
 //
 // A direct walk over the checked AST in the style of Toy's MLIRGen: names
 // live in a scoped table of SSA values and every construct of the language

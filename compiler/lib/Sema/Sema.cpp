@@ -1,5 +1,4 @@
-//===- Sema.cpp - Name resolution, types and effects
-//-----------------------===//
+//===- Sema.cpp - Name resolution, types and effects ----------------------===//
 //
 // One Checker walks the prelude once (its tables are kept for the process)
 // and then each spec. Inference is algorithm J: types are unified in place,

@@ -1,5 +1,4 @@
-//===- BindPrelude.cpp - Prelude effects to intrinsic ops
-//------------------===//
+//===- BindPrelude.cpp - Prelude effects to intrinsic ops -----------------===//
 //
 // Implements fac-bind-prelude: a performed effect of the standard prelude
 // becomes the op that implements it on every target.

@@ -1,5 +1,4 @@
-//===- Bufferize.cpp - Tensor kernels to a buffer ABI
-//----------------------===//
+//===- Bufferize.cpp - Tensor kernels to a buffer ABI ---------------------===//
 //
 // Implements fac-bufferize: kernels on !fac.tensor values become kernels on
 // caller-owned strided memrefs, with the result written into a trailing

@@ -1,5 +1,4 @@
-//===- ConvertFACToSCF.cpp - fac buffer ops to scf loops
-//-------------------===//
+//===- ConvertFACToSCF.cpp - fac buffer ops to scf loops ------------------===//
 //
 // Implements convert-fac-to-scf: fac.attention becomes a tiled
 // online-softmax loop nest over memrefs (see Passes.td for the schedule).

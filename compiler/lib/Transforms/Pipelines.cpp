@@ -1,5 +1,4 @@
-//===- Pipelines.cpp - The named lowering pipelines
-//------------------------===//
+//===- Pipelines.cpp - The named lowering pipelines -----------------------===//
 //
 // The pipelines facc runs and fac-opt exposes as `fac-lower-to-loops` and
 // `fac-lower-to-llvm`, so that every lit test can replay what facc does.

@@ -1,5 +1,4 @@
-//===- fac-interp.cpp - Run a spec with the reference interpreter
-//----------===//
+//===- fac-interp.cpp - Run a spec with the reference interpreter ---------===//
 //
 // fac-interp runs each concept of a spec on values:
 //   - parameters come from `-p name=value` (Float, Int); List parameters

@@ -1,5 +1,4 @@
-//===- fac-opt.cpp - The FAC optimizer driver
-//------------------------------===//
+//===- fac-opt.cpp - The FAC optimizer driver -----------------------------===//
 //
 // MlirOptMain with the fac dialect, the FAC passes and pipelines, and the
 // upstream dialects and passes the pipelines use, for lit tests of every

@@ -1,5 +1,4 @@
-//===- facc.cpp - The FAC compiler driver
-//----------------------------------===//
+//===- facc.cpp - The FAC compiler driver ---------------------------------===//
 //
 // facc compiles a spec through every stage and stops at the one -emit names:
 //   parse    the AST as parsed, before any checking

@@ -1,4 +1,4 @@
-//===- Interpreter.h - The reference interpreter of FAC specs --*- C++ -*-===//
+//===- Interpreter.h - The reference interpreter of FAC specs ---*- C++ -*-===//
 //
 // Runs a checked spec directly on values: the semantic oracle that compiled
 // kernels are tested against. Intrinsics and the prelude's library

@@ -1,5 +1,4 @@
-//===- Sema.h - Name resolution, types and effects
-//-------------------------===//
+//===- Sema.h - Name resolution, types and effects ------------------------===//
 //
 // Checks a parsed module against the standard prelude
 // (compiler/lib/Sema/Prelude.fac): resolves names through nested scopes,

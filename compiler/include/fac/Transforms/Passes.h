@@ -1,4 +1,4 @@
-//===- Passes.h - FAC passes and pipelines ---------------------*- C++ -*-===//
+//===- Passes.h - FAC passes and pipelines ----------------------*- C++ -*-===//
 //
 // Declarations of every FAC pass (generated from Passes.td) and of the named
 // pipelines that facc and fac-opt share.
