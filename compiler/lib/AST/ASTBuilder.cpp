@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "fac/AST/ASTBuilder.h"
+#include "fac/Support/StackGuard.h"
 
 #include "FACLexer.h"
 #include "FACParser.h"
@@ -442,6 +443,38 @@ bool checkNesting(SourceFile &source, const CodePointMap &map,
   return true;
 }
 
+/// Thrown by GuardedParser at the token where rules nest too deep.
+struct NestingTooDeep {
+  antlr4::Token *token;
+};
+
+/// The generated parser, stopped before its recursive descent nests more
+/// than kMaxRuleDepth rules or nears the end of the stack: operators and
+/// keywords nest without brackets (`- - - x`, `if a then if b ...`), so
+/// the bracket pre-check alone cannot bound the recursion.
+class GuardedParser : public FACParser {
+public:
+  using FACParser::FACParser;
+
+  void enterRule(antlr4::ParserRuleContext *ctx, size_t state,
+                 size_t rule) override {
+    checkDepth();
+    FACParser::enterRule(ctx, state, rule);
+  }
+  void enterRecursionRule(antlr4::ParserRuleContext *ctx, size_t state,
+                          size_t rule, int precedence) override {
+    checkDepth();
+    FACParser::enterRecursionRule(ctx, state, rule, precedence);
+  }
+
+private:
+  void checkDepth() {
+    antlr4::ParserRuleContext *ctx = getContext();
+    if ((ctx && ctx->depth() >= kMaxRuleDepth) || isStackNearlyExhausted())
+      throw NestingTooDeep{getCurrentToken()};
+  }
+};
+
 } // namespace
 
 std::unique_ptr<Module> fac::parseModule(SourceFile &source) {
@@ -458,10 +491,19 @@ std::unique_ptr<Module> fac::parseModule(SourceFile &source) {
     tokens.fill();
     if (!checkNesting(source, map, tokens))
       return nullptr;
-    FACParser parser(&tokens);
+    GuardedParser parser(&tokens);
     parser.removeErrorListeners();
     parser.addErrorListener(&listener);
-    FACParser::ModuleContext *tree = parser.module();
+    FACParser::ModuleContext *tree = nullptr;
+    try {
+      tree = parser.module();
+    } catch (const NestingTooDeep &deep) {
+      source.error(
+          source.locationOfOffset(map.byteOffset(deep.token->getStartIndex())),
+          "expression nested too deeply to parse (more than " +
+              llvm::Twine(kMaxRuleDepth) + " grammar rules deep)");
+      return nullptr;
+    }
     if (source.getNumErrors() > 0)
       return nullptr;
     return Builder(source, map).module(tree);

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "fac/Interp/Interpreter.h"
+#include "fac/Support/StackGuard.h"
 
 #include "facrt/facrt.h"
 
@@ -25,10 +26,6 @@
 #include <functional>
 #include <random>
 #include <set>
-
-#if defined(__linux__)
-#include <pthread.h>
-#endif
 
 using namespace fac;
 using namespace fac::interp;
@@ -346,14 +343,14 @@ public:
     if (stepLimit && ++steps > stepLimit)
       return fail(e.getLoc(), "evaluation took more than " +
                                   llvm::Twine(stepLimit) + " steps");
-    if (depth == 0)
-      stackFloor = findStackFloor();
     if (++depth > kMaxDepth) {
       --depth;
       return fail(e.getLoc(), "recursion deeper than " +
                                   llvm::Twine(kMaxDepth) + " evaluations");
     }
-    if (reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) < stackFloor) {
+    // Builds whose frames are larger (sanitizers, -O0) and threads with
+    // small stacks get a located error instead of a stack overflow.
+    if (isStackNearlyExhausted()) {
       --depth;
       return fail(e.getLoc(), "recursion too deep for the stack (" +
                                   llvm::Twine(depth) + " evaluations)");
@@ -1347,40 +1344,6 @@ public:
 
   /// Nested evaluations allowed (about 4.5 MB of stack in a release build).
   static constexpr unsigned kMaxDepth = 5000;
-  /// Stack left unused below the deepest evaluation, for the intrinsics and
-  /// the runtime they call.
-  static constexpr uintptr_t kStackHeadroom = 512 * 1024;
-  /// Evaluation stops before its frames go below this address: builds whose
-  /// frames are larger (sanitizers, -O0) or threads with small stacks get a
-  /// located error instead of a stack overflow.
-  uintptr_t stackFloor = 0;
-
-  /// The lowest address the current thread's stack may safely reach
-  /// (found once per thread: glibc reads /proc for the main thread's).
-  static uintptr_t findStackFloor() {
-    static thread_local uintptr_t cached = 0;
-    if (!cached)
-      cached = computeStackFloor();
-    return cached;
-  }
-  static uintptr_t computeStackFloor() {
-    uintptr_t here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
-    // Without the thread's bounds, allow 1 MB below this frame.
-    uintptr_t floor =
-        here > (uintptr_t(1) << 20) ? here - (uintptr_t(1) << 20) : 0;
-#if defined(__linux__)
-    pthread_attr_t attr;
-    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-      void *low = nullptr;
-      size_t size = 0;
-      if (pthread_attr_getstack(&attr, &low, &size) == 0 && low &&
-          reinterpret_cast<uintptr_t>(low) + kStackHeadroom < here)
-        floor = reinterpret_cast<uintptr_t>(low) + kStackHeadroom;
-      pthread_attr_destroy(&attr);
-    }
-#endif
-    return floor;
-  }
   /// The longest list an intrinsic builds (2^24 values).
   static constexpr int64_t kMaxListLength = int64_t(1) << 24;
   const ast::Module &module;

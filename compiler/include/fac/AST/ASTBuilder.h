@@ -20,6 +20,11 @@ inline constexpr unsigned kMaxNestingDepth = 256;
 /// `a + a + ... + a` nests without brackets.
 inline constexpr unsigned kMaxExprDepth = 1000;
 
+/// The deepest the parser's grammar rules may nest: every bracket level and
+/// every prefix operator or keyword (`-`, `if`, `let`, `=>`) is a few rules
+/// deep, and ANTLR's recursive descent takes a frame for each.
+inline constexpr unsigned kMaxRuleDepth = 3000;
+
 /// Parses \p source. Syntax errors are reported through \p source; the
 /// result is null when there was any.
 std::unique_ptr<ast::Module> parseModule(SourceFile &source);
