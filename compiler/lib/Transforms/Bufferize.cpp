@@ -34,6 +34,13 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
   using FacBufferizeBase::FacBufferizeBase;
 
   void runOnOperation() override {
+    if (keyTile < 1 || keyTile > kMaxKeyTile) {
+      mlir::emitError(getOperation().getLoc())
+          << "key-tile " << keyTile.getValue()
+          << " is out of range: a kernel scores 1 to " << kMaxKeyTile
+          << " keys per step, on the stack";
+      return signalPassFailure();
+    }
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (func->hasAttr("fac.kernel") && failed(bufferize(func)))
         return signalPassFailure();

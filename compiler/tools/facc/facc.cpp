@@ -16,6 +16,7 @@
 #include "fac/Dialect/FAC/FACDialect.h"
 #include "fac/MLIRGen/MLIRGen.h"
 #include "fac/Sema/Sema.h"
+#include "fac/Support/ToolOutput.h"
 #include "fac/Target/TargetInfo.h"
 #include "fac/Transforms/Passes.h"
 
@@ -74,6 +75,12 @@ cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3"), cl::Prefix,
 cl::opt<int64_t> keyTile("key-tile", cl::desc("Keys per online-softmax step"),
                          cl::init(64));
 
+/// Keeps the output when every byte reached it, else an I/O error.
+int finish(llvm::ToolOutputFile &output) {
+  return keepToolOutput(output, "facc", outputFilename) ? kExitSuccess
+                                                        : kExitIOError;
+}
+
 int compile() {
   auto fileOrErr = llvm::MemoryBuffer::getFileOrSTDIN(inputFilename,
                                                       /*IsText=*/true);
@@ -88,8 +95,9 @@ int compile() {
     llvm::errs() << "facc: error: -O" << optLevel << " is not 0-3\n";
     return kExitUsageError;
   }
-  if (keyTile <= 0) {
-    llvm::errs() << "facc: error: --key-tile must be positive\n";
+  if (keyTile < 1 || keyTile > kMaxKeyTile) {
+    llvm::errs() << "facc: error: --key-tile=" << keyTile
+                 << " is out of range: 1 to " << kMaxKeyTile << " keys\n";
     return kExitUsageError;
   }
   std::unique_ptr<TargetInfo> target;
@@ -119,15 +127,13 @@ int compile() {
     return kExitCompileError;
   if (emitAction == Emit::Parse) {
     ast::dump(*module, source.getFilename(), output->os());
-    output->keep();
-    return kExitSuccess;
+    return finish(*output);
   }
   if (!checkModule(*module, source))
     return kExitCompileError;
   if (emitAction == Emit::AST) {
     ast::dump(*module, source.getFilename(), output->os());
-    output->keep();
-    return kExitSuccess;
+    return finish(*output);
   }
 
   mlir::DialectRegistry registry;
@@ -146,8 +152,7 @@ int compile() {
     return kExitCompileError;
   if (emitAction == Emit::MLIR) {
     ir->print(output->os());
-    output->keep();
-    return kExitSuccess;
+    return finish(*output);
   }
 
   mlir::PassManager pm(&context);
@@ -186,8 +191,7 @@ int compile() {
   }
   if (mlir::failed(written))
     return kExitCompileError;
-  output->keep();
-  return kExitSuccess;
+  return finish(*output);
 }
 
 } // namespace

@@ -63,7 +63,7 @@ def FacBufferize : Pass<"fac-bufferize", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect"];
   let options = [
     Option<"keyTile", "key-tile", "int64_t", /*default=*/"64",
-           "Keys scored per step of the online softmax">
+           "Keys scored per step of the online softmax (1-4096)">
   ];
 }
 

@@ -137,6 +137,12 @@ def FAC_AttendOp : FAC_Op<"attend", [Pure]> {
   let hasCanonicalizer = 1;
 }
 
+/// A key tile from 1 to fac::kMaxKeyTile keys.
+def FAC_KeyTileAttr : ConfinedAttr<I64Attr, [IntPositive,
+    AttrConstraint<CPred<"::llvm::cast<::mlir::IntegerAttr>($_self).getInt()"
+                         " <= ::fac::kMaxKeyTile">,
+                   "whose value is at most 4096 (fac::kMaxKeyTile)">]>;
+
 def FAC_AttentionOp : FAC_Op<"attention"> {
   let summary = "tiled online-softmax attention on buffers";
   let description = [{
@@ -144,13 +150,13 @@ def FAC_AttentionOp : FAC_Op<"attention"> {
     `query` (n x d), `key` (m x d) and `value` (m x dv), writes `out`
     (n x dv). `key_tile` is how many keys are scored at once between two
     rescalings of the running softmax (flash-attention style); the scratch
-    it needs is `key_tile` floats.
+    it needs is `key_tile` floats on the stack, so `key_tile` is at most
+    4096.
   }];
   let arguments = (ins FAC_Buffer2D:$query, FAC_Buffer2D:$key,
                        FAC_Buffer2D:$value, FAC_Buffer2D:$out,
                        Optional<F32>:$scale, UnitAttr:$rsqrt_d,
-                       DefaultValuedAttr<ConfinedAttr<I64Attr,
-                           [IntPositive]>, "64">:$key_tile);
+                       DefaultValuedAttr<FAC_KeyTileAttr, "64">:$key_tile);
   let assemblyFormat = [{
     `ins` `(` $query `,` $key `,` $value `:` type($query) `,` type($key) `,`
     type($value) `)` `outs` `(` $out `:` type($out) `)`
