@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -127,6 +128,8 @@ int64_t Value::rows() const {
 }
 
 ValuePtr fac::interp::buildPyramid(const float *tokens, int64_t n, int64_t d) {
+  if (n <= 0)
+    return nullptr;
   std::vector<ValuePtr> level;
   for (int64_t i = 0; i < n; ++i)
     level.push_back(Value::record(
@@ -234,8 +237,10 @@ public:
 
   /// Reports an error at \p loc and stops the run.
   ValuePtr fail(Location loc, const llvm::Twine &msg) {
+    // Inside a prelude operator's body, locations are the prelude's: the
+    // error is the spec's expression that applied the operator.
     if (!failed)
-      source.error(loc, "runtime error: " + msg);
+      source.error(preludeCallSite.value_or(loc), "runtime error: " + msg);
     failed = true;
     return nullptr;
   }
@@ -771,8 +776,15 @@ public:
       });
     }
     if (name == "treeLimit") {
-      // The coarsest cut, expanded breadth first, whose leaves fit.
+      // The finest cut, expanded breadth first, whose leaves fit; even the
+      // root must fit, or the limit cannot be met.
       int64_t budget = args[1]->i;
+      int64_t rootBytes =
+          int64_t(args[0]->elems[0]->data.size() * sizeof(float));
+      if (budget < rootBytes)
+        return fail(at, "memory limit of " + llvm::Twine(budget) +
+                            " bytes cannot hold even the tree's root (" +
+                            llvm::Twine(rootBytes) + " bytes)");
       return limitTree(args[0], budget);
     }
     if (name == "matches")
@@ -826,7 +838,7 @@ public:
   }
 
   /// Cuts \p tree to the leaves of the deepest breadth-first frontier whose
-  /// tensors take at most \p budget bytes (at least the root).
+  /// tensors take at most \p budget bytes (the root's at least).
   ValuePtr limitTree(const ValuePtr &tree, int64_t budget) {
     std::vector<ValuePtr> frontier{tree};
     auto bytes = [](const std::vector<ValuePtr> &nodes) {
@@ -979,6 +991,11 @@ public:
     if (effect == "Compress" && args[0]->kind == Value::Kind::Tensor) {
       const Value &t = *args[0];
       int64_t cols = t.shape.empty() ? 1 : t.shape.back();
+      // A tree's root summarises at least one token (as the runtime's
+      // facrt_pyramid_build requires).
+      if (t.rows() == 0)
+        return fail(e.getLoc(), "cannot compress a tensor with no rows into "
+                                "a tree: a tree stands for at least one token");
       return buildPyramid(t.data.data(), t.rows(), cols);
     }
     if (effect == "Decompress" && args.size() == 1)
@@ -1267,7 +1284,12 @@ public:
       frame->vars[e.operatorDecl->getParams()[1].name] = b;
       if (!e.operatorDecl->getBody())
         return fail(e.getLoc(), "operator without a body");
-      return eval(*e.operatorDecl->getBody(), frame);
+      std::optional<Location> outer = preludeCallSite;
+      if (!outer && !isDeclaredInSpec(e.operatorDecl))
+        preludeCallSite = e.getLoc();
+      ValuePtr v = eval(*e.operatorDecl->getBody(), frame);
+      preludeCallSite = outer;
+      return v;
     }
     bool tensors =
         a->kind == Value::Kind::Tensor || b->kind == Value::Kind::Tensor;
@@ -1355,6 +1377,13 @@ public:
   size_t largestTensorBytes = 0;
   unsigned depth = 0;
   bool failed = false;
+  /// While a prelude operator's body runs: where the spec applied it.
+  std::optional<Location> preludeCallSite;
+
+  bool isDeclaredInSpec(const ast::Decl *decl) const {
+    return llvm::any_of(module.getDecls(),
+                        [&](const ast::DeclPtr &d) { return d.get() == decl; });
+  }
 
   /// Environments some closure captured. A closure bound by `let` in the
   /// scope it captured is a reference cycle (scope -> closure -> scope);

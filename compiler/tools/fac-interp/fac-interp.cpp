@@ -14,6 +14,7 @@
 #include "fac/AST/ASTBuilder.h"
 #include "fac/Interp/Interpreter.h"
 #include "fac/Sema/Sema.h"
+#include "fac/Support/ParseNumber.h"
 
 #include "facrt/facrt.h"
 
@@ -24,9 +25,12 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <climits>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <random>
+#include <set>
 
 namespace cl = llvm::cl;
 using namespace fac;
@@ -286,6 +290,10 @@ ValuePtr defaultFunction(const ConceptResult &defaults,
   return nullptr;
 }
 
+/// The most values a forward function's input may have (as the
+/// interpreter's longest list).
+constexpr int64_t kMaxForwardValues = int64_t(1) << 24;
+
 cl::opt<int> forwardRows("forward-rows",
                          cl::desc("Rows of the input a forward function "
                                   "gets (its width is its concept's "
@@ -296,6 +304,12 @@ cl::opt<int> forwardRows("forward-rows",
 /// columns, and reports the output's shape.
 bool runForward(Interpreter &interp, const ValuePtr &forward,
                 const ast::ConceptDecl &c, int64_t width) {
+  if (width < 1 || width > kMaxForwardValues / forwardRows) {
+    llvm::outs() << "  forward not run: a " << forwardRows << " x " << width
+                 << " input is not a tensor the interpreter makes (width 1 to "
+                 << kMaxForwardValues / forwardRows << ")\n";
+    return false;
+  }
   std::mt19937 gen(3);
   std::normal_distribution<float> dist;
   std::vector<float> data(size_t(forwardRows) * width);
@@ -311,6 +325,129 @@ bool runForward(Interpreter &interp, const ValuePtr &forward,
   return true;
 }
 
+/// Checks the numeric options' ranges (LLVM's parser has checked their
+/// syntax).
+bool checkOptions() {
+  auto within = [](const char *flag, int64_t value, int64_t lo, int64_t hi) {
+    if (value >= lo && value <= hi)
+      return true;
+    llvm::errs() << "fac-interp: error: --" << flag << "=" << value
+                 << " is out of range: " << describeRange(lo, hi) << "\n";
+    return false;
+  };
+  if (!std::isfinite(tolerance) || tolerance < 0) {
+    llvm::errs() << "fac-interp: error: --tolerance=" << tolerance
+                 << " is not a finite relative error >= 0\n";
+    return false;
+  }
+  // Real text comes from a model with a 512-token context.
+  return within("tokens", tokenCount, 1, 512) &&
+         within("trials", trials, 1, 1000000) &&
+         within("forward-rows", forwardRows, 1, 65536);
+}
+
+/// Every -p name must be a parameter of a concept of the spec.
+bool checkParameterNames(const ast::Module &module,
+                         const std::map<std::string, std::string> &given) {
+  std::set<std::string> names;
+  for (const ast::DeclPtr &d : module.getDecls())
+    if (auto *c = llvm::dyn_cast<ast::ConceptDecl>(d.get()))
+      for (const ast::Field &p : c->getParams())
+        names.insert(p.name);
+  for (const auto &entry : given) {
+    if (names.count(entry.first))
+      continue;
+    llvm::errs() << "fac-interp: error: -p " << entry.first
+                 << ": no concept of '" << inputFilename
+                 << "' has a parameter of that name";
+    if (!names.empty()) {
+      llvm::errs() << " (parameters:";
+      for (const std::string &n : names)
+        llvm::errs() << " " << n;
+      llvm::errs() << ")";
+    }
+    llvm::errs() << "\n";
+    return false;
+  }
+  return true;
+}
+
+/// A number of type \p t (Int or Float) parsed strictly from \p text.
+ValuePtr parseScalar(const sema::TypePtr &t, llvm::StringRef text) {
+  if (t->isCon("Int")) {
+    if (auto i = parseInteger(text, INT64_MIN, INT64_MAX))
+      return Value::integer(*i);
+  } else if (t->isCon("Float")) {
+    double max = std::numeric_limits<double>::max();
+    if (auto x = parseReal(text, -max, max))
+      return Value::real(*x);
+  }
+  return nullptr;
+}
+
+/// The value `-p name=text` gives parameter \p p, or null after reporting
+/// at the parameter why \p text is not one.
+ValuePtr parameterValue(const ast::Field &p, const std::string &text,
+                        SourceFile &source) {
+  sema::TypePtr t = sema::prune(p.resolved);
+  auto bad = [&](const llvm::Twine &why) -> ValuePtr {
+    source.error(p.loc, "-p " + p.name + "=" + text + ": " + why);
+    return nullptr;
+  };
+  if (t->isCon("Int") || t->isCon("Float")) {
+    if (ValuePtr v = parseScalar(t, text))
+      return v;
+    return bad("'" + text + "' is not " +
+               (t->isCon("Int") ? "an integer" : "a finite number") +
+               ", and parameter '" + p.name + "' is " + t->str());
+  }
+  if (t->isCon("List")) {
+    // `-p xs=1,2,3` for a List<Int> or List<Float>; `-p xs=` is empty.
+    sema::TypePtr elem = sema::prune(t->getArgs()[0]);
+    if (!elem->isCon("Int") && !elem->isCon("Float"))
+      return bad("-p gives lists of numbers, and parameter '" + p.name +
+                 "' is " + t->str());
+    std::vector<ValuePtr> elems;
+    llvm::SmallVector<llvm::StringRef> parts;
+    if (!text.empty())
+      llvm::StringRef(text).split(parts, ',');
+    for (llvm::StringRef part : parts) {
+      ValuePtr v = parseScalar(elem, part);
+      if (!v)
+        return bad("'" + part + "' is not " +
+                   (elem->isCon("Int") ? "an integer" : "a finite number") +
+                   ", and parameter '" + p.name + "' is " + t->str());
+      elems.push_back(v);
+    }
+    return Value::list(std::move(elems));
+  }
+  if (t->isCon("FractalCode")) {
+    // The code's level; its integers come from the library handler.
+    if (auto level = parseInteger(text, 0, 64))
+      return Value::record("FractalCode",
+                           {Value::integer(*level), Value::list({})});
+    return bad("a FractalCode is given by its level, " + describeRange(0, 64));
+  }
+  return bad("-p gives numbers and lists of numbers, and parameter '" + p.name +
+             "' is " + t->str());
+}
+
+/// The value of a parameter no -p names: an empty list, the model, or the
+/// library function of its type; null after reporting when there is none.
+ValuePtr defaultValue(const ast::Field &p, const sema::TypePtr &t,
+                      const ConceptResult &defaults, SourceFile &source) {
+  if (t->isCon("List"))
+    return Value::list({});
+  if (t->isCon("LanguageModel"))
+    return Value::record("LanguageModel", {});
+  if (t->getKind() == sema::Type::Kind::Function)
+    if (ValuePtr f = defaultFunction(defaults, t))
+      return f;
+  source.error(p.loc, "give parameter '" + p.name + "' (" + t->str() +
+                          ") a value with -p " + p.name + "=...");
+  return nullptr;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -318,6 +455,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "fac-interp: run a spec with the reference "
                               "interpreter\n");
+  if (!checkOptions())
+    return kExitUsageError;
   auto file = llvm::MemoryBuffer::getFileOrSTDIN(inputFilename, true);
   if (!file) {
     llvm::errs() << "fac-interp: error: cannot read '" << inputFilename
@@ -331,13 +470,15 @@ int main(int argc, char **argv) {
   std::map<std::string, std::string> given;
   for (const std::string &p : paramValues) {
     size_t eq = p.find('=');
-    if (eq == std::string::npos) {
+    if (eq == std::string::npos || eq == 0) {
       llvm::errs() << "fac-interp: error: -p takes name=value, got '" << p
                    << "'\n";
       return kExitUsageError;
     }
     given[p.substr(0, eq)] = p.substr(eq + 1);
   }
+  if (!checkParameterNames(*module, given))
+    return kExitUsageError;
 
   // Function-typed parameters default to the prelude's library versions,
   // written in FAC and checked like any spec.
@@ -370,39 +511,14 @@ Defaults := () :: {
       llvm::outs() << "concept " << c->getName() << "\n";
       std::map<std::string, ValuePtr> params;
       for (const ast::Field &p : c->getParams()) {
-        sema::TypePtr t = sema::prune(p.resolved);
         auto it = given.find(p.name);
-        if (it != given.end() && t->isCon("Float"))
-          params[p.name] = Value::real(std::atof(it->second.c_str()));
-        else if (it != given.end() && t->isCon("Int"))
-          params[p.name] = Value::integer(std::atoll(it->second.c_str()));
-        else if (t->isCon("List")) {
-          // `-p xs=1,2,3` for a List<Int> or List<Float>; else empty.
-          std::vector<ValuePtr> elems;
-          bool floats = sema::prune(t->getArgs()[0])->isCon("Float");
-          if (it != given.end()) {
-            llvm::SmallVector<llvm::StringRef> parts;
-            llvm::StringRef(it->second).split(parts, ',', -1, false);
-            for (llvm::StringRef part : parts)
-              elems.push_back(
-                  floats ? Value::real(std::atof(part.str().c_str()))
-                         : Value::integer(std::atoll(part.str().c_str())));
-          }
-          params[p.name] = Value::list(std::move(elems));
-        } else if (t->isCon("LanguageModel"))
-          params[p.name] = Value::record("LanguageModel", {});
-        else if (t->getKind() == sema::Type::Kind::Function &&
-                 defaultFunction(*defaults, t))
-          params[p.name] = defaultFunction(*defaults, t);
-        else if (it != given.end() && t->isCon("FractalCode"))
-          params[p.name] = Value::record(
-              "FractalCode", {Value::integer(std::atoll(it->second.c_str())),
-                              Value::list({})});
-        else {
-          source.error(p.loc, "give parameter '" + p.name + "' (" + t->str() +
-                                  ") a value with -p " + p.name + "=...");
+        ValuePtr v =
+            it != given.end()
+                ? parameterValue(p, it->second, source)
+                : defaultValue(p, sema::prune(p.resolved), *defaults, source);
+        if (!v)
           return kExitUsageError;
-        }
+        params[p.name] = v;
       }
       last = interp.runConcept(*c, params);
       if (!last)

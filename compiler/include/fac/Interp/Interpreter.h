@@ -74,7 +74,8 @@ struct Value {
 
 /// A pyramid over the rows of \p tokens (n x d): leaves are the rows, an
 /// inner node's tensor is the mean of its span (1 x d, with the span's
-/// length as its multiplicity), halving per level.
+/// length as its multiplicity), halving per level. Null when n is 0: a tree
+/// stands for at least one token.
 ValuePtr buildPyramid(const float *tokens, int64_t n, int64_t d);
 
 /// The tokens a tree stands for: its leaves' rows in order, each repeated

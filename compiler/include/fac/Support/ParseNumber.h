@@ -1,0 +1,54 @@
+//===- ParseNumber.h - Strict parsing of numbers given on command lines ---===//
+//
+// Every number a user types into a FAC tool is parsed here: the whole text
+// must be the number (no trailing "x", no "1e3" for an integer, no leading
+// space or '+'), it must be in the range the caller allows, and a real
+// must be finite. Plain C++, so that the runtime-only tools use it too.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FAC_SUPPORT_PARSENUMBER_H
+#define FAC_SUPPORT_PARSENUMBER_H
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace fac {
+
+/// All of \p text as a base-10 integer in [lo, hi], or nothing.
+inline std::optional<int64_t> parseInteger(std::string_view text, int64_t lo,
+                                           int64_t hi) {
+  int64_t value = 0;
+  const char *end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end || value < lo ||
+      value > hi)
+    return std::nullopt;
+  return value;
+}
+
+/// All of \p text as a finite real in [lo, hi] (decimal or exponent
+/// notation), or nothing.
+inline std::optional<double> parseReal(std::string_view text, double lo,
+                                       double hi) {
+  double value = 0;
+  const char *end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end ||
+      !std::isfinite(value) || value < lo || value > hi)
+    return std::nullopt;
+  return value;
+}
+
+/// "an integer from lo to hi", for error messages.
+inline std::string describeRange(int64_t lo, int64_t hi) {
+  return "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+}
+
+} // namespace fac
+
+#endif // FAC_SUPPORT_PARSENUMBER_H
