@@ -11,6 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "fac/Support/ParseNumber.h"
+
 #include "facrt/facrt.h"
 
 #include <algorithm>
@@ -19,15 +21,23 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 namespace {
 
-enum ExitCode : int { kExitSuccess = 0, kExitUsage = 2, kExitIO = 3 };
+enum ExitCode : int {
+  kExitSuccess = 0,
+  kExitFailure = 1, ///< Nothing to learn from.
+  kExitUsage = 2,
+  kExitIO = 3
+};
 
 constexpr int32_t kTokens = 256;
+/// The most rules a table may have.
+constexpr int64_t kMaxRules = 4096;
 
 double distance2(const float *a, const float *b, int64_t d) {
   double s = 0;
@@ -138,20 +148,61 @@ int main(int argc, char **argv) {
     return kExitUsage;
   }
   std::string dir = argv[1];
-  int64_t ruleCount = argc == 6 ? std::atoll(argv[3]) : 32;
-  float tolerance = argc == 6 ? float(std::atof(argv[4])) : 0.5f;
-  int32_t layer = argc == 6 ? std::atoi(argv[5]) : 0;
+  int64_t ruleCount = 32;
+  float tolerance = 0.5f;
+  int32_t layer = 0;
+  if (argc == 6) {
+    std::optional<int64_t> r = fac::parseInteger(argv[3], 1, kMaxRules);
+    std::optional<double> t = fac::parseReal(argv[4], 0, 1e30);
+    // The layer is checked against the model once it is loaded.
+    std::optional<int64_t> l = fac::parseInteger(argv[5], 0, INT32_MAX);
+    if (!r)
+      std::fprintf(stderr, "fac-learn-rules: error: rules '%s' is not %s\n",
+                   argv[3], fac::describeRange(1, kMaxRules).c_str());
+    if (!t)
+      std::fprintf(stderr,
+                   "fac-learn-rules: error: tolerance '%s' is not a finite "
+                   "distance >= 0\n",
+                   argv[4]);
+    if (!l)
+      std::fprintf(stderr,
+                   "fac-learn-rules: error: layer '%s' is not a layer "
+                   "index\n",
+                   argv[5]);
+    if (!r || !t || !l)
+      return kExitUsage;
+    ruleCount = *r;
+    tolerance = float(*t);
+    layer = int32_t(*l);
+  }
   facrt_llama_model model;
   facrt_tokenizer *tok = nullptr;
-  if (facrt_stories260k_load(dir.c_str(), &model, &tok) != FACRT_OK) {
-    std::fprintf(stderr, "fac-learn-rules: cannot load the model from %s\n",
-                 dir.c_str());
+  if (facrt_status s = facrt_stories260k_load(dir.c_str(), &model, &tok)) {
+    std::fprintf(stderr,
+                 "fac-learn-rules: error: cannot load the model from %s: %s\n",
+                 dir.c_str(), facrt_status_str(s));
     return kExitIO;
   }
-  if (layer < 0 || layer >= model.config.n_layers || ruleCount <= 0)
+  auto freeModel = [&] {
+    facrt_tokenizer_free(tok);
+    facrt_llama_free(&model);
+  };
+  if (layer >= model.config.n_layers) {
+    std::fprintf(stderr,
+                 "fac-learn-rules: error: layer %d: the model has layers 0 "
+                 "to %d\n",
+                 layer, model.config.n_layers - 1);
+    freeModel();
     return kExitUsage;
+  }
   std::ifstream in(dir + "/text/moby-dick-ch1-3.txt", std::ios::binary);
   std::string text((std::istreambuf_iterator<char>(in)), {});
+  if (!in.good() && !in.eof()) {
+    std::fprintf(stderr, "fac-learn-rules: error: cannot read %s\n",
+                 (dir + "/text/moby-dick-ch1-3.txt").c_str());
+    freeModel();
+    return kExitIO;
+  }
   // Learn on one stretch of the book, measure on the next.
   std::string trainText = text.substr(0, text.size() / 2);
   std::string testText = text.substr(text.size() / 2);
@@ -167,6 +218,12 @@ int main(int argc, char **argv) {
 
   std::vector<float> points = innerSummaries(qkvOf(model, layer, train).k,
                                              int64_t(train.size()), heads, d);
+  if (points.empty()) {
+    std::fprintf(stderr, "fac-learn-rules: error: the text is too short to "
+                         "learn rules from\n");
+    freeModel();
+    return kExitFailure;
+  }
   std::vector<float> centers = kmeans(points, d, ruleCount);
   ruleCount = int64_t(centers.size()) / d;
 
@@ -176,6 +233,13 @@ int main(int argc, char **argv) {
     for (int64_t t = 0; t < d; ++t)
       rules << (t ? " " : "") << centers[c * d + t];
     rules << "\n";
+  }
+  rules.close();
+  if (!rules) {
+    std::fprintf(stderr, "fac-learn-rules: error: cannot write %s\n", argv[2]);
+    std::remove(argv[2]);
+    freeModel();
+    return kExitIO;
   }
 
   // Held-out: matched inner nodes, V1 cut size, attention error.
@@ -237,7 +301,6 @@ int main(int argc, char **argv) {
               (long long)ruleCount, tolerance, train.size(), layer, test.size(),
               100.0 * double(matched) / double(inner),
               double(cut) / double(n * heads), worst);
-  facrt_tokenizer_free(tok);
-  facrt_llama_free(&model);
+  freeModel();
   return kExitSuccess;
 }
