@@ -38,7 +38,9 @@ facrt_status attentionRef(const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
       double s = 0;
       for (int64_t t = 0; t < d; ++t)
         s += at(q, i, t) * at(k, j, t);
-      scores[j] = scale * s;
+      // An empty dot product (d = 0) is a score of 0 whatever the scale
+      // (a caller's 1/sqrt(0) is infinite).
+      scores[j] = d > 0 ? scale * s : 0.0;
       maxScore = std::max(maxScore, scores[j]);
     }
     double sum = 0;

@@ -147,13 +147,17 @@ private:
   }
 
   /// The factor applied to every q.k: `scale` (or 1), times 1/sqrt(d)
-  /// when `rsqrt_d` is set.
+  /// when `rsqrt_d` is set. With d = 0 every q.k is an empty sum, 0, and
+  /// so is every score (1/sqrt(0) would make it 0 * inf = NaN): the
+  /// factor then uses 1 for d.
   Value scoreScale(Value d) {
     Value scale = op.getScale() ? op.getScale() : f32(1.0f);
     if (!op.getRsqrtD())
       return scale;
+    Value atLeastOne = b.create<arith::MaxSIOp>(d, idx(1));
     Value width = b.create<arith::SIToFPOp>(
-        b.getF32Type(), b.create<arith::IndexCastOp>(b.getI64Type(), d));
+        b.getF32Type(),
+        b.create<arith::IndexCastOp>(b.getI64Type(), atLeastOne));
     return b.create<arith::MulFOp>(scale, b.create<math::RsqrtOp>(width));
   }
 

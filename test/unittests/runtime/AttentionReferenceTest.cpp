@@ -139,3 +139,75 @@ TEST(AttentionReference, ScratchTooLargeIsAStatusNotAnException) {
   double out[1];
   EXPECT_EQ(facrt_attention_ref_f64(&q, &k, &v, 1.0, 0, out), FACRT_ERR_NOMEM);
 }
+
+// The numeric contract of the runtime's attention functions
+// (docs/RuntimeABI.md), on the same edge inputs as the kernels'.
+
+TEST(AttentionNumerics, ZeroWidthScoresAreZeroWhateverTheScale) {
+  // d = 0: q.k is an empty sum; 1/sqrt(0) as the scale must not make it
+  // 0 * inf = NaN. The output is the mean of the values.
+  std::vector<float> none(1), v = {1, 2, 3, 6};
+  fac_memref2d_f32 q = view(none, 2, 0), k = view(none, 2, 0),
+                   vv = view(v, 2, 2);
+  double out[4];
+  ASSERT_EQ(facrt_attention_ref_f64(&q, &k, &vv,
+                                    std::numeric_limits<double>::infinity(),
+                                    0, out),
+            FACRT_OK);
+  EXPECT_EQ(out[0], 2.0);
+  EXPECT_EQ(out[1], 4.0);
+  std::vector<float> got(4);
+  fac_memref2d_f32 gv = view(got, 2, 2);
+  int64_t counts[2] = {1, 1};
+  ASSERT_EQ(facrt_multiplicity_attention(&q, &k, &vv, counts, 1.0f, &gv),
+            FACRT_OK);
+  EXPECT_EQ(got[0], 2.0f);
+  EXPECT_EQ(got[3], 4.0f);
+}
+
+TEST(AttentionNumerics, NoKeysGiveZeros) {
+  std::vector<float> q = gaussian(2 * 4, 1), none(1);
+  fac_memref2d_f32 qv = view(q, 2, 4), k = view(none, 0, 4),
+                   v = view(none, 0, 3);
+  double out[6] = {7, 7, 7, 7, 7, 7};
+  ASSERT_EQ(facrt_attention_ref_f64(&qv, &k, &v, 0.5, 0, out), FACRT_OK);
+  for (double x : out)
+    EXPECT_EQ(x, 0.0);
+  std::vector<float> got(6, 7.0f);
+  fac_memref2d_f32 gv = view(got, 2, 3);
+  ASSERT_EQ(facrt_multiplicity_attention(&qv, &k, &v, nullptr, 0.5f, &gv),
+            FACRT_ERR_ARG); // counts is required even when empty.
+  int64_t noCounts[1] = {1};
+  ASSERT_EQ(facrt_multiplicity_attention(&qv, &k, &v, noCounts, 0.5f, &gv),
+            FACRT_OK);
+  for (float x : got)
+    EXPECT_EQ(x, 0.0f);
+}
+
+TEST(AttentionNumerics, NaNInputsReachTheOutput) {
+  std::vector<float> q = gaussian(2 * 4, 2), k = gaussian(3 * 4, 3),
+                     v = gaussian(3 * 2, 4);
+  k[5] = std::numeric_limits<float>::quiet_NaN(); // Key 1.
+  fac_memref2d_f32 qv = view(q, 2, 4), kv = view(k, 3, 4), vv = view(v, 3, 2);
+  double out[4];
+  ASSERT_EQ(facrt_attention_ref_f64(&qv, &kv, &vv, 0.5, 0, out), FACRT_OK);
+  for (double x : out)
+    EXPECT_TRUE(std::isnan(x));
+  std::vector<float> got(4);
+  fac_memref2d_f32 gv = view(got, 2, 2);
+  int64_t counts[3] = {1, 2, 1};
+  ASSERT_EQ(facrt_multiplicity_attention(&qv, &kv, &vv, counts, 0.5f, &gv),
+            FACRT_OK);
+  for (float x : got)
+    EXPECT_TRUE(std::isnan(x));
+}
+
+TEST(AttentionNumerics, ReferenceDoesNotOverflowOnF32Inputs) {
+  // Dot products and sums in double: q = k = 1e30 and values near FLT_MAX
+  // give the exact answer (the f32 kernels give NaN and inf there).
+  std::vector<float> q(4, 1e30f), k(2 * 4, 1e30f), v = {3e38f, 3e38f};
+  fac_memref2d_f32 qv = view(q, 1, 4), kv = view(k, 2, 4), vv = view(v, 2, 1);
+  double out[1];
+  ASSERT_EQ(facrt_attention_ref_f64(&qv, &kv, &vv, 0.5, 0, out), FACRT_OK);
+  EXPECT_DOUBLE_EQ(out[0], double(3e38f));
+}
