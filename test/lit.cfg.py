@@ -30,27 +30,49 @@ runtime_include = os.path.join(config.fac_src_root, "runtime", "include")
 runtime_src = os.path.join(config.fac_src_root, "runtime", "src")
 config.substitutions.append(("%inputs", os.path.join(
     config.test_source_root, "Integration", "Inputs")))
+
+# The sanitized suite (cmake -DFAC_SANITIZE=ON, `tools/fac-dev test
+# --sanitize`): host programs that link the instrumented libfacrt.a are
+# instrumented the same way (the flags of CMakeLists.txt), and tests whose
+# outcome depends on how deep the stack lets code recurse can tell.
+sanitizer_flags = ""
+if config.fac_sanitize:
+    config.available_features.add("sanitizer")
+    sanitizer_flags = ("-fsanitize=address,undefined "
+                       "-fno-sanitize-recover=undefined "
+                       "-fno-omit-frame-pointer ")
+    for name, value in (("ASAN_OPTIONS", "detect_leaks=1"),
+                        ("UBSAN_OPTIONS", "print_stacktrace=1")):
+        config.environment[name] = os.environ.get(name, value)
+
 # A host program linked with libfacrt.
 config.substitutions.append((
     "%host_link",
-    f"{config.host_cxx} -std=c++17 -O2 -I{runtime_include} "
+    f"{config.host_cxx} -std=c++17 -O2 {sanitizer_flags}-I{runtime_include} "
     f"-L{config.fac_lib_dir} -lfacrt {config.crypto_lib} -lm"))
 config.substitutions.append(("%host_cxx",
                              f"{config.host_cxx} -std=c++17 -O2 "
-                             f"-I{runtime_include}"))
+                             f"{sanitizer_flags}-I{runtime_include}"))
+config.substitutions.append(("%facrt_include", runtime_include))
+# The kernel-facing runtime as sources, for compilers other than the one
+# that built libfacrt.a (g++, the AArch64 cross g++).
+config.substitutions.append(("%facrt_kernel_srcs",
+                             os.path.join(runtime_src, "Core.cpp") + " " +
+                             os.path.join(runtime_src, "Reference.cpp")))
 config.substitutions.append(("%facrt_lib", os.path.join(config.fac_lib_dir,
                                                         "libfacrt.a") +
                              " " + config.crypto_lib))
-config.substitutions.append(("%facrt_include", runtime_include))
-config.substitutions.append(("%facrt_src", runtime_src))
 
 # GNU g++, for checking that the emitted C++ is portable beyond clang.
 import shutil
 gxx = shutil.which("g++")
 if gxx:
     config.available_features.add("gxx")
+    # g++ instruments with its own sanitizer runtime, so its programs build
+    # the runtime from %facrt_kernel_srcs rather than link clang's archive.
     config.substitutions.append(
-        ("%gxx", f"{gxx} -std=c++17 -O2 -I{runtime_include}"))
+        ("%gxx", f"{gxx} -std=c++17 -O2 {sanitizer_flags}"
+                 f"-I{runtime_include}"))
 
 # AArch64: cross-compiled and run under qemu-aarch64 (no binfmt_misc).
 if config.aarch64_cxx and config.qemu_aarch64:

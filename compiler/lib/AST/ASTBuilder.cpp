@@ -475,9 +475,8 @@ private:
   }
 };
 
-} // namespace
-
-std::unique_ptr<Module> fac::parseModule(SourceFile &source) {
+/// Lexes, parses and builds the AST on the calling thread.
+std::unique_ptr<Module> parseOnThisThread(SourceFile &source) {
   if (!checkUTF8(source))
     return nullptr;
   CodePointMap map(source.getText());
@@ -511,4 +510,19 @@ std::unique_ptr<Module> fac::parseModule(SourceFile &source) {
     source.error({1, 1}, llvm::Twine("cannot parse input: ") + e.what());
     return nullptr;
   }
+}
+
+} // namespace
+
+std::unique_ptr<Module> fac::parseModule(SourceFile &source) {
+  // ANTLR's prediction recurses once or more per open rule, below the
+  // rules themselves: at kMaxRuleDepth rules a sanitizer build needs more
+  // than a default 8 MB stack. So the parse gets a large stack of its own,
+  // and neither the build nor the caller's stack decides what parses.
+  std::unique_ptr<Module> result;
+  runOnLargeStack([&] {
+    result = parseOnThisThread(source);
+    return 0;
+  });
+  return result;
 }

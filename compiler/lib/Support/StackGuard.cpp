@@ -2,6 +2,8 @@
 
 #include "fac/Support/StackGuard.h"
 
+#include "llvm/Support/thread.h"
+
 #if defined(__linux__)
 #include <pthread.h>
 #endif
@@ -33,4 +35,14 @@ uintptr_t fac::getStackFloor() {
   if (!cached)
     cached = computeStackFloor();
   return cached;
+}
+
+int fac::runOnLargeStack(llvm::function_ref<int()> body) {
+  int result = 0;
+  llvm::thread worker(std::optional<unsigned>(kLargeStackBytes),
+                      [&] { result = body(); });
+  if (!worker.joinable())
+    return body();
+  worker.join();
+  return result;
 }

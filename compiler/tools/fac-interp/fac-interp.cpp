@@ -15,6 +15,7 @@
 #include "fac/Interp/Interpreter.h"
 #include "fac/Sema/Sema.h"
 #include "fac/Support/ParseNumber.h"
+#include "fac/Support/StackGuard.h"
 
 #include "facrt/facrt.h"
 
@@ -450,11 +451,8 @@ ValuePtr defaultValue(const ast::Field &p, const sema::TypePtr &t,
 
 } // namespace
 
-int main(int argc, char **argv) {
-  llvm::InitLLVM init(argc, argv);
-  cl::ParseCommandLineOptions(argc, argv,
-                              "fac-interp: run a spec with the reference "
-                              "interpreter\n");
+/// Everything after the command line: parse, check and run the spec.
+static int run() {
   if (!checkOptions())
     return kExitUsageError;
   auto file = llvm::MemoryBuffer::getFileOrSTDIN(inputFilename, true);
@@ -549,4 +547,14 @@ Defaults := () :: {
     }
   }
   return ok ? kExitSuccess : kExitFailure;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "fac-interp: run a spec with the reference "
+                              "interpreter\n");
+  // Sema and the interpreter recurse over the AST: give them the stack the
+  // front end's and the interpreter's limits are sized for.
+  return runOnLargeStack(run);
 }

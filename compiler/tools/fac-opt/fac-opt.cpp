@@ -7,15 +7,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "fac/Dialect/FAC/FACDialect.h"
+#include "fac/InitFAC.h"
 #include "fac/Support/ToolOutput.h"
 #include "fac/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
-#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
@@ -39,10 +35,7 @@ int main(int argc, char **argv) {
   fac::registerPipelines();
 
   mlir::DialectRegistry registry;
-  registry.insert<fac::FACDialect, mlir::arith::ArithDialect,
-                  mlir::cf::ControlFlowDialect, mlir::func::FuncDialect,
-                  mlir::LLVM::LLVMDialect, mlir::math::MathDialect,
-                  mlir::memref::MemRefDialect, mlir::scf::SCFDialect>();
+  fac::registerFACDialects(registry);
   auto [inputFilename, outputFilename] = mlir::registerAndParseCLIOptions(
       argc, argv, "FAC optimizer driver\n", registry);
   mlir::MlirOptMainConfig config =

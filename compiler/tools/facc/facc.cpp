@@ -13,16 +13,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "fac/AST/ASTBuilder.h"
-#include "fac/Dialect/FAC/FACDialect.h"
+#include "fac/InitFAC.h"
 #include "fac/MLIRGen/MLIRGen.h"
 #include "fac/Sema/Sema.h"
+#include "fac/Support/StackGuard.h"
 #include "fac/Support/ToolOutput.h"
 #include "fac/Target/TargetInfo.h"
 #include "fac/Transforms/Passes.h"
 
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -137,10 +135,7 @@ int compile() {
   }
 
   mlir::DialectRegistry registry;
-  registry
-      .insert<FACDialect, mlir::arith::ArithDialect, mlir::func::FuncDialect,
-              mlir::math::MathDialect, mlir::memref::MemRefDialect,
-              mlir::scf::SCFDialect, mlir::LLVM::LLVMDialect>();
+  registerFACDialects(registry);
   registerTargetTranslations(registry);
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
@@ -202,5 +197,7 @@ int main(int argc, char **argv) {
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "facc: the FAC spec compiler\n");
-  return compile();
+  // Sema and MLIRGen recurse over the AST: give them the stack the
+  // front end's limits are sized for.
+  return runOnLargeStack(compile);
 }

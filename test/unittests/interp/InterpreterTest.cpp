@@ -1,6 +1,7 @@
 //===- InterpreterTest.cpp - Tests of the reference interpreter -----------===//
 //
-// Lifetime properties of the reference interpreter that lit cannot see.
+// Lifetime properties of the reference interpreter, and how it behaves on
+// a small stack: what lit cannot see.
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,6 +10,8 @@
 #include "fac/Sema/Sema.h"
 
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/thread.h"
 
 #include <gtest/gtest.h>
 
@@ -89,3 +92,29 @@ TEST(InterpreterTest, ClosuresOutliveTheRunThatMadeThem) {
 }
 
 } // namespace
+
+// The tools run the interpreter on a large stack, where a deep recursion
+// meets the limit of 5000 evaluations first. On a thread with a small
+// stack (or in a build with large frames) the stack would run out first:
+// evaluation stops with a located error before it does, never a crash.
+TEST(InterpreterTest, StopsBeforeASmallStackRunsOut) {
+  Checked c = check("Deep := (n: Int) :: {\n"
+                    "  let count = (k: Int) => if k == 0 then 0 else 1 + "
+                    "count(k - 1)\n"
+                    "  count(n)\n"
+                    "}\n");
+  ASSERT_TRUE(c.module);
+  const ast::ConceptDecl *concept = firstConcept(*c.module);
+  ASSERT_NE(concept, nullptr);
+  std::string errors;
+  bool ran = true;
+  llvm::thread small(std::optional<unsigned>(1u << 20), [&] {
+    // Diagnostics go to stderr; count them through the source file.
+    interp::Interpreter interp(*c.module, *c.source);
+    ran = bool(
+        interp.runConcept(*concept, {{"n", interp::Value::integer(100000)}}));
+  });
+  small.join();
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(c.source->getNumErrors(), 1u);
+}

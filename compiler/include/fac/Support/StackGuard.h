@@ -10,6 +10,8 @@
 #ifndef FAC_SUPPORT_STACKGUARD_H
 #define FAC_SUPPORT_STACKGUARD_H
 
+#include "llvm/ADT/STLFunctionalExtras.h"
+
 #include <cstdint>
 
 namespace fac {
@@ -22,6 +24,18 @@ inline constexpr uintptr_t kStackHeadroom = 512 * 1024;
 /// bottom plus kStackHeadroom (or 1 MB below the first caller when the
 /// bounds are unknown). Found once per thread.
 uintptr_t getStackFloor();
+
+/// The stack FAC's tools run their front end and interpreter on: room for
+/// the deepest input the limits let through (kMaxRuleDepth grammar rules
+/// with ANTLR's prediction below them, kMaxExprDepth AST levels in Sema and
+/// MLIRGen, the interpreter's 5000 evaluations) in every build, sanitizers
+/// included, whatever the stack limit of the process. Only the pages a run
+/// touches are committed.
+inline constexpr unsigned kLargeStackBytes = 256u << 20;
+
+/// Runs \p body on a new thread with a kLargeStackBytes stack and returns
+/// its result (on the calling thread when no thread can be made).
+int runOnLargeStack(llvm::function_ref<int()> body);
 
 /// True when the caller's frame is below the current thread's stack floor.
 inline bool isStackNearlyExhausted() {

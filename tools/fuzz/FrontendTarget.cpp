@@ -1,9 +1,9 @@
-//===- FrontendFuzzer.cpp - libFuzzer target over the front end -----------===//
+//===- FrontendTarget.cpp - Fuzz target over the front end ----------------===//
 //
 // Feeds arbitrary bytes to the parser, then to Sema when they parse, then
 // to MLIRGen and the fac verifiers and to the reference interpreter when
-// they check: no input may crash, hang or leak. Built and run by
-// tools/fuzz-frontend.
+// they check: no input may crash, hang or leak. Run by `tools/fac-fuzz
+// frontend`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +12,9 @@
 #include "fac/Interp/Interpreter.h"
 #include "fac/MLIRGen/MLIRGen.h"
 #include "fac/Sema/Sema.h"
+#include "fac/Support/StackGuard.h"
+
+#include "FuzzTargets.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -19,7 +22,14 @@
 
 #include <cstdint>
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+static int runFrontend(const uint8_t *data, size_t size);
+
+int fac::fuzz::frontend(const uint8_t *data, size_t size) {
+  // On the stack the tools give the front end (facc, fac-interp).
+  return fac::runOnLargeStack([&] { return runFrontend(data, size); });
+}
+
+static int runFrontend(const uint8_t *data, size_t size) {
   static mlir::MLIRContext *context = [] {
     auto *ctx = new mlir::MLIRContext();
     ctx->loadDialect<fac::FACDialect>();
