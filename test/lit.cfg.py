@@ -41,7 +41,9 @@ if config.fac_sanitize:
     sanitizer_flags = ("-fsanitize=address,undefined "
                        "-fno-sanitize-recover=undefined "
                        "-fno-omit-frame-pointer ")
-    for name, value in (("ASAN_OPTIONS", "detect_leaks=1"),
+    # allow_user_poisoning=0: see tools/fac-dev.
+    for name, value in (("ASAN_OPTIONS",
+                         "detect_leaks=1:allow_user_poisoning=0"),
                         ("UBSAN_OPTIONS", "print_stacktrace=1")):
         config.environment[name] = os.environ.get(name, value)
 

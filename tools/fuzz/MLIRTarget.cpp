@@ -14,6 +14,8 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
 
 int fac::fuzz::facMLIR(const uint8_t *data, size_t size) {
   static mlir::MLIRContext *context = [] {
@@ -25,10 +27,17 @@ int fac::fuzz::facMLIR(const uint8_t *data, size_t size) {
   }();
   mlir::ScopedDiagnosticHandler silence(
       context, [](mlir::Diagnostic &) { return mlir::success(); });
+  // As fac-opt reads a file: MLIR's lexer needs the NUL after the text
+  // that a file's MemoryBuffer has (parseSourceString over the fuzzer's
+  // bytes read past them: the target's first finding).
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(
+          llvm::StringRef(reinterpret_cast<const char *>(data), size),
+          "fuzz.mlir"),
+      llvm::SMLoc());
   mlir::ParserConfig config(context);
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(
-          llvm::StringRef(reinterpret_cast<const char *>(data), size), config,
-          "fuzz.mlir");
+      mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, config);
   return 0;
 }

@@ -95,7 +95,8 @@ int fac::fuzz::tokenizer(const uint8_t *data, size_t size) {
 
 int fac::fuzz::fractalCode(const uint8_t *data, size_t size) {
   std::vector<int64_t> ints(size / sizeof(int64_t));
-  std::memcpy(ints.data(), data, ints.size() * sizeof(int64_t));
+  if (!ints.empty())
+    std::memcpy(ints.data(), data, ints.size() * sizeof(int64_t));
   facrt_fractal_code *code = nullptr;
   if (facrt_fractal_import(ints.data(), int64_t(ints.size()), &code) !=
       FACRT_OK)
