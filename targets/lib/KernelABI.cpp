@@ -3,6 +3,9 @@
 #include "KernelABI.h"
 
 #include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
 using namespace fac;
@@ -19,8 +22,40 @@ std::string fac::getScalarCType(Type type) {
   return "";
 }
 
+/// Names a spec may use that C or C++ reserve, or that the header's own
+/// types take: a parameter so named gets a trailing '_' in the C interface.
+static bool isReservedInC(llvm::StringRef name) {
+  static const llvm::StringSet<> reserved = {
+      // C11 and C++17 keywords.
+      "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor",
+      "bool", "break", "case", "catch", "char", "char16_t", "char32_t", "class",
+      "compl", "const", "constexpr", "const_cast", "continue", "decltype",
+      "default", "delete", "do", "double", "dynamic_cast", "else", "enum",
+      "explicit", "export", "extern", "false", "float", "for", "friend", "goto",
+      "if", "inline", "int", "long", "mutable", "namespace", "new", "noexcept",
+      "not", "not_eq", "nullptr", "operator", "or", "or_eq", "private",
+      "protected", "public", "register", "reinterpret_cast", "restrict",
+      "return", "short", "signed", "sizeof", "static", "static_assert",
+      "static_cast", "struct", "switch", "template", "this", "thread_local",
+      "throw", "true", "try", "typedef", "typeid", "typename", "union",
+      "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while",
+      "xor", "xor_eq", "_Alignas", "_Alignof", "_Atomic", "_Bool", "_Complex",
+      "_Generic", "_Imaginary", "_Noreturn", "_Static_assert", "_Thread_local",
+      // Types and macros the header and its includes define.
+      "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t",
+      "uint32_t", "uint64_t", "size_t", "ptrdiff_t", "intptr_t", "uintptr_t",
+      "NULL", "fac_memref2d_f32", "facrt_status", "facrt_tensor"};
+  // The emitted C++ names its values v0, v1, ...
+  bool emitterLocal = name.size() > 1 && name[0] == 'v' &&
+                      llvm::all_of(name.drop_front(), llvm::isDigit);
+  return emitterLocal || reserved.contains(name);
+}
+
 FailureOr<KernelABI> fac::getKernelABI(func::FuncOp func) {
   KernelABI abi;
+  // The names taken so far; the trailing `out` buffer keeps its name.
+  llvm::StringSet<> taken;
+  unsigned last = func.getNumArguments() ? func.getNumArguments() - 1 : 0;
   abi.name = func.getSymName().str();
   // The wrapper MLIR's func-to-llvm makes for llvm.emit_c_interface.
   abi.symbol = "_mlir_ciface_" + abi.name;
@@ -31,6 +66,12 @@ FailureOr<KernelABI> fac::getKernelABI(func::FuncOp func) {
       param.name = name.str();
     else
       param.name = "arg" + std::to_string(i);
+    // A spec's names may be C keywords, repeat (a concept parameter and a
+    // lambda parameter of one name) or be `out`: renamed, never reused.
+    while (isReservedInC(param.name) || taken.contains(param.name) ||
+           (i != last && param.name == "out"))
+      param.name += "_";
+    taken.insert(param.name);
     auto memref = dyn_cast<MemRefType>(type);
     if (memref && memref.getRank() == 2 && memref.getElementType().isF32()) {
       param.cType = "fac_memref2d_f32 *";

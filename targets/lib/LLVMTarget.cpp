@@ -1,6 +1,7 @@
 //===- LLVMTarget.cpp - Shared code of the native targets -----------------===//
 
 #include "LLVMTarget.h"
+#include "KernelABI.h"
 
 #include "fac/Transforms/Passes.h"
 
@@ -79,6 +80,11 @@ LogicalResult LLVMTarget::emit(ModuleOp loops, EmitKind kind, unsigned optLevel,
   if (!supports(kind))
     return emitError(loc, "target '")
            << config.name << "' cannot emit C++ source";
+  // Every target's objects fit the one C header: a kernel whose
+  // parameters have no C type is refused here as by the header.
+  for (auto func : loops.getOps<func::FuncOp>())
+    if (func->hasAttr("fac.kernel") && failed(getKernelABI(func)))
+      return failure();
   OwningOpRef<ModuleOp> module = loops.clone();
   // Parameter names are for the C header and the C++ emitter only.
   module->walk([](func::FuncOp func) {

@@ -20,7 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -85,6 +85,20 @@ std::vector<float> innerSummaries(const std::vector<float> &keys, int64_t n,
     facrt_pyramid_free(p);
   }
   return out;
+}
+
+/// The whole of the regular file \p path; false when it is not one or
+/// cannot be read (C stdio: no exception for a directory or a read error).
+bool readText(const std::string &path, std::string &text) {
+  std::unique_ptr<FILE, int (*)(FILE *)> file(std::fopen(path.c_str(), "rb"),
+                                              &std::fclose);
+  if (!file)
+    return false;
+  char buf[1 << 16];
+  size_t got;
+  while ((got = std::fread(buf, 1, sizeof(buf), file.get())) > 0)
+    text.append(buf, got);
+  return !std::ferror(file.get());
 }
 
 /// Lloyd's k-means with k-means++ seeding.
@@ -161,8 +175,8 @@ int main(int argc, char **argv) {
                    argv[3], fac::describeRange(1, kMaxRules).c_str());
     if (!t)
       std::fprintf(stderr,
-                   "fac-learn-rules: error: tolerance '%s' is not a finite "
-                   "distance >= 0\n",
+                   "fac-learn-rules: error: tolerance '%s' is not a "
+                   "distance from 0 to 1e30\n",
                    argv[4]);
     if (!l)
       std::fprintf(stderr,
@@ -195,11 +209,11 @@ int main(int argc, char **argv) {
     freeModel();
     return kExitUsage;
   }
-  std::ifstream in(dir + "/text/moby-dick-ch1-3.txt", std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  if (!in.good() && !in.eof()) {
+  std::string textPath = dir + "/text/moby-dick-ch1-3.txt";
+  std::string text;
+  if (!readText(textPath, text)) {
     std::fprintf(stderr, "fac-learn-rules: error: cannot read %s\n",
-                 (dir + "/text/moby-dick-ch1-3.txt").c_str());
+                 textPath.c_str());
     freeModel();
     return kExitIO;
   }

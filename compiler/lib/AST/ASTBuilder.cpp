@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "fac/AST/ASTBuilder.h"
+#include "fac/Support/ParseNumber.h"
 #include "fac/Support/StackGuard.h"
 
 #include "FACLexer.h"
@@ -250,7 +251,16 @@ private:
       p.kind = Pattern::Kind::Number;
       std::string text = num->NUMBER()->getText();
       p.isInteger = text.find_first_of(".eE") == std::string::npos;
-      p.number = std::strtod(text.c_str(), nullptr);
+      int64_t exact = 0;
+      numberLiteral(text, loc(num), p.isInteger, p.number, exact);
+      // A pattern compares as a double: integers beyond 2^53 would match
+      // their neighbours.
+      if (p.isInteger && exact > (int64_t(1) << 53)) {
+        source.error(loc(num), "integer pattern " + text +
+                                   " is beyond 2^53, where patterns compare "
+                                   "exactly");
+        ++builderErrors;
+      }
       if (num->getStart()->getText() == "-")
         p.number = -p.number;
     }
@@ -346,8 +356,38 @@ private:
     auto *num = static_cast<FACParser::NumberExprContext *>(ctx);
     std::string text = num->getText();
     bool isInteger = text.find_first_of(".eE") == std::string::npos;
-    return std::make_unique<NumberExpr>(
-        loc(ctx), std::strtod(text.c_str(), nullptr), isInteger);
+    double value = 0;
+    int64_t intValue = 0;
+    if (!numberLiteral(text, loc(ctx), isInteger, value, intValue))
+      return std::make_unique<UnitExpr>(loc(ctx));
+    return std::make_unique<NumberExpr>(loc(ctx), value, isInteger, intValue);
+  }
+
+  /// Reads literal \p text: an integer must fit Int (64 bits), a number
+  /// with a fraction or exponent must be a finite Float. Reports and
+  /// returns false otherwise.
+  bool numberLiteral(const std::string &text, Location at, bool isInteger,
+                     double &value, int64_t &intValue) {
+    if (isInteger) {
+      std::optional<int64_t> i = parseInteger(text, 0, INT64_MAX);
+      if (!i) {
+        source.error(at, "integer literal " + text +
+                             " does not fit in Int (at most " +
+                             llvm::Twine(INT64_MAX) + ")");
+        ++builderErrors;
+        return false;
+      }
+      intValue = *i;
+      value = double(*i);
+      return true;
+    }
+    value = std::strtod(text.c_str(), nullptr);
+    if (!std::isfinite(value)) {
+      source.error(at, "number literal " + text + " is out of Float's range");
+      ++builderErrors;
+      return false;
+    }
+    return true;
   }
 
   ExprPtr lambdaBody(FACParser::LambdaBodyContext *ctx) {

@@ -62,10 +62,18 @@ ValuePtr Value::tensor(std::vector<int64_t> shape, std::vector<float> data) {
   v->data = std::move(data);
   return v;
 }
+/// 1 + the deepest of \p elems.
+static unsigned depthOver(const std::vector<ValuePtr> &elems) {
+  unsigned deepest = 0;
+  for (const ValuePtr &e : elems)
+    deepest = std::max(deepest, e->depth);
+  return deepest + 1;
+}
 ValuePtr Value::list(std::vector<ValuePtr> elems) {
   auto v = std::make_shared<Value>();
   v->kind = Kind::List;
   v->elems = std::move(elems);
+  v->depth = depthOver(v->elems);
   return v;
 }
 ValuePtr Value::record(std::string ctor, std::vector<ValuePtr> fields) {
@@ -73,6 +81,7 @@ ValuePtr Value::record(std::string ctor, std::vector<ValuePtr> fields) {
   v->kind = Kind::Data;
   v->ctor = std::move(ctor);
   v->elems = std::move(fields);
+  v->depth = depthOver(v->elems);
   return v;
 }
 
@@ -164,9 +173,12 @@ ValuePtr fac::interp::buildPyramid(const float *tokens, int64_t n, int64_t d) {
 
 namespace {
 /// The leaves of a tree in order: their tensors' rows (appended to
-/// \p rows) and each row's multiplicity.
-void collectLeaves(const ValuePtr &tree, std::vector<float> &rows,
-                   std::vector<int64_t> &weights) {
+/// \p rows) and each row's multiplicity. Returns the rows' width, or -1
+/// when the leaves' tensors have different widths.
+int64_t collectLeaves(const ValuePtr &tree, std::vector<float> &rows,
+                      std::vector<int64_t> &weights) {
+  int64_t width = 0;
+  bool first = true;
   std::vector<ValuePtr> stack{tree};
   while (!stack.empty()) {
     ValuePtr node = stack.back();
@@ -180,19 +192,27 @@ void collectLeaves(const ValuePtr &tree, std::vector<float> &rows,
       continue;
     }
     const Value &t = *node->elems[0];
+    int64_t cols = t.shape.empty() ? 1 : t.shape.back();
+    if (!first && cols != width)
+      return -1;
+    first = false;
+    width = cols;
     rows.insert(rows.end(), t.data.begin(), t.data.end());
     for (int64_t r = 0; r < t.rows(); ++r)
       weights.push_back(t.weight(r));
   }
+  return width;
 }
 } // namespace
 
 std::vector<std::vector<float>> fac::interp::flattenTree(const ValuePtr &tree) {
   std::vector<float> rows;
   std::vector<int64_t> weights;
-  collectLeaves(tree, rows, weights);
+  int64_t leafWidth = collectLeaves(tree, rows, weights);
   std::vector<std::vector<float>> tokens;
-  size_t width = weights.empty() ? 0 : rows.size() / weights.size();
+  if (leafWidth < 0)
+    return tokens;
+  size_t width = size_t(leafWidth);
   for (size_t r = 0; r < weights.size(); ++r)
     for (int64_t m = 0; m < weights[r]; ++m)
       tokens.emplace_back(rows.begin() + r * width,
@@ -362,6 +382,9 @@ public:
     }
     ValuePtr v = evalImpl(e, env);
     --depth;
+    if (v && v->depth > kMaxValueDepth)
+      return fail(e.getLoc(), "value nested deeper than " +
+                                  llvm::Twine(kMaxValueDepth) + " levels");
     if (v && v->kind == Value::Kind::Tensor)
       largestTensorBytes =
           std::max(largestTensorBytes, v->data.size() * sizeof(float));
@@ -375,7 +398,7 @@ public:
       sema::TypePtr t = sema::prune(e.type);
       if (t && t->isCon("Float"))
         return Value::real(n.getValue());
-      return Value::integer(int64_t(n.getValue()));
+      return Value::integer(n.getIntValue());
     }
     case Expr::Kind::Name:
       return name(llvm::cast<ast::NameExpr>(e), env);
@@ -637,10 +660,14 @@ public:
       shape.push_back(d->i);
       size *= d->i;
     }
-    if (size != int64_t(args[1]->elems.size()))
-      return fail(at, "a tensor of shape with " + llvm::Twine(size) +
-                          " elements given " +
+    if (size != int64_t(args[1]->elems.size())) {
+      std::string dims;
+      for (int64_t d : shape)
+        dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+      return fail(at, "a tensor of shape [" + dims + "] (" + llvm::Twine(size) +
+                          " elements) given " +
                           llvm::Twine(args[1]->elems.size()) + " values");
+    }
     std::vector<float> data;
     for (const ValuePtr &x : args[1]->elems)
       data.push_back(float(x->kind == Value::Kind::Int ? double(x->i) : x->f));
@@ -722,11 +749,22 @@ public:
         mean = num(args[1]);
         std = num(args[2]);
       } else {
-        for (const ValuePtr &d : args[0]->elems)
+        // Each dimension in range before multiplying: no wrap-around.
+        for (const ValuePtr &d : args[0]->elems) {
+          if (d->i < 0 || d->i > kMaxListLength)
+            return fail(at, "random tensor dimension " + llvm::Twine(d->i) +
+                                " out of range");
           count *= d->i;
+          if (count > kMaxListLength)
+            break;
+        }
       }
       if (count < 0 || count > kMaxListLength)
-        return fail(at, "random tensor too large");
+        return fail(at, "random tensor of " + llvm::Twine(count) +
+                            " values is out of the interpreter's range");
+      if (!std::isfinite(mean) || !std::isfinite(std) || std < 0)
+        return fail(at, "RandomNormal needs a finite mean and a finite "
+                        "standard deviation >= 0");
       std::normal_distribution<double> dist(mean, std);
       std::vector<ValuePtr> out;
       for (int64_t k = 0; k < count; ++k)
@@ -754,6 +792,10 @@ public:
         wa += a.weight(r);
       for (int64_t r = 0; r < b.rows(); ++r)
         wb += b.weight(r);
+      // Multiplicities double with every join: bounded before they wrap.
+      if (wa + wb > kMaxListLength)
+        return fail(at, "a tree of more than " + llvm::Twine(kMaxListLength) +
+                            " tokens is over the interpreter's limit");
       std::vector<float> mean(a.data.size());
       for (size_t k = 0; k < mean.size(); ++k)
         mean[k] =
@@ -954,17 +996,33 @@ public:
     }
   }
 
+  /// A tensor as rows x columns from its shape (a 1-d tensor is one row),
+  /// so that empty dimensions keep their meaning.
+  static std::pair<int64_t, int64_t> matrixShape(const Value &t) {
+    if (t.shape.empty())
+      return {1, int64_t(t.data.size())};
+    int64_t rows = 1;
+    for (size_t k = 0; k + 1 < t.shape.size(); ++k)
+      rows *= t.shape[k];
+    return {rows, t.shape.back()};
+  }
+
   ValuePtr matmul(const ValuePtr &a, const ValuePtr &b, Location at) {
-    fac_memref2d_f32 x = view(*a), y = view(*b);
-    if (x.sizes[1] != y.sizes[0])
+    auto [n, inner] = matrixShape(*a);
+    auto [innerB, m] = matrixShape(*b);
+    if (inner != innerB)
       return fail(at, "matmul of " + a->str() + " by " + b->str());
-    std::vector<float> out(size_t(x.sizes[0] * y.sizes[1]), 0.0f);
-    for (int64_t i = 0; i < x.sizes[0]; ++i)
-      for (int64_t k = 0; k < x.sizes[1]; ++k)
-        for (int64_t j = 0; j < y.sizes[1]; ++j)
-          out[i * y.sizes[1] + j] +=
-              a->data[i * x.sizes[1] + k] * b->data[k * y.sizes[1] + j];
-    return Value::tensor({x.sizes[0], y.sizes[1]}, std::move(out));
+    // The multiply-adds a run may spend in one product (about a second).
+    constexpr int64_t kMaxWork = int64_t(1) << 30;
+    if (n && m && inner && (n * m > kMaxWork / inner || n * m > kMaxListLength))
+      return fail(at, "matmul of " + a->str() + " by " + b->str() +
+                          " is over the interpreter's limit");
+    std::vector<float> out(size_t(n * m), 0.0f);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t k = 0; k < inner; ++k)
+        for (int64_t j = 0; j < m; ++j)
+          out[i * m + j] += a->data[i * inner + k] * b->data[k * m + j];
+    return Value::tensor({n, m}, std::move(out));
   }
 
   /// A perform: the nearest clause of an enclosing handle, else the
@@ -998,8 +1056,13 @@ public:
                                 "a tree: a tree stands for at least one token");
       return buildPyramid(t.data.data(), t.rows(), cols);
     }
-    if (effect == "Decompress" && args.size() == 1)
+    if (effect == "Decompress" && args.size() == 1) {
+      std::vector<float> rows;
+      std::vector<int64_t> weights;
+      if (!checkedLeaves(args[0], rows, weights, e.getLoc()))
+        return nullptr;
       return tokensToTensor(flattenTree(args[0]));
+    }
     if (effect == "Compress" && args[0]->kind == Value::Kind::Data &&
         args[0]->ctor == "Node") {
       // A tree the rule's pattern matches becomes a leaf of the substitute.
@@ -1020,7 +1083,7 @@ public:
       return call(args[3], {args[0], args[1], args[2]}, e.getLoc());
     if (effect == "Compress" && args[0]->kind == Value::Kind::Data &&
         args[0]->ctor == "AttentionWeight")
-      return compressWeight(args[0], args[1]);
+      return compressWeight(args[0], args[1], e.getLoc());
     if (effect == "Reconstruct")
       return decodeWeight(args[0], e.getLoc());
     if (effect == "AttentionForward")
@@ -1062,13 +1125,22 @@ public:
   /// integers: per matrix, its count of integers and facrt_fractal_export's
   /// output, or -1, rows, cols and the raw values' bits for a matrix the
   /// codec cannot block. scaleFactor is the code's bits per weight.
-  ValuePtr compressWeight(const ValuePtr &weight, const ValuePtr &code) {
+  ValuePtr compressWeight(const ValuePtr &weight, const ValuePtr &code,
+                          Location at) {
     std::vector<ValuePtr> ints;
     double bits = 0;
     for (const ValuePtr &m : weight->elems) {
       const Value &t = *m;
       int64_t cols = t.shape.empty() ? 1 : t.shape.back();
       facrt_fractal_params params{4, 5, 7, 16};
+      // Coding searches every domain block for every range block: about
+      // (rows x cols)^2 / 2 operations, bounded like a run's other work.
+      constexpr int64_t kMaxCodedWeights = int64_t(1) << 15;
+      if (int64_t(t.data.size()) > kMaxCodedWeights)
+        return fail(at, "fractal coding a " + llvm::Twine(t.rows()) + " x " +
+                            llvm::Twine(cols) +
+                            " matrix is over the interpreter's limit of " +
+                            llvm::Twine(kMaxCodedWeights) + " weights");
       facrt_fractal_code *fc = nullptr;
       if (facrt_fractal_encode(t.data.data(), t.rows(), cols, &params, &fc) ==
           FACRT_OK) {
@@ -1198,12 +1270,31 @@ public:
   /// query leaf, attending over the key/value tokens, each key leaf
   /// weighted by its multiplicity (a log m bias on its score); the output
   /// rows keep the query leaves' multiplicities.
+  /// collectLeaves, failing at \p at when the leaves' widths differ or the
+  /// tree stands for more tokens than the interpreter expands.
+  bool checkedLeaves(const ValuePtr &tree, std::vector<float> &rows,
+                     std::vector<int64_t> &weights, Location at) {
+    if (collectLeaves(tree, rows, weights) < 0) {
+      fail(at, "the leaves of the tree hold tensors of different widths");
+      return false;
+    }
+    int64_t tokens = 0;
+    for (int64_t w : weights)
+      if ((tokens += w) > kMaxListLength) {
+        fail(at, "a tree of more than " + llvm::Twine(kMaxListLength) +
+                     " tokens is over the interpreter's limit");
+        return false;
+      }
+    return true;
+  }
+
   ValuePtr attendTrees(const std::vector<ValuePtr> &args, Location at) {
     std::vector<float> q, k, v;
     std::vector<int64_t> qw, kw, vw;
-    collectLeaves(args[0], q, qw);
-    collectLeaves(args[1], k, kw);
-    collectLeaves(args[2], v, vw);
+    if (!checkedLeaves(args[0], q, qw, at) ||
+        !checkedLeaves(args[1], k, kw, at) ||
+        !checkedLeaves(args[2], v, vw, at))
+      return nullptr;
     if (qw.empty() || kw.empty() || vw.empty())
       return fail(at, "Attend of an empty tree");
     int64_t d = int64_t(q.size() / qw.size());
@@ -1345,12 +1436,17 @@ public:
     std::vector<float> out = t.data;
     bool both =
         a->kind == Value::Kind::Tensor && b->kind == Value::Kind::Tensor;
-    if (both && a->data.size() != b->data.size())
+    // Two tensors: of one shape (no broadcasting); a scalar applies to
+    // every element.
+    if (both && a->shape != b->shape)
       return fail(at, "elementwise '" + op + "' of " + a->str() + " and " +
-                          b->str());
+                          b->str() + ": the shapes differ");
+    auto scalar = [](const Value &v) {
+      return v.kind == Value::Kind::Int ? double(v.i) : v.f;
+    };
     for (size_t k = 0; k < out.size(); ++k) {
-      double x = a->kind == Value::Kind::Tensor ? a->data[k] : a->f;
-      double y = b->kind == Value::Kind::Tensor ? b->data[k] : b->f;
+      double x = a->kind == Value::Kind::Tensor ? a->data[k] : scalar(*a);
+      double y = b->kind == Value::Kind::Tensor ? b->data[k] : scalar(*b);
       out[k] = float(op == "+"   ? x + y
                      : op == "-" ? x - y
                      : op == "*" ? x * y

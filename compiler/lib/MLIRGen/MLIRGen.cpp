@@ -19,6 +19,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/ConvertUTF.h"
 
+#include <cfloat>
 #include <map>
 
 using namespace mlir;
@@ -323,11 +324,20 @@ private:
     case ast::Expr::Kind::Number: {
       auto &n = llvm::cast<ast::NumberExpr>(e);
       mlir::Type type = convert(e.type);
-      if (type.isF32())
+      if (type.isF32()) {
+        // Kernels compute in f32: a literal outside it would become inf.
+        if (std::fabs(n.getValue()) > double(FLT_MAX)) {
+          emitError(l, "the number ")
+              << n.getValue()
+              << " is out of f32's range (at most 3.4e38), the Float of "
+                 "compiled kernels";
+          return nullptr;
+        }
         return builder.create<arith::ConstantOp>(
             l, builder.getF32FloatAttr(n.getValue()));
+      }
       return builder.create<arith::ConstantOp>(
-          l, builder.getI64IntegerAttr(static_cast<int64_t>(n.getValue())));
+          l, builder.getI64IntegerAttr(n.getIntValue()));
     }
     case ast::Expr::Kind::Name:
       return name(llvm::cast<ast::NameExpr>(e));

@@ -109,8 +109,16 @@ public:
       if (auto *s = llvm::dyn_cast<SignatureDecl>(d.get()))
         declareSignature(*s);
     const ConceptDecl *lastConcept = nullptr;
+    llvm::StringMap<const ConceptDecl *> concepts;
     for (const DeclPtr &d : module.getDecls()) {
       if (auto *c = llvm::dyn_cast<ConceptDecl>(d.get())) {
+        // A concept's name is its kernels' symbol prefix: one per name.
+        auto [it, inserted] = concepts.try_emplace(c->getName(), c);
+        if (!inserted) {
+          source->error(c->getLoc(),
+                        "redefinition of concept '" + c->getName() + "'");
+          source->note(it->second->getLoc(), "previous definition is here");
+        }
         concept(*c);
         lastConcept = c;
       } else if (auto *t = llvm::dyn_cast<TheoremDecl>(d.get())) {

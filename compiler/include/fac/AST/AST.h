@@ -119,14 +119,20 @@ using ExprPtr = std::unique_ptr<Expr>;
 
 class NumberExpr : public Expr {
 public:
-  NumberExpr(Location loc, double value, bool isInteger)
-      : Expr(Kind::Number, loc), value(value), integer(isInteger) {}
+  /// \p value is the literal as a Float; an integer literal also keeps
+  /// its exact value, \p intValue (Int is 64-bit, wider than a double's
+  /// 53-bit mantissa).
+  NumberExpr(Location loc, double value, bool isInteger, int64_t intValue = 0)
+      : Expr(Kind::Number, loc), value(value), intValue(intValue),
+        integer(isInteger) {}
   double getValue() const { return value; }
+  int64_t getIntValue() const { return intValue; }
   bool isInteger() const { return integer; }
   static bool classof(const Expr *e) { return e->getKind() == Kind::Number; }
 
 private:
   double value;
+  int64_t intValue;
   bool integer;
 };
 

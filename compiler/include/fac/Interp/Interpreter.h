@@ -54,6 +54,10 @@ struct Value {
   }
   /// List, Tuple and Data: the elements or fields.
   std::vector<ValuePtr> elems;
+  /// List, Tuple and Data: 1 + the depth of the deepest element (0 for
+  /// the other kinds). The interpreter bounds it (kMaxValueDepth), so that
+  /// every recursion over a value, its destructor's included, is bounded.
+  unsigned depth = 0;
   /// Data: the constructor.
   std::string ctor;
   /// Closure: the lambda and the environment it captured.
@@ -77,6 +81,9 @@ struct Value {
 /// length as its multiplicity), halving per level. Null when n is 0: a tree
 /// stands for at least one token.
 ValuePtr buildPyramid(const float *tokens, int64_t n, int64_t d);
+
+/// The most nested a value may be (a tree's height, lists in lists).
+inline constexpr unsigned kMaxValueDepth = 10000;
 
 /// The tokens a tree stands for: its leaves' rows in order, each repeated
 /// by its multiplicity.
