@@ -59,7 +59,8 @@ int main(int argc, char **argv) {
   }
   facrt_fractal_params params{4, 5, 7, 16};
   if (argc == 6) {
-    std::optional<int32_t> range = parseParam("range", argv[3], 1, 1024);
+    // A 1 x 1 block costs more bits than the weight it codes.
+    std::optional<int32_t> range = parseParam("range", argv[3], 2, 1024);
     std::optional<int32_t> scaleBits = parseParam("scale_bits", argv[4], 1, 16);
     std::optional<int32_t> offsetBits =
         parseParam("offset_bits", argv[5], 1, 16);

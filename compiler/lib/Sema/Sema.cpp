@@ -855,7 +855,31 @@ private:
 
   TypePtr infer(Expr &e) {
     e.type = inferImpl(e);
+    // Types are shared graphs, but every later stage (printing, MLIR
+    // types, the interpreter's values) expands them: `p(p(p(a)))` with
+    // `p = (x) => (x, x)` doubles the type at each call.
+    size_t budget = kMaxTypeSize;
+    if (!e.type->isError() && exceedsBudget(e.type, budget)) {
+      source->error(e.getLoc(), "the type of this expression has more than " +
+                                    llvm::Twine(kMaxTypeSize) + " parts");
+      e.type = Type::error();
+    }
     return e.type;
+  }
+
+  /// The most parts (names, variables, arrows, tuples) a type may have.
+  static constexpr size_t kMaxTypeSize = 10000;
+
+  /// Whether \p type has more parts than \p budget (spent as it counts).
+  static bool exceedsBudget(const TypePtr &type, size_t &budget) {
+    TypePtr t = prune(type);
+    if (budget == 0)
+      return true;
+    --budget;
+    for (const TypePtr &arg : t->getArgs())
+      if (exceedsBudget(arg, budget))
+        return true;
+    return false;
   }
 
   TypePtr inferImpl(Expr &e) {

@@ -50,16 +50,27 @@ cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<spec.fac>"),
                                    cl::Required);
 cl::list<std::string> paramValues("p", cl::desc("Concept parameter"),
                                   cl::value_desc("name=value"), cl::Prefix);
-cl::opt<std::string> dataDir("data", cl::desc("Real data directory"),
-                             cl::init(FAC_DATA_DIR));
-cl::opt<int> tokenCount("tokens", cl::desc("Tokens of real text"),
-                        cl::init(64));
-cl::opt<int> trials("trials", cl::desc("Random inputs per theorem"),
-                    cl::init(20));
-cl::opt<uint64_t> maxSteps("max-steps",
-                           cl::desc("Stop a run after this many evaluation "
-                                    "steps (0: no limit)"),
-                           cl::init(0));
+cl::opt<std::string>
+    dataDir("data",
+            cl::desc("Real data directory (must hold the model when given), or "
+                     "'none' for the built-in synthetic workload"),
+            cl::init(FAC_DATA_DIR));
+
+/// --data=none: the labelled synthetic workload, even when data is there.
+bool noRealData() { return dataDir == "none"; }
+// Integers are taken as text and parsed strictly (ParseNumber.h) by
+// checkOptions().
+cl::opt<std::string> tokensText("tokens",
+                                cl::desc("Tokens of real text (1-512)"),
+                                cl::value_desc("N"), cl::init("64"));
+cl::opt<std::string> trialsText("trials", cl::desc("Random inputs per theorem"),
+                                cl::value_desc("N"), cl::init("20"));
+cl::opt<std::string> maxStepsText(
+    "max-steps",
+    cl::desc("Stop a run after this many evaluation steps (0: no limit)"),
+    cl::value_desc("N"), cl::init("0"));
+int tokenCount = 64, trials = 20;
+uint64_t maxSteps = 0;
 cl::opt<double> tolerance(
     "tolerance",
     cl::desc("Largest relative error of model.attention vs dense attention "
@@ -85,15 +96,23 @@ Heads loadHeads() {
   Heads h;
   facrt_llama_model model;
   facrt_tokenizer *tok = nullptr;
-  if (facrt_stories260k_load(dataDir.c_str(), &model, &tok) == FACRT_OK) {
+  if (!noRealData() &&
+      facrt_stories260k_load(dataDir.c_str(), &model, &tok) == FACRT_OK) {
     std::vector<int32_t> tokens(tokenCount);
-    const char *text = "Call me Ishmael. Some years ago, never mind how long "
+    // The book's first tokens (its opening sentence when the text file is
+    // not there), so that --tokens gets as many as it asks.
+    std::string text = "Call me Ishmael. Some years ago, never mind how long "
                        "precisely, having little or no money in my purse, "
                        "and nothing particular to interest me on shore, I "
                        "thought I would sail about a little and see the "
                        "watery part of the world.";
-    int32_t n =
-        facrt_tokenizer_encode(tok, text, 1, 0, tokens.data(), tokenCount);
+    auto book =
+        llvm::MemoryBuffer::getFile(dataDir + "/text/moby-dick-ch1-3.txt",
+                                    /*IsText=*/true);
+    if (book)
+      text = (*book)->getBuffer().str();
+    int32_t n = facrt_tokenizer_encode(tok, text.c_str(), 1, 0, tokens.data(),
+                                       tokenCount);
     h.n = std::min<int32_t>(n, tokenCount);
     h.heads = model.config.n_heads;
     h.kvHeads = model.config.n_kv_heads;
@@ -252,8 +271,8 @@ bool checkTheorem(Interpreter &interp, const ast::TheoremDecl &t,
       ValuePtr v = trialValue(b, gen, tokens, source);
       if (!v) {
         llvm::outs() << "  theorem " << t.getName()
-                     << ": not checked (no random " << b.type.name
-                     << " values yet)\n";
+                     << ": not checked (no random "
+                     << sema::prune(b.resolved)->str() << " values yet)\n";
         return true;
       }
       binders[b.name] = v;
@@ -295,11 +314,12 @@ ValuePtr defaultFunction(const ConceptResult &defaults,
 /// interpreter's longest list).
 constexpr int64_t kMaxForwardValues = int64_t(1) << 24;
 
-cl::opt<int> forwardRows("forward-rows",
-                         cl::desc("Rows of the input a forward function "
-                                  "gets (its width is its concept's "
-                                  "inputSize, or the model's dim)"),
-                         cl::init(8));
+cl::opt<std::string> forwardRowsText(
+    "forward-rows",
+    cl::desc("Rows of the input a forward function gets (its width is its "
+             "concept's inputSize, or the model's dim)"),
+    cl::value_desc("N"), cl::init("8"));
+int forwardRows = 8;
 
 /// Runs a concept's forward function on a Gaussian input of \p width
 /// columns, and reports the output's shape.
@@ -326,25 +346,30 @@ bool runForward(Interpreter &interp, const ValuePtr &forward,
   return true;
 }
 
-/// Checks the numeric options' ranges (LLVM's parser has checked their
-/// syntax).
+/// Parses the numeric options strictly and checks their ranges.
 bool checkOptions() {
-  auto within = [](const char *flag, int64_t value, int64_t lo, int64_t hi) {
-    if (value >= lo && value <= hi)
-      return true;
-    llvm::errs() << "fac-interp: error: --" << flag << "=" << value
-                 << " is out of range: " << describeRange(lo, hi) << "\n";
-    return false;
-  };
   if (!std::isfinite(tolerance) || tolerance < 0) {
     llvm::errs() << "fac-interp: error: --tolerance=" << tolerance
                  << " is not a finite relative error >= 0\n";
     return false;
   }
+  const char *tool = "fac-interp";
   // Real text comes from a model with a 512-token context.
-  return within("tokens", tokenCount, 1, 512) &&
-         within("trials", trials, 1, 1000000) &&
-         within("forward-rows", forwardRows, 1, 65536);
+  std::optional<int64_t> tokens =
+      parseIntegerOption(tool, "--tokens", tokensText, 1, 512);
+  std::optional<int64_t> trialCount =
+      parseIntegerOption(tool, "--trials", trialsText, 1, 1000000);
+  std::optional<int64_t> rows =
+      parseIntegerOption(tool, "--forward-rows", forwardRowsText, 1, 65536);
+  std::optional<int64_t> steps =
+      parseIntegerOption(tool, "--max-steps", maxStepsText, 0, INT64_MAX);
+  if (!tokens || !trialCount || !rows || !steps)
+    return false;
+  tokenCount = int(*tokens);
+  trials = int(*trialCount);
+  forwardRows = int(*rows);
+  maxSteps = uint64_t(*steps);
+  return true;
 }
 
 /// Every -p name must be a parameter of a concept of the spec.
@@ -455,6 +480,21 @@ ValuePtr defaultValue(const ast::Field &p, const sema::TypePtr &t,
 static int run() {
   if (!checkOptions())
     return kExitUsageError;
+  // Data named on the command line must be there: the built-in workload
+  // stands in only when --data is not given.
+  if (dataDir.getNumOccurrences() > 0 && !noRealData()) {
+    facrt_llama_model model;
+    facrt_tokenizer *tok = nullptr;
+    if (facrt_status s =
+            facrt_stories260k_load(dataDir.c_str(), &model, &tok)) {
+      llvm::errs() << "fac-interp: error: --data " << dataDir
+                   << ": the model or its tokenizer: " << facrt_status_str(s)
+                   << "\n";
+      return kExitIOError;
+    }
+    facrt_tokenizer_free(tok);
+    facrt_llama_free(&model);
+  }
   auto file = llvm::MemoryBuffer::getFileOrSTDIN(inputFilename, true);
   if (!file) {
     llvm::errs() << "fac-interp: error: cannot read '" << inputFilename
@@ -473,7 +513,11 @@ static int run() {
                    << "'\n";
       return kExitUsageError;
     }
-    given[p.substr(0, eq)] = p.substr(eq + 1);
+    if (!given.emplace(p.substr(0, eq), p.substr(eq + 1)).second) {
+      llvm::errs() << "fac-interp: error: -p " << p.substr(0, eq)
+                   << " is given twice\n";
+      return kExitUsageError;
+    }
   }
   if (!checkParameterNames(*module, given))
     return kExitUsageError;
@@ -551,9 +595,11 @@ Defaults := () :: {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::ParseCommandLineOptions(argc, argv,
-                              "fac-interp: run a spec with the reference "
-                              "interpreter\n");
+  if (!cl::ParseCommandLineOptions(argc, argv,
+                                   "fac-interp: run a spec with the "
+                                   "reference interpreter\n",
+                                   &llvm::errs()))
+    return kExitUsageError;
   // Sema and the interpreter recurse over the AST: give them the stack the
   // front end's and the interpreter's limits are sized for.
   return runOnLargeStack(run);

@@ -16,6 +16,7 @@
 #include "fac/InitFAC.h"
 #include "fac/MLIRGen/MLIRGen.h"
 #include "fac/Sema/Sema.h"
+#include "fac/Support/ParseNumber.h"
 #include "fac/Support/StackGuard.h"
 #include "fac/Support/ToolOutput.h"
 #include "fac/Target/TargetInfo.h"
@@ -68,10 +69,15 @@ cl::opt<std::string> targetName(
     cl::desc("native, x86-64, x86-64-avx2, x86-64-avx512 or aarch64 (for "
              "-emit=llvm|asm|obj); native is the widest this machine runs"),
     cl::init("x86-64-avx2"));
-cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3"), cl::Prefix,
-                           cl::init(3));
-cl::opt<int64_t> keyTile("key-tile", cl::desc("Keys per online-softmax step"),
-                         cl::init(64));
+// Integers are taken as text and parsed strictly (ParseNumber.h).
+cl::opt<std::string> optLevelText("O", cl::desc("Optimization level 0-3"),
+                                  cl::value_desc("N"), cl::Prefix,
+                                  cl::init("3"));
+cl::opt<std::string>
+    keyTileText("key-tile", cl::desc("Keys per online-softmax step (1-4096)"),
+                cl::value_desc("N"), cl::init("64"));
+unsigned optLevel = 3;
+int64_t keyTile = 64;
 
 /// Keeps the output when every byte reached it, else an I/O error.
 int finish(llvm::ToolOutputFile &output) {
@@ -89,15 +95,14 @@ int compile() {
   }
   SourceFile source(std::move(*fileOrErr));
 
-  if (optLevel > 3) {
-    llvm::errs() << "facc: error: -O" << optLevel << " is not 0-3\n";
+  std::optional<int64_t> level =
+      parseIntegerOption("facc", "-O", optLevelText, 0, 3);
+  std::optional<int64_t> tile =
+      parseIntegerOption("facc", "--key-tile", keyTileText, 1, kMaxKeyTile);
+  if (!level || !tile)
     return kExitUsageError;
-  }
-  if (keyTile < 1 || keyTile > kMaxKeyTile) {
-    llvm::errs() << "facc: error: --key-tile=" << keyTile
-                 << " is out of range: 1 to " << kMaxKeyTile << " keys\n";
-    return kExitUsageError;
-  }
+  optLevel = unsigned(*level);
+  keyTile = *tile;
   std::unique_ptr<TargetInfo> target;
   if (emitAction == Emit::LLVM || emitAction == Emit::Asm ||
       emitAction == Emit::Obj) {
@@ -196,7 +201,9 @@ int main(int argc, char **argv) {
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
-  cl::ParseCommandLineOptions(argc, argv, "facc: the FAC spec compiler\n");
+  if (!cl::ParseCommandLineOptions(argc, argv, "facc: the FAC spec compiler\n",
+                                   &llvm::errs()))
+    return kExitUsageError;
   // Sema and MLIRGen recurse over the AST: give them the stack the
   // front end's limits are sized for.
   return runOnLargeStack(compile);

@@ -13,6 +13,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +48,20 @@ inline std::optional<double> parseReal(std::string_view text, double lo,
 /// "an integer from lo to hi", for error messages.
 inline std::string describeRange(int64_t lo, int64_t hi) {
   return "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+}
+
+/// The value of option \p flag of \p tool, given as \p text, in [lo, hi];
+/// reports "<tool>: error: <flag>=<text> is not an integer from lo to hi"
+/// otherwise. (LLVM's option parser would also take 010 as 8 and 0x10.)
+inline std::optional<int64_t> parseIntegerOption(const char *tool,
+                                                 const char *flag,
+                                                 const std::string &text,
+                                                 int64_t lo, int64_t hi) {
+  if (std::optional<int64_t> value = parseInteger(text, lo, hi))
+    return value;
+  std::fprintf(stderr, "%s: error: %s=%s is not %s\n", tool, flag, text.c_str(),
+               describeRange(lo, hi).c_str());
+  return std::nullopt;
 }
 
 } // namespace fac
