@@ -47,8 +47,9 @@ extern "C" facrt_status facrt_llama_load(const char *path,
   if (!file)
     return FACRT_ERR_IO;
   int32_t header[7];
+  // A read error (a directory, say) is I/O; a short file is malformed.
   if (std::fread(header, sizeof(int32_t), 7, file.get()) != 7)
-    return FACRT_ERR_FORMAT;
+    return std::ferror(file.get()) ? FACRT_ERR_IO : FACRT_ERR_FORMAT;
   facrt_llama_config c;
   c.dim = header[0];
   c.hidden_dim = header[1];

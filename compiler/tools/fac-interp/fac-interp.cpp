@@ -498,7 +498,7 @@ static int run() {
   auto file = llvm::MemoryBuffer::getFileOrSTDIN(inputFilename, true);
   if (!file) {
     llvm::errs() << "fac-interp: error: cannot read '" << inputFilename
-                 << "'\n";
+                 << "': " << file.getError().message() << "\n";
     return kExitIOError;
   }
   SourceFile source(std::move(*file));
