@@ -90,8 +90,8 @@ static facrt_status fractalEncodeImpl(const float *w, int64_t rows,
       params->offset_bits > 16 || params->iterations < 1)
     return FACRT_ERR_ARG;
   int64_t b = params->range;
-  if (rows % b || cols % b || rows < 2 * b || cols < 2 * b ||
-      rows > kMaxSide || cols > kMaxSide)
+  if (rows % b || cols % b || rows < 2 * b || cols < 2 * b || rows > kMaxSide ||
+      cols > kMaxSide)
     return FACRT_ERR_ARG;
   // A non-finite weight has no code: its offset range would be NaN.
   if (!std::all_of(w, w + rows * cols,
