@@ -277,15 +277,21 @@ bool checkTheorem(Interpreter &interp, const ast::TheoremDecl &t,
       }
       binders[b.name] = v;
     }
+    auto stopped = [&] {
+      llvm::outs() << "  theorem " << t.getName() << ": runtime error on "
+                   << (source ? "real" : "random") << " trial " << trial
+                   << "\n";
+      return false;
+    };
     if (definition) {
       ValuePtr v = interp.evaluate(*definition, scope.scope, binders);
       if (!v)
-        return false;
+        return stopped();
       binders[defined] = v;
     }
     ValuePtr holds = interp.evaluate(t.getBody(), scope.scope, binders);
     if (!holds)
-      return false;
+      return stopped();
     if (!holds->b) {
       llvm::outs() << "  theorem " << t.getName() << ": FAILS on "
                    << (source ? "real" : "random") << " trial " << trial
