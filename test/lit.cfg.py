@@ -33,25 +33,19 @@ config.substitutions.append(("%inputs", os.path.join(
 
 # The sanitized suite (cmake -DFAC_SANITIZE=ON, `tools/fac-dev test
 # --sanitize`): host programs that link the instrumented libfacrt.a are
-# instrumented the same way (the flags of CMakeLists.txt), and tests whose
-# outcome depends on how deep the stack lets code recurse can tell.
+# instrumented the same way (the flags of CMakeLists.txt).
 sanitizer_flags = ""
 if config.fac_sanitize:
-    config.available_features.add("sanitizer")
     sanitizer_flags = ("-fsanitize=address,undefined "
                        "-fno-sanitize-recover=undefined "
                        "-fno-omit-frame-pointer ")
     # allow_user_poisoning=0: see tools/fac-dev.
     for name, value in (("ASAN_OPTIONS",
-                         "detect_leaks=1:allow_user_poisoning=0"),
+                         "detect_leaks=1:allow_user_poisoning=0:"
+                         "exitcode=23"),
                         ("UBSAN_OPTIONS", "print_stacktrace=1")):
         config.environment[name] = os.environ.get(name, value)
 
-# A host program linked with libfacrt.
-config.substitutions.append((
-    "%host_link",
-    f"{config.host_cxx} -std=c++17 -O2 {sanitizer_flags}-I{runtime_include} "
-    f"-L{config.fac_lib_dir} -lfacrt {config.crypto_lib} -lm"))
 config.substitutions.append(("%host_cxx",
                              f"{config.host_cxx} -std=c++17 -O2 "
                              f"{sanitizer_flags}-I{runtime_include}"))

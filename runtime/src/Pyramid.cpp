@@ -192,7 +192,9 @@ multiplicityAttentionImpl(const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
       for (int64_t t = 0; t < d; ++t)
         s += at(q, i, t) * at(k, j, t);
       // A node standing for m tokens: a log(m) bias on its score.
-      scores[j] = double(scale) * s + std::log(double(counts[j]));
+      // d = 0: an empty dot product scores 0 whatever the scale.
+      scores[j] =
+          (d > 0 ? double(scale) * s : 0.0) + std::log(double(counts[j]));
       maxScore = std::max(maxScore, scores[j]);
     }
     double sum = 0;
@@ -269,7 +271,7 @@ hierarchicalAttentionImpl(const fac_memref2d_f32 *q, const facrt_pyramid *keys,
       for (int64_t t = 0; t < d; ++t)
         s += at(q, i, t) * key[t];
       scores[j] =
-          double(scale) * s +
+          (d > 0 ? double(scale) * s : 0.0) +
           std::log(double(keys->counts[cover[j].first][cover[j].second]));
       maxScore = std::max(maxScore, scores[j]);
     }

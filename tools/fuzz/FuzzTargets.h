@@ -4,8 +4,8 @@
 // leaking or hitting undefined behaviour, whatever the bytes. They are
 // compiled into a libFuzzer binary each (FuzzMain.cpp, run by `tools/fac-fuzz`)
 // and into the `fac-fuzz-regressions` unit test, which replays the seeds and
-// every finding kept in test/Fuzz/<target>/ in the normal and the
-// sanitized suites.
+// every finding kept in test/unittests/fuzz/Inputs/<target>/ in the normal and
+// the sanitized suites.
 //
 //===----------------------------------------------------------------------===//
 

@@ -1266,10 +1266,6 @@ public:
     return Value::tensor({int64_t(t.size()), d}, std::move(data));
   }
 
-  /// The prelude's Attend over compressed pyramids: one output row per
-  /// query leaf, attending over the key/value tokens, each key leaf
-  /// weighted by its multiplicity (a log m bias on its score); the output
-  /// rows keep the query leaves' multiplicities.
   /// collectLeaves, failing at \p at when the leaves' widths differ or the
   /// tree stands for more tokens than the interpreter expands.
   bool checkedLeaves(const ValuePtr &tree, std::vector<float> &rows,
@@ -1288,6 +1284,10 @@ public:
     return true;
   }
 
+  /// The prelude's Attend over compressed pyramids: one output row per
+  /// query leaf, attending over the key/value tokens, each key leaf
+  /// weighted by its multiplicity (a log m bias on its score); the output
+  /// rows keep the query leaves' multiplicities.
   ValuePtr attendTrees(const std::vector<ValuePtr> &args, Location at) {
     std::vector<float> q, k, v;
     std::vector<int64_t> qw, kw, vw;

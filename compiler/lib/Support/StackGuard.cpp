@@ -37,10 +37,18 @@ uintptr_t fac::getStackFloor() {
   return cached;
 }
 
+/// Whether this thread is one runOnLargeStack made: nested calls (facc's
+/// compile() calling parseModule) run in place.
+static thread_local bool onLargeStack = false;
+
 int fac::runOnLargeStack(llvm::function_ref<int()> body) {
+  if (onLargeStack)
+    return body();
   int result = 0;
-  llvm::thread worker(std::optional<unsigned>(kLargeStackBytes),
-                      [&] { result = body(); });
+  llvm::thread worker(std::optional<unsigned>(kLargeStackBytes), [&] {
+    onLargeStack = true;
+    result = body();
+  });
   if (!worker.joinable())
     return body();
   worker.join();

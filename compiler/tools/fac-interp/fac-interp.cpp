@@ -71,11 +71,12 @@ cl::opt<std::string> maxStepsText(
     cl::value_desc("N"), cl::init("0"));
 int tokenCount = 64, trials = 20;
 uint64_t maxSteps = 0;
-cl::opt<double> tolerance(
+cl::opt<std::string> toleranceText(
     "tolerance",
     cl::desc("Largest relative error of model.attention vs dense attention "
              "(raise it for lossy compression: the error is reported)"),
-    cl::init(1e-4));
+    cl::value_desc("X"), cl::init("1e-4"));
+double tolerance = 1e-4;
 
 ValuePtr tensorFromView(const fac_memref2d_f32 &v) {
   std::vector<float> data;
@@ -354,11 +355,14 @@ bool runForward(Interpreter &interp, const ValuePtr &forward,
 
 /// Parses the numeric options strictly and checks their ranges.
 bool checkOptions() {
-  if (!std::isfinite(tolerance) || tolerance < 0) {
-    llvm::errs() << "fac-interp: error: --tolerance=" << tolerance
+  std::optional<double> tol =
+      parseReal(toleranceText, 0, std::numeric_limits<double>::max());
+  if (!tol) {
+    llvm::errs() << "fac-interp: error: --tolerance=" << toleranceText
                  << " is not a finite relative error >= 0\n";
     return false;
   }
+  tolerance = *tol;
   const char *tool = "fac-interp";
   // Real text comes from a model with a 512-token context.
   std::optional<int64_t> tokens =

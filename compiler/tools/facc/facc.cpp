@@ -86,6 +86,14 @@ int finish(llvm::ToolOutputFile &output) {
 }
 
 int compile() {
+  std::optional<int64_t> level =
+      parseIntegerOption("facc", "-O", optLevelText, 0, 3);
+  std::optional<int64_t> tile =
+      parseIntegerOption("facc", "--key-tile", keyTileText, 1, kMaxKeyTile);
+  if (!level || !tile)
+    return kExitUsageError;
+  optLevel = unsigned(*level);
+  keyTile = *tile;
   auto fileOrErr = llvm::MemoryBuffer::getFileOrSTDIN(inputFilename,
                                                       /*IsText=*/true);
   if (std::error_code ec = fileOrErr.getError()) {
@@ -95,14 +103,6 @@ int compile() {
   }
   SourceFile source(std::move(*fileOrErr));
 
-  std::optional<int64_t> level =
-      parseIntegerOption("facc", "-O", optLevelText, 0, 3);
-  std::optional<int64_t> tile =
-      parseIntegerOption("facc", "--key-tile", keyTileText, 1, kMaxKeyTile);
-  if (!level || !tile)
-    return kExitUsageError;
-  optLevel = unsigned(*level);
-  keyTile = *tile;
   std::unique_ptr<TargetInfo> target;
   if (emitAction == Emit::LLVM || emitAction == Emit::Asm ||
       emitAction == Emit::Obj) {

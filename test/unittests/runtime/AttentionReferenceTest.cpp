@@ -158,7 +158,9 @@ TEST(AttentionNumerics, ZeroWidthScoresAreZeroWhateverTheScale) {
   std::vector<float> got(4);
   fac_memref2d_f32 gv = view(got, 2, 2);
   int64_t counts[2] = {1, 1};
-  ASSERT_EQ(facrt_multiplicity_attention(&q, &k, &vv, counts, 1.0f, &gv),
+  ASSERT_EQ(facrt_multiplicity_attention(&q, &k, &vv, counts,
+                                         std::numeric_limits<float>::infinity(),
+                                         &gv),
             FACRT_OK);
   EXPECT_EQ(got[0], 2.0f);
   EXPECT_EQ(got[3], 4.0f);

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -141,6 +142,50 @@ TEST(FractalCodec, ExportImportRoundTrip) {
   EXPECT_EQ(facrt_fractal_import(ints.data(), n - 1, &bad), FACRT_ERR_FORMAT);
   facrt_fractal_free(code);
   facrt_fractal_free(back);
+}
+
+TEST(FractalCodec, ImportRangeChecksTheHeaderBeforeUsingIt) {
+  std::vector<float> w = gaussian(8 * 8, 12);
+  facrt_fractal_params params{4, 5, 7, 4};
+  facrt_fractal_code *code = nullptr;
+  ASSERT_EQ(facrt_fractal_encode(w.data(), 8, 8, &params, &code), FACRT_OK);
+  int64_t n = facrt_fractal_export(code, nullptr, 0);
+  std::vector<int64_t> good(static_cast<size_t>(n));
+  facrt_fractal_export(code, good.data(), n);
+  facrt_fractal_free(code);
+  auto refused = [&](size_t field, int64_t value) {
+    std::vector<int64_t> ints = good;
+    ints[field] = value;
+    facrt_fractal_code *bad = nullptr;
+    return facrt_fractal_import(ints.data(), n, &bad) == FACRT_ERR_FORMAT &&
+           bad == nullptr;
+  };
+  // A NaN offset range decoded to NaN weights.
+  uint32_t nanBits = 0x7fc00000u, infBits = 0x7f800000u;
+  EXPECT_TRUE(refused(6, nanBits));
+  EXPECT_TRUE(refused(7, infBits));
+  // Field 2 (the range block) of 2^32 + 4 was narrowed to 4 after the check.
+  EXPECT_TRUE(refused(2, (int64_t(1) << 32) + 4));
+  // 65536 x 65536 in few blocks: decoding would allocate 16 GB.
+  std::vector<int64_t> huge = {65536, 65536, 16384, 5, 7, 4, 0, 0};
+  for (int k = 0; k < 16; ++k)
+    huge.insert(huge.end(), {0, 0, 0, 0});
+  facrt_fractal_code *bad = nullptr;
+  EXPECT_EQ(facrt_fractal_import(huge.data(), int64_t(huge.size()), &bad),
+            FACRT_ERR_FORMAT);
+}
+
+TEST(FractalCodec, EncodeRefusesNonFiniteWeights) {
+  std::vector<float> w = gaussian(8 * 8, 13);
+  w[17] = std::numeric_limits<float>::quiet_NaN();
+  facrt_fractal_params params{4, 5, 7, 4};
+  facrt_fractal_code *code = nullptr;
+  EXPECT_EQ(facrt_fractal_encode(w.data(), 8, 8, &params, &code),
+            FACRT_ERR_ARG);
+  w[17] = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(facrt_fractal_encode(w.data(), 8, 8, &params, &code),
+            FACRT_ERR_ARG);
+  EXPECT_EQ(code, nullptr);
 }
 
 namespace {

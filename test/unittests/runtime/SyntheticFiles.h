@@ -1,5 +1,4 @@
-//===- SyntheticFiles.h - Small model and tokenizer files for tests
-//--------===//
+//===- SyntheticFiles.h - Small model and tokenizer files for tests -------===//
 //
 // Checkpoints and tokenizer files in the llama2.c formats, made up by the
 // tests themselves, so that the loaders' and the model host's checks of
