@@ -9,8 +9,10 @@
 // nest (n <= 2048). The machine's FMA peak and its triad bandwidth are
 // measured by the bench itself, and each library's plain SGEMM rate is
 // printed beside its attention rate, so that a weak peer shows. Every
-// result is checked against OpenBLAS first. Writes a Markdown report.
-// Usage: attention_speed <report.md>   (run with OMP_NUM_THREADS=1)
+// result is checked against OpenBLAS first. Writes a Markdown report and,
+// for bench/speed.gp, a data file: n, d, then GFLOP/s of facc, OpenBLAS,
+// oneDNN and naive ("?" where not measured), then the peak.
+// Usage: attention_speed <report.md> <plot.dat>   (with OMP_NUM_THREADS=1)
 //
 //===----------------------------------------------------------------------===//
 
@@ -259,16 +261,19 @@ struct Shape {
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s <report.md>\n", argv[0]);
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: %s <report.md> <plot.dat>\n", argv[0]);
     return 2;
   }
   openblas_set_num_threads(1);
   FILE *report = std::fopen(argv[1], "w");
-  if (!report) {
-    std::fprintf(stderr, "attention_speed: cannot write %s\n", argv[1]);
+  FILE *plot = std::fopen(argv[2], "w");
+  if (!report || !plot) {
+    std::fprintf(stderr, "attention_speed: cannot write %s or %s\n", argv[1],
+                 argv[2]);
     return 3;
   }
+  std::fprintf(plot, "# n d facc openblas onednn naive peak (GFLOP/s)\n");
   double peak = measurePeak(), triad = measureTriad();
 #ifdef FAC_HAVE_DNNL
   const char *dnnlColumns = " oneDNN ms | GFLOP/s | its SGEMM |";
@@ -290,7 +295,8 @@ int main(int argc, char **argv) {
       "is the library's "
       "plain n×n×d product, the rate its attention can at best approach. "
       "Every result was checked against OpenBLAS's (max relative "
-      "difference in the last column).\n\n"
+      "difference in the last column).\n\n![GFLOP/s against n](speed.png)"
+      "\n\n"
       "| n | d | facc ms | GFLOP/s | %% of peak | OpenBLAS ms | GFLOP/s | "
       "its SGEMM |%s naive ms | GFLOP/s | facc / best peer time | max rel. "
       "diff |\n"
@@ -346,7 +352,7 @@ int main(int argc, char **argv) {
     double flops = 4.0 * double(n) * double(n) * double(d) * kHeads;
     double bestPeer = tb;
     double diff = maxRel(outKernel, outBlas);
-    std::string dnnlCells;
+    std::string dnnlCells, dnnlRate = "?", naiveRate = "?";
 #ifdef FAC_HAVE_DNNL
     DnnlAttention dnnl(n, d);
     double td = best([&] {
@@ -362,6 +368,7 @@ int main(int argc, char **argv) {
     std::snprintf(cells, sizeof(cells), " %.2f | %.1f | %.1f |", td * 1e3,
                   flops / td * 1e-9, gemmFlops / tdGemm * 1e-9);
     dnnlCells = cells;
+    dnnlRate = std::to_string(flops / td * 1e-9);
 #endif
     std::string naiveCells = " - | - |";
     if (n <= 2048) {
@@ -376,6 +383,7 @@ int main(int argc, char **argv) {
       std::snprintf(cells, sizeof(cells), " %.2f | %.1f |", tn * 1e3,
                     flops / tn * 1e-9);
       naiveCells = cells;
+      naiveRate = std::to_string(flops / tn * 1e-9);
     }
     std::fprintf(report,
                  "| %lld | %lld | %.2f | %.1f | %.0f%% | %.2f | %.1f | %.1f "
@@ -384,9 +392,13 @@ int main(int argc, char **argv) {
                  100 * flops / tk * 1e-9 / peak, tb * 1e3, flops / tb * 1e-9,
                  gemmFlops / tbGemm * 1e-9, dnnlCells.c_str(),
                  naiveCells.c_str(), tk / bestPeer, diff);
+    std::fprintf(plot, "%lld %lld %.2f %.2f %s %s %.2f\n", (long long)n,
+                 (long long)d, flops / tk * 1e-9, flops / tb * 1e-9,
+                 dnnlRate.c_str(), naiveRate.c_str(), peak);
     std::fflush(report);
     std::printf("n=%lld d=%lld done\n", (long long)n, (long long)d);
   }
   std::fclose(report);
+  std::fclose(plot);
   return 0;
 }
