@@ -1059,9 +1059,12 @@ public:
     if (effect == "Decompress" && args.size() == 1) {
       std::vector<float> rows;
       std::vector<int64_t> weights;
-      if (!checkedLeaves(args[0], rows, weights, e.getLoc()))
+      int64_t width = checkedLeaves(args[0], rows, weights, e.getLoc());
+      if (width < 0)
         return nullptr;
-      return tokensToTensor(flattenTree(args[0]));
+      std::vector<float> tokens = repeatRows(rows, weights, width);
+      int64_t n = width ? int64_t(tokens.size()) / width : 0;
+      return Value::tensor({n, width}, std::move(tokens));
     }
     if (effect == "Compress" && args[0]->kind == Value::Kind::Data &&
         args[0]->ctor == "Node") {
@@ -1258,30 +1261,36 @@ public:
     return attend({q, k, v}, at);
   }
 
-  static ValuePtr tokensToTensor(const std::vector<std::vector<float>> &t) {
-    int64_t d = t.empty() ? 0 : int64_t(t.front().size());
-    std::vector<float> data;
-    for (const std::vector<float> &row : t)
-      data.insert(data.end(), row.begin(), row.end());
-    return Value::tensor({int64_t(t.size()), d}, std::move(data));
-  }
-
   /// collectLeaves, failing at \p at when the leaves' widths differ or the
   /// tree stands for more tokens than the interpreter expands.
-  bool checkedLeaves(const ValuePtr &tree, std::vector<float> &rows,
-                     std::vector<int64_t> &weights, Location at) {
-    if (collectLeaves(tree, rows, weights) < 0) {
+  int64_t checkedLeaves(const ValuePtr &tree, std::vector<float> &rows,
+                        std::vector<int64_t> &weights, Location at) {
+    int64_t width = collectLeaves(tree, rows, weights);
+    if (width < 0) {
       fail(at, "the leaves of the tree hold tensors of different widths");
-      return false;
+      return -1;
     }
     int64_t tokens = 0;
     for (int64_t w : weights)
       if ((tokens += w) > kMaxListLength) {
         fail(at, "a tree of more than " + llvm::Twine(kMaxListLength) +
                      " tokens is over the interpreter's limit");
-        return false;
+        return -1;
       }
-    return true;
+    return width;
+  }
+
+  /// Each row of \p rows (\p width wide) repeated by its multiplicity: the
+  /// tokens a tree's leaves stand for.
+  static std::vector<float> repeatRows(const std::vector<float> &rows,
+                                       const std::vector<int64_t> &weights,
+                                       int64_t width) {
+    std::vector<float> out;
+    for (size_t r = 0; r < weights.size(); ++r)
+      for (int64_t m = 0; m < weights[r]; ++m)
+        out.insert(out.end(), rows.begin() + r * width,
+                   rows.begin() + (r + 1) * width);
+    return out;
   }
 
   /// The prelude's Attend over compressed pyramids: one output row per
@@ -1291,9 +1300,9 @@ public:
   ValuePtr attendTrees(const std::vector<ValuePtr> &args, Location at) {
     std::vector<float> q, k, v;
     std::vector<int64_t> qw, kw, vw;
-    if (!checkedLeaves(args[0], q, qw, at) ||
-        !checkedLeaves(args[1], k, kw, at) ||
-        !checkedLeaves(args[2], v, vw, at))
+    if (checkedLeaves(args[0], q, qw, at) < 0 ||
+        checkedLeaves(args[1], k, kw, at) < 0 ||
+        checkedLeaves(args[2], v, vw, at) < 0)
       return nullptr;
     if (qw.empty() || kw.empty() || vw.empty())
       return fail(at, "Attend of an empty tree");
@@ -1302,16 +1311,8 @@ public:
     if (int64_t(k.size() / kw.size()) != d)
       return fail(at, "query and key widths differ");
     // Keys and values may be cut differently: attend over their tokens.
-    auto expand = [](const std::vector<float> &rows,
-                     const std::vector<int64_t> &weights, int64_t width) {
-      std::vector<float> out;
-      for (size_t r = 0; r < weights.size(); ++r)
-        for (int64_t m = 0; m < weights[r]; ++m)
-          out.insert(out.end(), rows.begin() + r * width,
-                     rows.begin() + (r + 1) * width);
-      return out;
-    };
-    std::vector<float> keys = expand(k, kw, d), values = expand(v, vw, dv);
+    std::vector<float> keys = repeatRows(k, kw, d),
+                       values = repeatRows(v, vw, dv);
     int64_t n = int64_t(keys.size()) / d;
     if (int64_t(values.size()) / dv != n)
       return fail(at, "keys and values stand for different token counts (" +

@@ -430,12 +430,16 @@ ValuePtr parameterValue(const ast::Field &p, const std::string &text,
     source.error(p.loc, "-p " + p.name + "=" + text + ": " + why);
     return nullptr;
   };
+  // \p part is not a number of type \p scalar.
+  auto notNumber = [&](llvm::StringRef part, const sema::TypePtr &scalar) {
+    return bad("'" + part + "' is not " +
+               (scalar->isCon("Int") ? "an integer" : "a finite number") +
+               ", and parameter '" + p.name + "' is " + t->str());
+  };
   if (t->isCon("Int") || t->isCon("Float")) {
     if (ValuePtr v = parseScalar(t, text))
       return v;
-    return bad("'" + text + "' is not " +
-               (t->isCon("Int") ? "an integer" : "a finite number") +
-               ", and parameter '" + p.name + "' is " + t->str());
+    return notNumber(text, t);
   }
   if (t->isCon("List")) {
     // `-p xs=1,2,3` for a List<Int> or List<Float>; `-p xs=` is empty.
@@ -450,9 +454,7 @@ ValuePtr parameterValue(const ast::Field &p, const std::string &text,
     for (llvm::StringRef part : parts) {
       ValuePtr v = parseScalar(elem, part);
       if (!v)
-        return bad("'" + part + "' is not " +
-                   (elem->isCon("Int") ? "an integer" : "a finite number") +
-                   ", and parameter '" + p.name + "' is " + t->str());
+        return notNumber(part, elem);
       elems.push_back(v);
     }
     return Value::list(std::move(elems));

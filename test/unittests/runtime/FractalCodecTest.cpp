@@ -120,6 +120,22 @@ TEST(FractalCodec, RealWeightsAgainstRoundToNearest) {
   facrt_llama_free(&model);
 }
 
+namespace {
+/// The exported integers of a rows x cols Gaussian matrix's code.
+std::vector<int64_t> exportedCode(int64_t rows, int64_t cols, unsigned seed,
+                                  const facrt_fractal_params &params) {
+  std::vector<float> w = gaussian(size_t(rows * cols), seed);
+  facrt_fractal_code *code = nullptr;
+  EXPECT_EQ(facrt_fractal_encode(w.data(), rows, cols, &params, &code),
+            FACRT_OK);
+  int64_t n = facrt_fractal_export(code, nullptr, 0);
+  std::vector<int64_t> ints(static_cast<size_t>(n));
+  facrt_fractal_export(code, ints.data(), n);
+  facrt_fractal_free(code);
+  return ints;
+}
+} // namespace
+
 TEST(FractalCodec, ExportImportRoundTrip) {
   std::vector<float> w = gaussian(16 * 24, 11);
   facrt_fractal_params params{4, 5, 7, 10};
@@ -145,14 +161,9 @@ TEST(FractalCodec, ExportImportRoundTrip) {
 }
 
 TEST(FractalCodec, ImportRangeChecksTheHeaderBeforeUsingIt) {
-  std::vector<float> w = gaussian(8 * 8, 12);
-  facrt_fractal_params params{4, 5, 7, 4};
-  facrt_fractal_code *code = nullptr;
-  ASSERT_EQ(facrt_fractal_encode(w.data(), 8, 8, &params, &code), FACRT_OK);
-  int64_t n = facrt_fractal_export(code, nullptr, 0);
-  std::vector<int64_t> good(static_cast<size_t>(n));
-  facrt_fractal_export(code, good.data(), n);
-  facrt_fractal_free(code);
+  std::vector<int64_t> good = exportedCode(8, 8, 12, {4, 5, 7, 4});
+  ASSERT_EQ(good.size(), 8u + 4 * 4);
+  int64_t n = int64_t(good.size());
   auto refused = [&](size_t field, int64_t value) {
     std::vector<int64_t> ints = good;
     ints[field] = value;
