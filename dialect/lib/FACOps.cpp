@@ -222,18 +222,44 @@ LogicalResult AttentionOp::verify() {
   auto k = cast<MemRefType>(getKey().getType());
   auto v = cast<MemRefType>(getValue().getType());
   auto o = cast<MemRefType>(getOut().getType());
+  int64_t rank = q.getRank();
+  if (k.getRank() != rank || v.getRank() != rank || o.getRank() != rank)
+    return emitOpError("query, key, value and out must all be 2-d (one head) "
+                       "or all 3-d (heads first)");
   auto conflict = [](int64_t a, int64_t b) {
     return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
   };
-  if (conflict(q.getDimSize(1), k.getDimSize(1)))
+  // Dimensions counted from the end: rows, then width.
+  auto dim = [&](MemRefType type, int64_t fromEnd) {
+    return type.getDimSize(rank - 1 - fromEnd);
+  };
+  if (conflict(dim(q, 0), dim(k, 0)))
     return emitOpError("query and key widths differ: ")
-           << q.getDimSize(1) << " vs " << k.getDimSize(1);
-  if (conflict(k.getDimSize(0), v.getDimSize(0)))
+           << dim(q, 0) << " vs " << dim(k, 0);
+  if (conflict(dim(k, 1), dim(v, 1)))
     return emitOpError("key and value lengths differ: ")
-           << k.getDimSize(0) << " vs " << v.getDimSize(0);
-  if (conflict(o.getDimSize(0), q.getDimSize(0)) ||
-      conflict(o.getDimSize(1), v.getDimSize(1)))
+           << dim(k, 1) << " vs " << dim(v, 1);
+  if (conflict(dim(o, 1), dim(q, 1)) || conflict(dim(o, 0), dim(v, 0)))
     return emitOpError("output shape must be (queries x value width)");
+  if (rank == 3) {
+    if (conflict(q.getDimSize(0), o.getDimSize(0)))
+      return emitOpError("query and out head counts differ");
+    if (conflict(k.getDimSize(0), v.getDimSize(0)))
+      return emitOpError("key and value head counts differ");
+    int64_t heads = q.getDimSize(0), kvHeads = k.getDimSize(0);
+    if (!ShapedType::isDynamic(heads) && !ShapedType::isDynamic(kvHeads) &&
+        (kvHeads == 0 ? heads != 0 : heads % kvHeads != 0))
+      return emitOpError("key/value heads (")
+             << kvHeads << ") must divide the query heads (" << heads << ")";
+  }
+  // With a gathered key set, m is the length of the index list; without,
+  // the number of key rows.
+  int64_t keys = getKeyIndices()
+                     ? cast<MemRefType>(getKeyIndices().getType()).getDimSize(0)
+                     : dim(k, 1);
+  if (getBias() &&
+      conflict(cast<MemRefType>(getBias().getType()).getDimSize(0), keys))
+    return emitOpError("bias must have one entry per key");
   return success();
 }
 

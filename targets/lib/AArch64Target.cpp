@@ -12,6 +12,12 @@ using namespace fac;
 std::unique_ptr<TargetInfo> fac::createAArch64Target(llvm::StringRef name) {
   if (name != "aarch64")
     return nullptr;
-  return std::make_unique<LLVMTarget>(NativeConfig{
-      name.str(), "aarch64-unknown-linux-gnu", "generic", "+neon", 0});
+  // 128-bit NEON, 32 registers; the caches of a Neoverse-N1 core (64 KB
+  // L1 data, 1 MB L2).
+  return std::make_unique<LLVMTarget>(NativeConfig{name.str(),
+                                                   "aarch64-unknown-linux-gnu",
+                                                   "generic",
+                                                   "+neon",
+                                                   0,
+                                                   {4, 32, 64 << 10, 1 << 20}});
 }

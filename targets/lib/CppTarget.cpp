@@ -1,10 +1,13 @@
 //===- CppTarget.cpp - The portable C++ source target ---------------------===//
 //
-// Prints a module at the loop level (func, scf, arith, math, memref) as
-// self-contained C++17 that defines the same C entry points as the native
-// objects, so that one generated header serves both. MLIR 19's EmitC
+// Prints a module at the loop level (func, scf, vector, arith, math, memref)
+// as self-contained C++17 that defines the same C entry points as the
+// native objects, so that one generated header serves both. MLIR 19's EmitC
 // conversions cannot express dynamically shaped memrefs, hence a printer of
-// our own (docs/Rationale.md).
+// our own (docs/Rationale.md). 1-d vectors become GCC/Clang vector
+// extension types (`vector_size`), which g++ and clang++ compile to the
+// host's SIMD registers, so the emitted kernel keeps the fused kernel's
+// structure: the same tiles, the same lane-wise softmax.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +18,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -22,6 +26,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
+#include <set>
 
 using namespace mlir;
 using namespace fac;
@@ -37,6 +42,7 @@ constexpr const char *kPrologue =
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 namespace {
@@ -76,6 +82,19 @@ public:
 
   LogicalResult emitModule(ModuleOp module) {
     os << kPrologue;
+    // One vector type per width the kernels use: f32 lanes, and i32 lanes
+    // for integers and for masks (a vector comparison yields 0 / -1 lanes
+    // of the operands' size).
+    std::set<int64_t> widths;
+    module.walk([&](Operation *op) {
+      for (Type t : op->getResultTypes())
+        if (auto v = dyn_cast<VectorType>(t))
+          widths.insert(v.getNumElements());
+    });
+    for (int64_t w : widths)
+      os << "typedef float f32x" << w << " __attribute__((vector_size(" << 4 * w
+         << ")));\ntypedef int32_t i32x" << w << " __attribute__((vector_size("
+         << 4 * w << ")));\n";
     for (auto func : module.getOps<func::FuncOp>())
       if (func->hasAttr("fac.kernel") && failed(emitKernel(func)))
         return failure();
@@ -99,6 +118,13 @@ private:
   llvm::raw_ostream &line() { return os.indent(2 * indent); }
 
   FailureOr<std::string> cType(Operation *op, Type type) {
+    if (auto v = dyn_cast<VectorType>(type)) {
+      Type e = v.getElementType();
+      if (v.getRank() == 1 && (e.isF32() || e.isInteger(32) || e.isInteger(1)))
+        return std::string(e.isF32() ? "f32x" : "i32x") +
+               std::to_string(v.getNumElements());
+      return op->emitError("C++ target: no C++ type for ") << type, failure();
+    }
     std::string t = getScalarCType(type);
     if (type.isInteger(1))
       t = "bool";
@@ -233,6 +259,33 @@ private:
     return success();
   }
 
+  /// A nest of loops whose iterations are independent: one OpenMP
+  /// work-sharing loop over all of them when the C++ compiler has OpenMP
+  /// (-fopenmp), plain loops otherwise.
+  LogicalResult emitParallel(scf::ParallelOp loop) {
+    if (loop.getNumResults())
+      return loop.emitError("C++ target: no reductions in scf.parallel");
+    unsigned depth = loop.getNumLoops();
+    os << "#ifdef _OPENMP\n#pragma omp parallel for schedule(static)";
+    if (depth > 1)
+      os << " collapse(" << depth << ")";
+    os << "\n#endif\n";
+    for (unsigned i = 0; i < depth; ++i) {
+      std::string iv = name(loop.getInductionVars()[i]);
+      line() << "for (int64_t " << iv << " = " << name(loop.getLowerBound()[i])
+             << "; " << iv << " < " << name(loop.getUpperBound()[i]) << "; "
+             << iv << " += " << name(loop.getStep()[i]) << ")"
+             << (i + 1 == depth ? " {\n" : "\n");
+      ++indent;
+    }
+    for (Operation &op : loop.getBody()->without_terminator())
+      if (failed(emitOp(&op)))
+        return failure();
+    indent -= depth;
+    line() << "}\n";
+    return success();
+  }
+
   LogicalResult emitIf(scf::IfOp op) {
     if (failed(declareResults(op, {})))
       return failure();
@@ -279,6 +332,14 @@ private:
     for (auto [pred, symbol] : symbols)
       if (op.getPredicate() == pred)
         return binary(op, symbol);
+    // Unordered-or: the negation of the opposite ordered comparison.
+    static const std::pair<P, const char *> negated[] = {
+        {P::UGE, "<"}, {P::ULE, ">"}, {P::UGT, "<="}, {P::ULT, ">="}};
+    for (auto [pred, symbol] : negated)
+      if (op.getPredicate() == pred)
+        return define(op, op.getResult(),
+                      "!(" + name(op.getLhs()) + " " + symbol + " " +
+                          name(op.getRhs()) + ")");
     return op.emitError("C++ target: unsupported predicate");
   }
 
@@ -295,6 +356,23 @@ private:
 
   LogicalResult emitConstant(arith::ConstantOp op) {
     Attribute value = op.getValue();
+    if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+      FailureOr<std::string> t = cType(op, dense.getType());
+      if (failed(t))
+        return failure();
+      std::string lanes;
+      auto lane = [&](Attribute a) -> std::string {
+        if (auto f = dyn_cast<FloatAttr>(a))
+          return floatLiteral(f.getValue());
+        return std::to_string(cast<IntegerAttr>(a).getValue().getSExtValue());
+      };
+      if (dense.isSplat())
+        return define(op, op.getResult(),
+                      splat(*t, lane(dense.getSplatValue<Attribute>())));
+      for (Attribute a : dense.getValues<Attribute>())
+        lanes += (lanes.empty() ? "" : ", ") + lane(a);
+      return define(op, op.getResult(), *t + "{" + lanes + "}");
+    }
     if (auto f = dyn_cast<FloatAttr>(value))
       return define(op, op.getResult(), floatLiteral(f.getValue()));
     if (auto i = dyn_cast<IntegerAttr>(value)) {
@@ -320,6 +398,69 @@ private:
     return success();
   }
 
+  // Vector values never cross a function boundary in the emitted code
+  // (that would tie it to one vector ABI): every vector operation is an
+  // expression or a statement in the kernel.
+
+  /// A vector load or store is a memcpy: any alignment.
+  LogicalResult emitVectorLoad(vector::LoadOp op) {
+    FailureOr<std::string> e = element(op, op.getBase(), op.getIndices());
+    FailureOr<std::string> t = cType(op, op.getType());
+    if (failed(e) || failed(t))
+      return failure();
+    std::string v = name(op.getResult());
+    line() << *t << " " << v << ";\n";
+    line() << "std::memcpy(&" << v << ", &" << *e << ", sizeof " << v << ");\n";
+    return success();
+  }
+  LogicalResult emitVectorStore(vector::StoreOp op) {
+    FailureOr<std::string> e = element(op, op.getBase(), op.getIndices());
+    if (failed(e))
+      return failure();
+    std::string v = name(op.getValueToStore());
+    line() << "std::memcpy(&" << *e << ", &" << v << ", sizeof " << v << ");\n";
+    return success();
+  }
+  /// A scalar in every lane: `s - V{}` is s exactly (-0, NaN and
+  /// infinities included) in each lane.
+  std::string splat(const std::string &type, const std::string &scalar) {
+    return "(" + scalar + " - " + type + "{})";
+  }
+  /// maxnum / minnum: a NaN lane yields the other operand's lane.
+  LogicalResult emitMinMaxLanes(Operation *op, llvm::StringRef less) {
+    std::string a = name(op->getOperand(0)), b = name(op->getOperand(1));
+    return define(op, op->getResult(0),
+                  a + " != " + a + " ? " + b + " : (" + b + " != " + b + " ? " +
+                      a + " : (" + a + " " + less.str() + " " + b + " ? " + b +
+                      " : " + a + "))");
+  }
+  LogicalResult emitFloorLanes(math::FloorOp op) {
+    FailureOr<std::string> t = cType(op, op.getType());
+    if (failed(t))
+      return failure();
+    std::string v = name(op.getResult());
+    line() << *t << " " << v << " = " << name(op.getOperand()) << ";\n";
+    line() << "for (unsigned i = 0; i < sizeof " << v << " / sizeof " << v
+           << "[0]; ++i)\n";
+    line() << "  " << v << "[i] = std::floor(" << v << "[i]);\n";
+    return success();
+  }
+  /// Lane-wise conversions and bit casts between vector types.
+  LogicalResult emitVectorCast(Operation *op) {
+    FailureOr<std::string> t = cType(op, op->getResult(0).getType());
+    if (failed(t))
+      return failure();
+    std::string x = name(op->getOperand(0));
+    if (isa<arith::BitcastOp>(op))
+      return define(op, op->getResult(0), "(" + *t + ")" + x);
+    return define(op, op->getResult(0),
+                  "__builtin_convertvector(" + x + ", " + *t + ")");
+  }
+  static bool isVector(Operation *op) {
+    return op->getNumResults() == 1 &&
+           isa<VectorType>(op->getResult(0).getType());
+  }
+
   LogicalResult emitAlloc(memref::AllocOp op) {
     MemRefType type = op.getType();
     if (type.getRank() != 2 || !type.getElementType().isF32() ||
@@ -338,6 +479,7 @@ private:
   LogicalResult emitOp(Operation *op) {
     return llvm::TypeSwitch<Operation *, LogicalResult>(op)
         .Case([&](scf::ForOp o) { return emitFor(o); })
+        .Case([&](scf::ParallelOp o) { return emitParallel(o); })
         .Case([&](scf::IfOp o) { return emitIf(o); })
         .Case([&](func::ReturnOp) {
           line() << "return;\n";
@@ -350,13 +492,40 @@ private:
             [&](Operation *o) { return binary(o, "-"); })
         .Case<arith::MulFOp, arith::MulIOp>(
             [&](Operation *o) { return binary(o, "*"); })
-        .Case<arith::DivFOp, arith::DivSIOp>(
+        .Case<arith::DivFOp, arith::DivSIOp, arith::DivUIOp>(
             [&](Operation *o) { return binary(o, "/"); })
         .Case([&](arith::RemSIOp o) { return binary(o, "%"); })
-        .Case<arith::MaxNumFOp, arith::MaximumFOp>(
-            [&](Operation *o) { return call(o, "std::fmax"); })
-        .Case<arith::MinNumFOp, arith::MinimumFOp>(
-            [&](Operation *o) { return call(o, "std::fmin"); })
+        .Case<arith::MaxNumFOp, arith::MaximumFOp>([&](Operation *o) {
+          return isVector(o) ? emitMinMaxLanes(o, "<") : call(o, "std::fmax");
+        })
+        .Case<arith::MinNumFOp, arith::MinimumFOp>([&](Operation *o) {
+          return isVector(o) ? emitMinMaxLanes(o, ">") : call(o, "std::fmin");
+        })
+        .Case([&](arith::ShLIOp o) { return binary(o, "<<"); })
+        .Case([&](vector::LoadOp o) { return emitVectorLoad(o); })
+        .Case([&](vector::StoreOp o) { return emitVectorStore(o); })
+        .Case([&](vector::BroadcastOp o) -> LogicalResult {
+          FailureOr<std::string> t = cType(o, o.getType());
+          if (failed(t) || isa<VectorType>(o.getSourceType()))
+            return o.emitError("C++ target: only scalar broadcasts");
+          return define(o, o.getResult(), splat(*t, name(o.getSource())));
+        })
+        .Case<vector::FMAOp, math::FmaOp>([&](Operation *o) {
+          // Contracted to one FMA where the host has it (GCC's default
+          // -ffp-contract=fast).
+          return define(o, o->getResult(0),
+                        name(o->getOperand(0)) + " * " +
+                            name(o->getOperand(1)) + " + " +
+                            name(o->getOperand(2)));
+        })
+        .Case([&](math::FloorOp o) {
+          return isVector(o) ? emitFloorLanes(o) : call(o, "std::floor");
+        })
+        .Case([&](arith::BitcastOp o) -> LogicalResult {
+          if (!isVector(o))
+            return o.emitError("C++ target: only vector bit casts");
+          return emitVectorCast(o);
+        })
         .Case([&](arith::MaxSIOp o) { return call(o, "std::max<int64_t>"); })
         .Case([&](arith::MinSIOp o) { return call(o, "std::min<int64_t>"); })
         .Case([&](arith::NegFOp o) {
@@ -372,6 +541,8 @@ private:
         })
         .Case<arith::IndexCastOp, arith::SIToFPOp, arith::FPToSIOp,
               arith::ExtFOp, arith::TruncFOp>([&](Operation *o) {
+          if (isVector(o))
+            return emitVectorCast(o);
           FailureOr<std::string> t = cType(o, o->getResult(0).getType());
           if (failed(t))
             return failure();
@@ -430,6 +601,11 @@ private:
 class CppTarget : public TargetInfo {
 public:
   llvm::StringRef getName() const override { return "cpp"; }
+  /// Vectors of 8 floats (GCC/Clang vector extensions) and 16 registers:
+  /// what any x86-64 with AVX2 or AArch64 compiler maps them to well.
+  KernelTarget getKernelTarget() const override {
+    return {8, 16, 32 << 10, 1 << 20};
+  }
   bool supports(EmitKind kind) const override {
     return kind == EmitKind::CppSource;
   }

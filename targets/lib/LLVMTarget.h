@@ -21,6 +21,8 @@ struct NativeConfig {
   std::string features;
   /// When non-zero, the `prefer-vector-width` given to every function.
   unsigned preferVectorWidth = 0;
+  /// What the kernels are tiled for.
+  KernelTarget kernel;
 };
 
 class LLVMTarget : public TargetInfo {
@@ -31,6 +33,7 @@ public:
   bool supports(EmitKind kind) const override {
     return kind != EmitKind::CppSource;
   }
+  KernelTarget getKernelTarget() const override { return config.kernel; }
   mlir::LogicalResult emit(mlir::ModuleOp loops, EmitKind kind,
                            unsigned optLevel,
                            llvm::raw_pwrite_stream &os) const override;

@@ -17,7 +17,8 @@ fac.concept @Dense(%s: f32) {
 // CHECK-NOT: scf.
 // CHECK-NOT: memref.
 // CHECK: llvm.func @Dense_attention(%{{.*}}: f32, %{{.*}}: !llvm.ptr
-// CHECK: llvm.intr.exp
+// CHECK: llvm.intr.fmuladd
+// CHECK: llvm.intr.floor
 // CHECK: llvm.func @_mlir_ciface_Dense_attention(%{{.*}}: f32, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr{{.*}})
 // CHECK: llvm.call @Dense_attention
 

@@ -34,11 +34,11 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
   using FacBufferizeBase::FacBufferizeBase;
 
   void runOnOperation() override {
-    if (keyTile < 1 || keyTile > kMaxKeyTile) {
+    if (keyTile < 0 || keyTile > kMaxKeyTile) {
       mlir::emitError(getOperation().getLoc())
           << "key-tile " << keyTile.getValue()
           << " is out of range: a kernel scores 1 to " << kMaxKeyTile
-          << " keys per step, on the stack";
+          << " keys per step (0: as many as fit the target's L1 cache)";
       return signalPassFailure();
     }
     for (auto func : getOperation().getOps<func::FuncOp>())
@@ -90,10 +90,13 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
               ValueRange{rows, cols});
           temporaries.push_back(dest);
         }
-        builder.create<AttentionOp>(attend.getLoc(), attend.getQuery(),
-                                    attend.getKey(), attend.getValue(), dest,
-                                    attend.getScale(), attend.getRsqrtDAttr(),
-                                    builder.getI64IntegerAttr(keyTile));
+        builder.create<AttentionOp>(
+            attend.getLoc(), attend.getQuery(), attend.getKey(),
+            attend.getValue(), dest, attend.getScale(),
+            /*causal_offset=*/Value(), /*bias=*/Value(),
+            /*key_indices=*/Value(), /*threads=*/Value(),
+            attend.getRsqrtDAttr(),
+            keyTile ? builder.getI64IntegerAttr(keyTile) : IntegerAttr());
         attend.getResult().replaceAllUsesWith(dest);
         attend.erase();
         continue;

@@ -14,6 +14,7 @@
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -26,7 +27,11 @@ void fac::buildLowerToLoopsPipeline(OpPassManager &pm,
   pm.addPass(createFacBindPrelude());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFacBufferize(FacBufferizeOptions{options.keyTile}));
-  pm.addPass(createConvertFACToSCF());
+  const KernelTarget &target = options.target;
+  pm.addPass(createConvertFACToVector(
+      ConvertFACToVectorOptions{target.vectorLanes, target.vectorRegisters,
+                                target.l1Bytes, target.l2Bytes}));
+  pm.addPass(createFacApproximateMath());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -34,6 +39,7 @@ void fac::buildLowerToLoopsPipeline(OpPassManager &pm,
 void fac::buildLoopsToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertFuncToLLVMPass());
@@ -43,17 +49,33 @@ void fac::buildLoopsToLLVMPipeline(OpPassManager &pm) {
 
 namespace {
 struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
-  Option<int64_t> keyTile{*this, "key-tile",
-                          llvm::cl::desc("Keys per online-softmax step"),
-                          llvm::cl::init(64)};
-  fac::LoweringOptions get() const { return {keyTile}; }
+  Option<int64_t> keyTile{
+      *this, "key-tile",
+      llvm::cl::desc("Keys per online-softmax step (0: from the L1 size)"),
+      llvm::cl::init(0)};
+  Option<int64_t> lanes{*this, "lanes",
+                        llvm::cl::desc("f32 lanes per vector register"),
+                        llvm::cl::init(8)};
+  Option<int64_t> registers{*this, "registers",
+                            llvm::cl::desc("Vector registers"),
+                            llvm::cl::init(16)};
+  Option<int64_t> l1Bytes{*this, "l1-bytes",
+                          llvm::cl::desc("L1 data cache per core, in bytes"),
+                          llvm::cl::init(32 * 1024)};
+  Option<int64_t> l2Bytes{*this, "l2-bytes",
+                          llvm::cl::desc("L2 cache per core, in bytes"),
+                          llvm::cl::init(1024 * 1024)};
+  fac::LoweringOptions get() const {
+    return {keyTile, {lanes, registers, l1Bytes, l2Bytes}};
+  }
 };
 } // namespace
 
 void fac::registerPipelines() {
   PassPipelineRegistration<PipelineOptions>(
       "fac-lower-to-loops",
-      "Lower the fac dialect to scf/arith/math/memref loops over buffers",
+      "Lower the fac dialect to scf/vector/arith/math/memref loops over "
+      "buffers",
       [](OpPassManager &pm, const PipelineOptions &options) {
         buildLowerToLoopsPipeline(pm, options.get());
       });

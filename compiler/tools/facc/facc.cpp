@@ -73,11 +73,13 @@ cl::opt<std::string> targetName(
 cl::opt<std::string> optLevelText("O", cl::desc("Optimization level 0-3"),
                                   cl::value_desc("N"), cl::Prefix,
                                   cl::init("3"));
-cl::opt<std::string>
-    keyTileText("key-tile", cl::desc("Keys per online-softmax step (1-4096)"),
-                cl::value_desc("N"), cl::init("64"));
+cl::opt<std::string> keyTileText(
+    "key-tile",
+    cl::desc("Keys per online-softmax step (1-4096; default: as many as "
+             "fit half the target's L1 cache)"),
+    cl::value_desc("N"));
 unsigned optLevel = 3;
-int64_t keyTile = 64;
+int64_t keyTile = 0;
 
 /// Keeps the output when every byte reached it, else an I/O error.
 int finish(llvm::ToolOutputFile &output) {
@@ -89,7 +91,10 @@ int compile() {
   std::optional<int64_t> level =
       parseIntegerOption("facc", "-O", optLevelText, 0, 3);
   std::optional<int64_t> tile =
-      parseIntegerOption("facc", "--key-tile", keyTileText, 1, kMaxKeyTile);
+      keyTileText.getNumOccurrences()
+          ? parseIntegerOption("facc", "--key-tile", keyTileText, 1,
+                               kMaxKeyTile)
+          : std::optional<int64_t>(0);
   if (!level || !tile)
     return kExitUsageError;
   optLevel = unsigned(*level);
@@ -103,19 +108,20 @@ int compile() {
   }
   SourceFile source(std::move(*fileOrErr));
 
-  std::unique_ptr<TargetInfo> target;
-  if (emitAction == Emit::LLVM || emitAction == Emit::Asm ||
-      emitAction == Emit::Obj) {
-    target = createTarget(targetName);
-    if (!target || !target->supports(EmitKind::Object)) {
-      llvm::errs() << "facc: error: unknown native target '" << targetName
-                   << "'; use one of:";
-      for (const std::string &name : getTargetNames())
-        if (name != "cpp")
-          llvm::errs() << " " << name;
-      llvm::errs() << "\n";
-      return kExitUsageError;
-    }
+  // The target also decides the kernels' tiles (lanes, registers, caches),
+  // so it is known before lowering; C++ source has a target of its own.
+  bool native = emitAction == Emit::LLVM || emitAction == Emit::Asm ||
+                emitAction == Emit::Obj;
+  std::unique_ptr<TargetInfo> target =
+      createTarget(emitAction == Emit::Cpp ? "cpp" : targetName.getValue());
+  if (!target || (native && !target->supports(EmitKind::Object))) {
+    llvm::errs() << "facc: error: unknown " << (native ? "native " : "")
+                 << "target '" << targetName << "'; use one of:";
+    for (const std::string &name : getTargetNames())
+      if (!native || name != "cpp")
+        llvm::errs() << " " << name;
+    llvm::errs() << "\n";
+    return kExitUsageError;
   }
 
   std::string error;
@@ -158,7 +164,8 @@ int compile() {
   mlir::PassManager pm(&context);
   if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
     return kExitUsageError;
-  buildLowerToLoopsPipeline(pm, LoweringOptions{keyTile});
+  buildLowerToLoopsPipeline(
+      pm, LoweringOptions{keyTile, target->getKernelTarget()});
   if (mlir::failed(pm.run(*ir)))
     return kExitCompileError;
 
@@ -174,8 +181,7 @@ int compile() {
     break;
   }
   case Emit::Cpp:
-    written = createTarget("cpp")->emit(*ir, EmitKind::CppSource, optLevel,
-                                        output->os());
+    written = target->emit(*ir, EmitKind::CppSource, optLevel, output->os());
     break;
   case Emit::LLVM:
   case Emit::Asm:

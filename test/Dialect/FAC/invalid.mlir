@@ -77,7 +77,7 @@ func.func @bad_tile(%q: memref<?x?xf32>, %o: memref<?x?xf32>) {
 // -----
 
 func.func @huge_tile(%q: memref<?x?xf32>, %o: memref<?x?xf32>) {
-  // A tile of 10^8 keys would put 400 MB of scores on the stack.
+  // A block of 10^8 keys would need 400 MB of scores per query lane.
   // expected-error @+1 {{attribute 'key_tile' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive whose value is at most 4096 (fac::kMaxKeyTile)}}
   fac.attention ins(%q, %q, %q : memref<?x?xf32>, memref<?x?xf32>, memref<?x?xf32>) outs(%o : memref<?x?xf32>) {key_tile = 100000000 : i64}
   return
@@ -86,7 +86,7 @@ func.func @huge_tile(%q: memref<?x?xf32>, %o: memref<?x?xf32>) {
 // -----
 
 func.func @bad_rank(%q: memref<?xf32>, %o: memref<?x?xf32>) {
-  // expected-error @+1 {{operand #0 must be 2D memref of 32-bit float values}}
+  // expected-error @+1 {{operand #0 must be 2D/3D memref of 32-bit float values}}
   fac.attention ins(%q, %o, %o : memref<?xf32>, memref<?x?xf32>, memref<?x?xf32>) outs(%o : memref<?x?xf32>)
   return
 }

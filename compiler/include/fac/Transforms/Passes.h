@@ -8,6 +8,8 @@
 #ifndef FAC_TRANSFORMS_PASSES_H
 #define FAC_TRANSFORMS_PASSES_H
 
+#include "fac/Transforms/KernelTarget.h"
+
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -27,6 +29,10 @@ class MemRefDialect;
 namespace scf {
 class SCFDialect;
 }
+namespace vector {
+class VectorDialect;
+}
+class RewritePatternSet;
 } // namespace mlir
 
 namespace fac {
@@ -37,10 +43,18 @@ namespace fac {
 #define GEN_PASS_REGISTRATION
 #include "fac/Transforms/Passes.h.inc"
 
+/// The conversion of fac.attention to the fused vector kernel, tiled for
+/// \p target (the patterns of convert-fac-to-vector).
+void populateFACToVectorPatterns(mlir::RewritePatternSet &patterns,
+                                 const KernelTarget &target);
+
 /// Options of the lowering pipelines.
 struct LoweringOptions {
-  /// Keys scored per online-softmax step of fac.attention.
-  int64_t keyTile = 64;
+  /// Keys scored per online-softmax step of fac.attention; 0: sized to
+  /// the target's L1 cache.
+  int64_t keyTile = 0;
+  /// What the kernels are tiled for.
+  KernelTarget target;
 };
 
 /// fac dialect (as MLIRGen emits it) down to scf/arith/math/memref loops

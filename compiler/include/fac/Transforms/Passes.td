@@ -62,25 +62,59 @@ def FacBufferize : Pass<"fac-bufferize", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::memref::MemRefDialect",
                            "mlir::arith::ArithDialect"];
   let options = [
-    Option<"keyTile", "key-tile", "int64_t", /*default=*/"64",
-           "Keys scored per step of the online softmax (1-4096)">
+    Option<"keyTile", "key-tile", "int64_t", /*default=*/"0",
+           "Keys scored per step of the online softmax (1-4096; 0: sized "
+           "by the lowering to the target's L1 cache)">
   ];
 }
 
-def ConvertFACToSCF : Pass<"convert-fac-to-scf", "mlir::ModuleOp"> {
-  let summary = "Lower fac buffer ops to scf loops over memrefs";
+def ConvertFACToVector : Pass<"convert-fac-to-vector", "mlir::ModuleOp"> {
+  let summary = "Lower fac.attention to the fused flash-style vector kernel";
   let description = [{
-    `fac.attention` becomes a tiled, online-softmax (flash-style) loop nest:
-    for each query row, keys are scored `key_tile` at a time into a stack
-    scratch buffer; the running maximum and sum rescale the output row,
-    which doubles as the accumulator, once per tile. The arithmetic carries
-    `reassoc` and `contract` fast-math flags so that LLVM vectorises the
-    dot products and fuses multiply-adds.
+    `fac.attention` becomes one `scf.parallel` over (head, query block)
+    whose body is the fused kernel: query rows sit in vector lanes, so a
+    block of W = lanes x query-vectors rows is scored against blocks of
+    keys by a register-blocked micro-kernel (`vector.fma` of a broadcast
+    key element and a row of the transposed, pre-scaled query block), the
+    online softmax is lane-wise vector arithmetic with `math.exp`, and the
+    P.V update accumulates a few output columns in registers. Scratch is
+    O(W x (d + dv + key block)) per query block, never O(n x m). Whole key
+    blocks past a causal horizon are skipped; only blocks crossing it are
+    masked.
+
+    The tiles come from the target (`lanes`, `registers`, `l1-bytes`,
+    `l2-bytes`: what facc asks of the TargetInfo; the defaults are facc's
+    default target, AVX2); see docs/Rationale.md, "The attention kernel".
   }];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::math::MathDialect",
-                           "mlir::memref::MemRefDialect"];
+                           "mlir::memref::MemRefDialect",
+                           "mlir::vector::VectorDialect"];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", /*default=*/"8",
+           "f32 lanes per vector register (1-64)">,
+    Option<"registers", "registers", "int64_t", /*default=*/"16",
+           "Vector registers (8-64)">,
+    Option<"l1Bytes", "l1-bytes", "int64_t", /*default=*/"32768",
+           "L1 data cache per core, in bytes">,
+    Option<"l2Bytes", "l2-bytes", "int64_t", /*default=*/"1048576",
+           "L2 cache per core, in bytes">
+  ];
+}
+
+def FacApproximateMath : Pass<"fac-approximate-math", "mlir::ModuleOp"> {
+  let summary = "Expand math.exp into MLIR's polynomial approximation";
+  let description = [{
+    Applies MLIR's polynomial approximation patterns
+    (`populateMathPolynomialApproximationPatterns`), so that `math.exp` on
+    vectors becomes vector arithmetic (a range reduction, a degree-6
+    polynomial and an exponent built from bits) instead of one libm call
+    per lane, with the same result on every target.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
 }
 
 #endif // FAC_TRANSFORMS_PASSES

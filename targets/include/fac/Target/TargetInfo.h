@@ -10,6 +10,8 @@
 #ifndef FAC_TARGET_TARGETINFO_H
 #define FAC_TARGET_TARGETINFO_H
 
+#include "fac/Transforms/KernelTarget.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/Support/raw_ostream.h"
@@ -32,6 +34,10 @@ public:
 
   /// Whether the target can write \p kind.
   virtual bool supports(EmitKind kind) const = 0;
+
+  /// The vector lanes, registers and caches the lowering tiles the
+  /// kernels for (the pipeline's LoweringOptions::target).
+  virtual KernelTarget getKernelTarget() const = 0;
 
   /// Writes the kernels of \p loops, a module at the loop level, as \p kind.
   /// \p optLevel is 0-3. The module is not modified. Errors are reported

@@ -18,12 +18,14 @@
 #include "mlir/IR/RegionKindInterface.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/ControlFlowInterfaces.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace fac {
 /// The most keys fac.attention scores per online-softmax step: the kernel
-/// keeps a tile of scores on the stack (16 KB at this bound). FACOps.td's
-/// key_tile constraint and every key-tile option check against it.
+/// keeps a block of scores for each lane of a query block in scratch.
+/// FACOps.td's key_tile constraint and every key-tile option check
+/// against it.
 inline constexpr int64_t kMaxKeyTile = 4096;
 } // namespace fac
 

@@ -10,11 +10,13 @@ include "mlir/IR/CommonTypeConstraints.td"
 include "mlir/IR/RegionKindInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 
 // Any value of the language: scalars, tensors, lists, data, tuples, Unit
 // (`none`) and functions.
 defvar FAC_Value = AnyType;
 def FAC_Buffer2D : MemRefRankOf<[F32], [2]>;
+def FAC_AttentionBuffer : MemRefRankOf<[F32], [2, 3]>;
 
 //===----------------------------------------------------------------------===//
 // Ops that mirror the language
@@ -143,24 +145,68 @@ def FAC_KeyTileAttr : ConfinedAttr<I64Attr, [IntPositive,
                          " <= ::fac::kMaxKeyTile">,
                    "whose value is at most 4096 (fac::kMaxKeyTile)">]>;
 
-def FAC_AttentionOp : FAC_Op<"attention"> {
-  let summary = "tiled online-softmax attention on buffers";
+def FAC_AttentionOp : FAC_Op<"attention", [AttrSizedOperandSegments,
+    DestinationStyleOpInterface]> {
+  let summary = "fused (flash-style) attention on buffers";
   let description = [{
     The buffer form of `fac.attend`, in destination-passing style: reads
-    `query` (n x d), `key` (m x d) and `value` (m x dv), writes `out`
-    (n x dv). `key_tile` is how many keys are scored at once between two
-    rescalings of the running softmax (flash-attention style); the scratch
-    it needs is `key_tile` floats on the stack, so `key_tile` is at most
-    4096.
+    `query`, `key` and `value`, writes `out`. Either every buffer is 2-d,
+    one head (`query` n x d, `key` m x d, `value` m x dv, `out` n x dv),
+    or every buffer is 3-d, a whole layer with the head first (`query`
+    H x n x d, `key` Hkv x m x d, `value` Hkv x m x dv, `out` H x n x dv;
+    query head h reads key/value head h / (H / Hkv): grouped-query
+    attention, which needs Hkv to divide H). Any strides: the model's
+    `[tokens][heads * d]` layout is the 3-d view with strides
+    `[d, heads * d, 1]`.
+
+    Row i of `out` is `sum_j softmax_j(s_ij) value_j` with
+    `s_ij = scale * query_i . key_j (+ bias_j)`; `scale` is the operand
+    when present (else 1), times `1/sqrt(d)` with `rsqrt_d`.
+    The optional hooks:
+    - `causal_offset`: causal masking, query row i sees the keys
+      j <= i + causal_offset (decoding past a prefix of that many
+      positions). Must not be negative (it is read as 0 when it is).
+    - `bias`: m additive score terms, one per key (the `log c` of a key
+      that stands for c tokens), shared by every head.
+    - `key_indices`: m row numbers; key j is row `key_indices[j]` of
+      `key` and of `value` (a gathered key set). The causal mask applies
+      to positions j in this list.
+    - `threads`: the number of threads the kernel may use (0: the
+      OpenMP default). The result does not depend on it.
+    `key_tile`, when set, is how many keys are scored between two
+    rescalings of the running softmax; otherwise the lowering sizes the
+    block to the target's caches. A row with no keys is 0.
   }];
-  let arguments = (ins FAC_Buffer2D:$query, FAC_Buffer2D:$key,
-                       FAC_Buffer2D:$value, FAC_Buffer2D:$out,
-                       Optional<F32>:$scale, UnitAttr:$rsqrt_d,
-                       DefaultValuedAttr<FAC_KeyTileAttr, "64">:$key_tile);
+  let arguments = (ins
+      Arg<FAC_AttentionBuffer, "queries", [MemRead]>:$query,
+      Arg<FAC_AttentionBuffer, "keys", [MemRead]>:$key,
+      Arg<FAC_AttentionBuffer, "values", [MemRead]>:$value,
+      Arg<FAC_AttentionBuffer, "the result", [MemWrite]>:$out,
+      Optional<F32>:$scale,
+      Optional<Index>:$causal_offset,
+      Arg<Optional<MemRefRankOf<[F32], [1]>>, "score bias per key",
+          [MemRead]>:$bias,
+      Arg<Optional<MemRefRankOf<[I64], [1]>>, "rows of the keys",
+          [MemRead]>:$key_indices,
+      Optional<I32>:$threads,
+      UnitAttr:$rsqrt_d,
+      OptionalAttr<FAC_KeyTileAttr>:$key_tile);
   let assemblyFormat = [{
     `ins` `(` $query `,` $key `,` $value `:` type($query) `,` type($key) `,`
     type($value) `)` `outs` `(` $out `:` type($out) `)`
-    (`scale` $scale^)? attr-dict
+    (`scale` $scale^)? (`causal` $causal_offset^)?
+    (`bias` $bias^ `:` type($bias))?
+    (`indices` $key_indices^ `:` type($key_indices))?
+    (`threads` $threads^)? attr-dict
+  }];
+  let extraClassDeclaration = [{
+    /// 3 for a whole layer, 2 for one head.
+    int64_t getRank() {
+      return ::llvm::cast<::mlir::MemRefType>(getQuery().getType()).getRank();
+    }
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getOutMutable();
+    }
   }];
   let hasVerifier = 1;
 }

@@ -1,0 +1,511 @@
+//===- LowerAttention.cpp - fac.attention to a fused vector kernel --------===//
+//
+// Implements convert-fac-to-vector: the conversion pattern that turns
+// fac.attention into the fused, flash-style kernel (scf loops over
+// vector-dialect arithmetic, one scf.parallel over heads and query blocks),
+// and the pass that applies it. The kernel's layout and schedule are in
+// docs/Rationale.md, "The attention kernel".
+//
+//===----------------------------------------------------------------------===//
+
+#include "fac/Transforms/KernelTarget.h"
+#include "fac/Transforms/Passes.h"
+
+#include "fac/Dialect/FAC/FACDialect.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace fac {
+#define GEN_PASS_DEF_CONVERTFACTOVECTOR
+#include "fac/Transforms/Passes.h.inc"
+} // namespace fac
+
+using namespace mlir;
+using namespace fac;
+
+AttentionSchedule fac::getAttentionSchedule(const KernelTarget &target,
+                                            std::optional<int64_t> keyTile) {
+  AttentionSchedule s;
+  s.lanes = std::clamp<int64_t>(target.vectorLanes, 1, 64);
+  int64_t registers = std::clamp<int64_t>(target.vectorRegisters, 8, 64);
+  // Four query vectors when there are registers for 6 x 4 accumulators,
+  // two otherwise: enough independent FMA chains to cover the latency.
+  s.queryVectors = registers >= 32 ? 4 : 2;
+  // Accumulators, the query vectors and one broadcast key must fit.
+  s.keysPerTile = std::clamp<int64_t>(
+      (registers - s.queryVectors - 2) / s.queryVectors, 1, 6);
+  s.colsPerTile = std::min<int64_t>(s.keysPerTile, 4);
+  int64_t rowBytes = s.queryBlock() * 4;
+  if (keyTile) {
+    s.keyBlock = *keyTile;
+  } else {
+    // The block's scores (keyBlock rows of queryBlock() floats) are read
+    // once per P.V column tile: keep them in half the L1 cache.
+    int64_t fit = std::max<int64_t>(target.l1Bytes / 2 / rowBytes, 1);
+    s.keyBlock = std::clamp<int64_t>(fit / s.keysPerTile * s.keysPerTile,
+                                     s.keysPerTile, kMaxKeyTile);
+  }
+  return s;
+}
+
+namespace {
+
+/// Moves a builder into the body a loop's body callback is building, and
+/// back out at the end of the callback.
+struct Nest {
+  Nest(OpBuilder &b, OpBuilder &nested) : guard(b) {
+    b.setInsertionPointToEnd(nested.getInsertionBlock());
+  }
+  OpBuilder::InsertionGuard guard;
+};
+
+/// Builds the kernel of one fac.attention. Query rows sit in vector lanes:
+/// every vector holds one value for each of the W = queryBlock() query rows
+/// of a block, so the softmax of a row is lane-wise arithmetic, never a
+/// horizontal reduction. Per (head, query block), with scratch of
+/// O(W * (d + dv + keyBlock)) floats:
+///   Qt[t]  = scale * query[i0 + lane][t]          (d x W, packed once)
+///   for each block of keys:
+///     St[j] = Qt . key_j (+ bias_j, masked)       (score micro-kernel)
+///     running max/sum update, St[j] = exp(St[j] - max)
+///     Ot[c] = Ot[c] * correction + sum_j value[j][c] * St[j]
+///   out[i0 + lane][c] = Ot[c][lane] / sum[lane]
+class AttentionKernel {
+public:
+  AttentionKernel(AttentionOp op, ImplicitLocOpBuilder &b,
+                  const AttentionSchedule &schedule)
+      : op(op), b(b), s(schedule), rank(op.getRank()),
+        width(schedule.queryBlock()),
+        vecType(VectorType::get({width}, b.getF32Type())) {}
+
+  void build() {
+    Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+    Value heads = rank == 3 ? dim(q, 0) : idx(1);
+    Value kvHeads = rank == 3 ? dim(k, 0) : idx(1);
+    n = dim(q, rank - 2);
+    d = dim(q, rank - 1);
+    m = op.getKeyIndices() ? dim(op.getKeyIndices(), 0) : dim(k, rank - 2);
+    dv = dim(v, rank - 1);
+    scale = scoreScale();
+    if (Value offset = op.getCausalOffset())
+      causalOffset = b.create<arith::MaxSIOp>(offset, idx(0));
+    // Query heads per key/value head (GQA); at least 1 so that a
+    // degenerate shape never divides by zero.
+    group = b.create<arith::MaxSIOp>(
+        b.create<arith::DivUIOp>(heads,
+                                 b.create<arith::MaxSIOp>(kvHeads, idx(1))),
+        idx(1));
+    Value blocks = b.create<arith::DivUIOp>(
+        b.create<arith::AddIOp>(n, idx(width - 1)), idx(width));
+    b.create<scf::ParallelOp>(ValueRange{idx(0), idx(0)},
+                              ValueRange{heads, blocks},
+                              ValueRange{idx(1), idx(1)},
+                              [&](OpBuilder &nested, Location, ValueRange ivs) {
+                                Nest nest(b, nested);
+                                buildQueryBlock(ivs[0], ivs[1]);
+                              });
+  }
+
+private:
+  //===--------------------------------------------------------------------===//
+  // One (head, query block)
+  //===--------------------------------------------------------------------===//
+
+  void buildQueryBlock(Value head, Value block) {
+    Value kvHead = b.create<arith::DivUIOp>(head, group);
+    Value i0 = b.create<arith::MulIOp>(block, idx(width));
+    Value rows =
+        b.create<arith::MinSIOp>(idx(width), b.create<arith::SubIOp>(n, i0));
+    // Scratch, per parallel iteration (so per thread), on the heap: its
+    // size follows d and dv, which may be large.
+    int64_t stRows = ceilTo(s.keyBlock, s.keysPerTile);
+    auto alignment = b.getI64IntegerAttr(64);
+    auto dynRows =
+        MemRefType::get({ShapedType::kDynamic, width}, b.getF32Type());
+    Value qt = b.create<memref::AllocOp>(dynRows, ValueRange{d}, alignment);
+    Value ot = b.create<memref::AllocOp>(dynRows, ValueRange{dv}, alignment);
+    Value st = b.create<memref::AllocOp>(
+        MemRefType::get({stRows, width}, b.getF32Type()), ValueRange{},
+        alignment);
+
+    // Qt = scale * the block's query rows, transposed; lanes past the
+    // last row are 0 (their results are never written).
+    Value zeros = splat(0.0f);
+    forEach(idx(0), d, idx(1), [&](Value t) {
+      b.create<vector::StoreOp>(zeros, qt, ValueRange{t, idx(0)});
+    });
+    forEach(idx(0), rows, idx(1), [&](Value lane) {
+      Value i = b.create<arith::AddIOp>(i0, lane);
+      forEach(idx(0), d, idx(1), [&](Value t) {
+        Value x = b.create<memref::LoadOp>(op.getQuery(), at(head, i, t));
+        b.create<memref::StoreOp>(b.create<arith::MulFOp>(x, scale), qt,
+                                  ValueRange{t, lane});
+      });
+    });
+    forEach(idx(0), dv, idx(1), [&](Value c) {
+      b.create<vector::StoreOp>(zeros, ot, ValueRange{c, idx(0)});
+    });
+
+    // Keys past the last row's horizon are never scored (causal).
+    Value keyEnd = m;
+    if (causalOffset) {
+      Value lastRow =
+          b.create<arith::SubIOp>(b.create<arith::AddIOp>(i0, rows), idx(1));
+      keyEnd = b.create<arith::MinSIOp>(
+          m, b.create<arith::AddIOp>(
+                 b.create<arith::AddIOp>(lastRow, causalOffset), idx(1)));
+    }
+    Value negInf = splat(-std::numeric_limits<float>::infinity());
+    auto keyLoop = b.create<scf::ForOp>(
+        idx(0), keyEnd, idx(s.keyBlock), ValueRange{negInf, zeros},
+        [&](OpBuilder &nested, Location, Value kb, ValueRange carried) {
+          Nest nest(b, nested);
+          Value count = b.create<arith::MinSIOp>(
+              idx(s.keyBlock), b.create<arith::SubIOp>(keyEnd, kb));
+          SmallVector<Value> next =
+              buildKeyBlock(kvHead, i0, kb, count, keyEnd, qt, st, ot,
+                            carried[0], carried[1]);
+          b.create<scf::YieldOp>(next);
+        });
+
+    // out = Ot / sum, transposed back; a row with no keys is 0.
+    Value sum = keyLoop.getResult(1);
+    Value positive =
+        b.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, sum, zeros);
+    Value inv = b.create<arith::SelectOp>(
+        positive, b.create<arith::DivFOp>(splat(1.0f), sum), zeros);
+    forEach(idx(0), dv, idx(1), [&](Value c) {
+      Value o = b.create<vector::LoadOp>(vecType, ot, ValueRange{c, idx(0)});
+      b.create<vector::StoreOp>(b.create<arith::MulFOp>(o, inv), ot,
+                                ValueRange{c, idx(0)});
+    });
+    forEach(idx(0), rows, idx(1), [&](Value lane) {
+      Value i = b.create<arith::AddIOp>(i0, lane);
+      forEach(idx(0), dv, idx(1), [&](Value c) {
+        Value o = b.create<memref::LoadOp>(ot, ValueRange{c, lane});
+        b.create<memref::StoreOp>(o, op.getOut(), at(head, i, c));
+      });
+    });
+    for (Value buffer : {qt, ot, st})
+      b.create<memref::DeallocOp>(buffer);
+  }
+
+  /// Scores keys [kb, kb + count), folds them into the running softmax
+  /// (runMax, runSum) and into Ot; returns the new (max, sum).
+  SmallVector<Value> buildKeyBlock(Value kvHead, Value i0, Value kb,
+                                   Value count, Value keyEnd, Value qt,
+                                   Value st, Value ot, Value runMax,
+                                   Value runSum) {
+    buildScores(kvHead, kb, count, keyEnd, qt, st);
+    if (causalOffset)
+      buildCausalMask(i0, kb, count, st);
+
+    // The block's maximum per lane, then the new running maximum.
+    Value negInf = splat(-std::numeric_limits<float>::infinity());
+    Value blockMax = reduce(count, negInf, [&](Value j, Value acc) {
+      Value row = b.create<vector::LoadOp>(vecType, st, ValueRange{j, idx(0)});
+      return b.create<arith::MaxNumFOp>(acc, row);
+    });
+    Value newMax = b.create<arith::MaxNumFOp>(runMax, blockMax);
+    Value correction = exp(b.create<arith::SubFOp>(runMax, newMax));
+    // Probabilities, unnormalised, in place of the scores.
+    Value blockSum = reduce(count, splat(0.0f), [&](Value j, Value acc) {
+      Value row = b.create<vector::LoadOp>(vecType, st, ValueRange{j, idx(0)});
+      Value p = exp(b.create<arith::SubFOp>(row, newMax));
+      b.create<vector::StoreOp>(p, st, ValueRange{j, idx(0)});
+      return b.create<arith::AddFOp>(acc, p);
+    });
+    Value newSum = b.create<math::FmaOp>(runSum, correction, blockSum);
+    buildValues(kvHead, kb, count, st, ot, correction);
+    return {newMax, newSum};
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Micro-kernels
+  //===--------------------------------------------------------------------===//
+
+  /// St[j] = Qt . key(kb + j) (+ bias), keysPerTile keys at a time: the
+  /// accumulators stay in registers over the whole width d; each step
+  /// loads one row of Qt (queryVectors registers) and broadcasts one
+  /// element of each key. The last tile of the block re-reads the last
+  /// key for its missing rows; those rows of St are never used.
+  void buildScores(Value kvHead, Value kb, Value count, Value keyEnd, Value qt,
+                   Value st) {
+    int64_t nr = s.keysPerTile;
+    Value lastKey = b.create<arith::SubIOp>(keyEnd, idx(1));
+    forEach(idx(0), count, idx(nr), [&](Value jj) {
+      SmallVector<Value> keyRows, positions;
+      for (int64_t r = 0; r < nr; ++r) {
+        Value pos = b.create<arith::MinSIOp>(
+            b.create<arith::AddIOp>(b.create<arith::AddIOp>(kb, jj), idx(r)),
+            lastKey);
+        positions.push_back(pos);
+        keyRows.push_back(keyRow(pos));
+      }
+      SmallVector<Value> init(nr, splat(0.0f));
+      auto loop = b.create<scf::ForOp>(
+          idx(0), d, idx(1), init,
+          [&](OpBuilder &nested, Location, Value t, ValueRange acc) {
+            Nest nest(b, nested);
+            Value qrow =
+                b.create<vector::LoadOp>(vecType, qt, ValueRange{t, idx(0)});
+            SmallVector<Value> next;
+            for (int64_t r = 0; r < nr; ++r) {
+              Value key = b.create<memref::LoadOp>(op.getKey(),
+                                                   at(kvHead, keyRows[r], t));
+              Value lhs = b.create<vector::BroadcastOp>(vecType, key);
+              next.push_back(b.create<vector::FMAOp>(lhs, qrow, acc[r]));
+            }
+            b.create<scf::YieldOp>(next);
+          });
+      for (int64_t r = 0; r < nr; ++r) {
+        Value score = loop.getResult(r);
+        if (Value bias = op.getBias()) {
+          Value term = b.create<memref::LoadOp>(bias, positions[r]);
+          score = b.create<arith::AddFOp>(
+              score, b.create<vector::BroadcastOp>(vecType, term));
+        }
+        b.create<vector::StoreOp>(
+            score, st, ValueRange{b.create<arith::AddIOp>(jj, idx(r)), idx(0)});
+      }
+    });
+  }
+
+  /// Causal mask of a block that crosses the diagonal: key kb + j is
+  /// visible to lane l iff kb + j <= i0 + l + offset, i.e. l >= kb + j -
+  /// i0 - offset. Blocks wholly visible to every lane are left alone.
+  void buildCausalMask(Value i0, Value kb, Value count, Value st) {
+    Value firstHorizon = b.create<arith::AddIOp>(i0, causalOffset);
+    Value lastKey =
+        b.create<arith::SubIOp>(b.create<arith::AddIOp>(kb, count), idx(1));
+    Value crosses = b.create<arith::CmpIOp>(arith::CmpIPredicate::sgt, lastKey,
+                                            firstHorizon);
+    b.create<scf::IfOp>(crosses, [&](OpBuilder &nested, Location) {
+      Nest nest(b, nested);
+      SmallVector<int32_t> laneIds(width);
+      for (int64_t l = 0; l < width; ++l)
+        laneIds[l] = static_cast<int32_t>(l);
+      auto intVec = VectorType::get({width}, b.getI32Type());
+      Value lanes = b.create<arith::ConstantOp>(
+          DenseElementsAttr::get(intVec, ArrayRef<int32_t>(laneIds)));
+      Value negInf = splat(-std::numeric_limits<float>::infinity());
+      forEach(idx(0), count, idx(1), [&](Value j) {
+        // First visible lane, clamped to [0, width] so that it fits i32.
+        Value first = b.create<arith::SubIOp>(b.create<arith::AddIOp>(kb, j),
+                                              firstHorizon);
+        first = b.create<arith::MinSIOp>(
+            b.create<arith::MaxSIOp>(first, idx(0)), idx(width));
+        Value bound = b.create<vector::BroadcastOp>(
+            intVec, b.create<arith::IndexCastOp>(b.getI32Type(), first));
+        Value visible =
+            b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, lanes, bound);
+        Value row =
+            b.create<vector::LoadOp>(vecType, st, ValueRange{j, idx(0)});
+        b.create<vector::StoreOp>(
+            b.create<arith::SelectOp>(visible, row, negInf), st,
+            ValueRange{j, idx(0)});
+      });
+      b.create<scf::YieldOp>();
+    });
+  }
+
+  /// Ot[c] = Ot[c] * correction + sum_j value(kb + j)[c] * St[j], for
+  /// colsPerTile columns at a time with the accumulators in registers,
+  /// then one column at a time for the rest of dv.
+  void buildValues(Value kvHead, Value kb, Value count, Value st, Value ot,
+                   Value correction) {
+    auto tile = [&](Value c0, int64_t nc) {
+      SmallVector<Value> init;
+      for (int64_t r = 0; r < nc; ++r) {
+        Value c = b.create<arith::AddIOp>(c0, idx(r));
+        Value o = b.create<vector::LoadOp>(vecType, ot, ValueRange{c, idx(0)});
+        init.push_back(b.create<arith::MulFOp>(o, correction));
+      }
+      auto loop = b.create<scf::ForOp>(
+          idx(0), count, idx(1), init,
+          [&](OpBuilder &nested, Location, Value j, ValueRange acc) {
+            Nest nest(b, nested);
+            Value row = keyRow(b.create<arith::AddIOp>(kb, j));
+            Value p =
+                b.create<vector::LoadOp>(vecType, st, ValueRange{j, idx(0)});
+            SmallVector<Value> next;
+            for (int64_t r = 0; r < nc; ++r) {
+              Value c = b.create<arith::AddIOp>(c0, idx(r));
+              Value x =
+                  b.create<memref::LoadOp>(op.getValue(), at(kvHead, row, c));
+              Value lhs = b.create<vector::BroadcastOp>(vecType, x);
+              next.push_back(b.create<vector::FMAOp>(lhs, p, acc[r]));
+            }
+            b.create<scf::YieldOp>(next);
+          });
+      for (int64_t r = 0; r < nc; ++r)
+        b.create<vector::StoreOp>(
+            loop.getResult(r), ot,
+            ValueRange{b.create<arith::AddIOp>(c0, idx(r)), idx(0)});
+    };
+    int64_t nc = s.colsPerTile;
+    // dv rounded down to a multiple of nc.
+    Value full =
+        b.create<arith::MulIOp>(b.create<arith::DivUIOp>(dv, idx(nc)), idx(nc));
+    forEach(idx(0), full, idx(nc), [&](Value c0) { tile(c0, nc); });
+    if (nc > 1)
+      forEach(full, dv, idx(1), [&](Value c0) { tile(c0, 1); });
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Helpers
+  //===--------------------------------------------------------------------===//
+
+  /// exp(x), lane-wise, where a lane below -87.5 (exp underflows to a
+  /// denormal there; the polynomial's range ends) is exactly 0, so that a
+  /// masked or -inf score weighs nothing; NaN stays NaN.
+  Value exp(Value x) {
+    Value tiny =
+        b.create<arith::CmpFOp>(arith::CmpFPredicate::OLT, x, splat(-87.5f));
+    return b.create<arith::SelectOp>(tiny, splat(0.0f),
+                                     b.create<math::ExpOp>(x));
+  }
+
+  /// The factor applied to every q.k: `scale` (or 1), times 1/sqrt(d)
+  /// when `rsqrt_d` is set. With d = 0 every q.k is an empty sum, 0, and
+  /// so is every score (1/sqrt(0) would make it 0 * inf = NaN): the
+  /// factor then uses 1 for d.
+  Value scoreScale() {
+    Value factor = op.getScale() ? op.getScale() : f32(1.0f);
+    if (!op.getRsqrtD())
+      return factor;
+    Value atLeastOne = b.create<arith::MaxSIOp>(d, idx(1));
+    Value width = b.create<arith::SIToFPOp>(
+        b.getF32Type(),
+        b.create<arith::IndexCastOp>(b.getI64Type(), atLeastOne));
+    return b.create<arith::MulFOp>(factor, b.create<math::RsqrtOp>(width));
+  }
+
+  /// The key/value row of list position \p pos.
+  Value keyRow(Value pos) {
+    Value indices = op.getKeyIndices();
+    if (!indices)
+      return pos;
+    Value row = b.create<memref::LoadOp>(indices, pos);
+    return b.create<arith::IndexCastOp>(b.getIndexType(), row);
+  }
+
+  /// Indices of element (row, col) of \p head in a buffer of this op's rank.
+  SmallVector<Value> at(Value head, Value row, Value col) {
+    if (rank == 3)
+      return {head, row, col};
+    return {row, col};
+  }
+
+  Value dim(Value buffer, int64_t i) {
+    return b.create<memref::DimOp>(buffer, i);
+  }
+  Value idx(int64_t v) { return b.create<arith::ConstantIndexOp>(v); }
+  Value f32(float v) {
+    return b.create<arith::ConstantOp>(b.getF32FloatAttr(v));
+  }
+  Value splat(float v) {
+    return b.create<arith::ConstantOp>(
+        DenseElementsAttr::get(vecType, b.getF32FloatAttr(v)));
+  }
+  static int64_t ceilTo(int64_t x, int64_t multiple) {
+    return (x + multiple - 1) / multiple * multiple;
+  }
+
+  /// for (iv = lb; iv < ub; iv += step) body(iv);
+  void forEach(Value lb, Value ub, Value step,
+               llvm::function_ref<void(Value)> body) {
+    b.create<scf::ForOp>(
+        lb, ub, step, ValueRange{},
+        [&](OpBuilder &nested, Location, Value iv, ValueRange) {
+          Nest nest(b, nested);
+          body(iv);
+          b.create<scf::YieldOp>();
+        });
+  }
+
+  /// acc = init; for (j = 0; j < upper; ++j) acc = body(j, acc);
+  Value reduce(Value upper, Value init,
+               llvm::function_ref<Value(Value, Value)> body) {
+    auto loop = b.create<scf::ForOp>(
+        idx(0), upper, idx(1), ValueRange{init},
+        [&](OpBuilder &nested, Location, Value iv, ValueRange acc) {
+          Nest nest(b, nested);
+          b.create<scf::YieldOp>(body(iv, acc[0]));
+        });
+    return loop.getResult(0);
+  }
+
+  AttentionOp op;
+  ImplicitLocOpBuilder &b;
+  AttentionSchedule s;
+  int64_t rank;
+  int64_t width;
+  VectorType vecType;
+  Value n, d, m, dv, scale, group;
+  Value causalOffset;
+};
+
+struct AttentionLowering : public OpConversionPattern<AttentionOp> {
+  AttentionLowering(MLIRContext *context, const KernelTarget &target)
+      : OpConversionPattern(context), target(target) {}
+
+  LogicalResult
+  matchAndRewrite(AttentionOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    std::optional<int64_t> keyTile;
+    if (auto attr = op.getKeyTileAttr())
+      keyTile = attr.getInt();
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    AttentionKernel(op, b, getAttentionSchedule(target, keyTile)).build();
+    rewriter.eraseOp(op);
+    return success();
+  }
+
+  KernelTarget target;
+};
+
+struct ConvertFACToVectorPass
+    : public fac::impl::ConvertFACToVectorBase<ConvertFACToVectorPass> {
+  using ConvertFACToVectorBase::ConvertFACToVectorBase;
+
+  void runOnOperation() override {
+    KernelTarget target;
+    target.vectorLanes = lanes;
+    target.vectorRegisters = registers;
+    target.l1Bytes = l1Bytes;
+    target.l2Bytes = l2Bytes;
+    if (lanes < 1 || lanes > 64 || registers < 8 || registers > 64 ||
+        l1Bytes < 1024 || l2Bytes < 1024) {
+      emitError(getOperation().getLoc(),
+                "convert-fac-to-vector: lanes must be 1-64, registers "
+                "8-64, and the caches at least 1 KB");
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    populateFACToVectorPatterns(patterns, target);
+    ConversionTarget legal(getContext());
+    legal.addLegalDialect<arith::ArithDialect, math::MathDialect,
+                          memref::MemRefDialect, scf::SCFDialect,
+                          vector::VectorDialect>();
+    // Nothing of the fac dialect has a form below this level.
+    legal.addIllegalDialect<FACDialect>();
+    if (failed(
+            applyPartialConversion(getOperation(), legal, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void fac::populateFACToVectorPatterns(RewritePatternSet &patterns,
+                                      const KernelTarget &target) {
+  patterns.add<AttentionLowering>(patterns.getContext(), target);
+}
