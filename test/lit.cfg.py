@@ -57,7 +57,10 @@ config.substitutions.append(("%facrt_kernel_srcs",
                              os.path.join(runtime_src, "Reference.cpp")))
 config.substitutions.append(("%facrt_lib", os.path.join(config.fac_lib_dir,
                                                         "libfacrt.a") +
-                             " " + config.crypto_lib))
+                             " " + config.crypto_lib + " " +
+                             config.openmp_lib + " -Wl,-rpath," +
+                             os.path.dirname(config.openmp_lib)))
+config.substitutions.append(("%openmp_lib", config.openmp_lib))
 
 # GNU g++, for checking that the emitted C++ is portable beyond clang.
 import shutil
@@ -70,14 +73,20 @@ if gxx:
         ("%gxx", f"{gxx} -std=c++17 -O2 {sanitizer_flags}"
                  f"-I{runtime_include}"))
 
-# AArch64: cross-compiled and run under qemu-aarch64 (no binfmt_misc).
-if config.aarch64_cxx and config.qemu_aarch64:
+# AArch64: cross-compiled and run under qemu-aarch64 (no binfmt_misc),
+# linked with Debian's arm64 libomp (kernels' parallel loops). Threads hang
+# under qemu-aarch64 on these machines, so libomp runs serially there.
+if config.aarch64_cxx and config.qemu_aarch64 and config.aarch64_openmp_dir:
     config.available_features.add("aarch64-qemu")
+    omp_dir = config.aarch64_openmp_dir
     config.substitutions.append(
         ("%aarch64_cxx", f"{config.aarch64_cxx} -std=c++17 -O2 "
                          f"-I{runtime_include}"))
     config.substitutions.append(
-        ("%run_aarch64", f"{config.qemu_aarch64} -L /usr/aarch64-linux-gnu"))
+        ("%aarch64_openmp", f"{omp_dir}/libomp.so.5 -Wl,-rpath,{omp_dir}"))
+    config.substitutions.append(
+        ("%run_aarch64", f"env KMP_LIBRARY=serial OMP_NUM_THREADS=1 "
+                         f"{config.qemu_aarch64} -L /usr/aarch64-linux-gnu"))
 
 # Host CPU features, for running natively compiled kernels.
 try:

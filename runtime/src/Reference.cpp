@@ -22,25 +22,36 @@ inline double at(const fac_memref2d_f32 *m, int64_t i, int64_t j) {
 
 namespace {
 facrt_status attentionRef(const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
-                          const fac_memref2d_f32 *v, double scale, int causal,
-                          double *out) {
+                          const fac_memref2d_f32 *v, double scale,
+                          const facrt_attention_hooks &hooks, double *out) {
   if (!q || !k || !v || !out)
     return FACRT_ERR_ARG;
   int64_t n = q->sizes[0], d = q->sizes[1];
-  int64_t m = k->sizes[0], dv = v->sizes[1];
-  if (k->sizes[1] != d || v->sizes[0] != m || n < 0 || m < 0)
+  int64_t rows = k->sizes[0], dv = v->sizes[1];
+  int64_t m = hooks.key_indices ? hooks.num_keys : rows;
+  if (k->sizes[1] != d || v->sizes[0] != rows || n < 0 || m < 0)
     return FACRT_ERR_ARG;
+  // Key j of the list is row `row(j)` of k and v.
+  auto row = [&](int64_t j) {
+    return hooks.key_indices ? hooks.key_indices[j] : j;
+  };
+  for (int64_t j = 0; j < m; ++j)
+    if (row(j) < 0 || row(j) >= rows)
+      return FACRT_ERR_ARG;
   std::vector<double> scores(static_cast<size_t>(m));
   for (int64_t i = 0; i < n; ++i) {
-    int64_t end = causal ? std::min(m, i + 1) : m;
+    int64_t end =
+        hooks.causal_offset >= 0 ? std::min(m, i + hooks.causal_offset + 1) : m;
     double maxScore = -std::numeric_limits<double>::infinity();
     for (int64_t j = 0; j < end; ++j) {
       double s = 0;
       for (int64_t t = 0; t < d; ++t)
-        s += at(q, i, t) * at(k, j, t);
+        s += at(q, i, t) * at(k, row(j), t);
       // An empty dot product (d = 0) is a score of 0 whatever the scale
       // (a caller's 1/sqrt(0) is infinite).
       scores[j] = d > 0 ? scale * s : 0.0;
+      if (hooks.bias)
+        scores[j] += hooks.bias[j];
       maxScore = std::max(maxScore, scores[j]);
     }
     double sum = 0;
@@ -51,7 +62,7 @@ facrt_status attentionRef(const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
     for (int64_t t = 0; t < dv; ++t) {
       double acc = 0;
       for (int64_t j = 0; j < end; ++j)
-        acc += scores[j] * at(v, j, t);
+        acc += scores[j] * at(v, row(j), t);
       // A row with no keys (m == 0) attends to nothing: zero output.
       out[i * dv + t] = end > 0 ? acc / sum : 0.0;
     }
@@ -65,8 +76,19 @@ extern "C" facrt_status facrt_attention_ref_f64(const fac_memref2d_f32 *q,
                                                 const fac_memref2d_f32 *v,
                                                 double scale, int causal,
                                                 double *out) {
+  facrt_attention_hooks hooks = {causal ? 0 : -1, nullptr, nullptr, 0};
+  return facrt::guard([&] { return attentionRef(q, k, v, scale, hooks, out); });
+}
+
+extern "C" facrt_status
+facrt_attention_ref_f64_hooks(const fac_memref2d_f32 *q,
+                              const fac_memref2d_f32 *k,
+                              const fac_memref2d_f32 *v, double scale,
+                              const facrt_attention_hooks *hooks, double *out) {
+  if (!hooks || (hooks->key_indices && hooks->num_keys < 0))
+    return FACRT_ERR_ARG;
   return facrt::guard(
-      [&] { return attentionRef(q, k, v, scale, causal, out); });
+      [&] { return attentionRef(q, k, v, scale, *hooks, out); });
 }
 
 extern "C" double facrt_max_rel_error(const fac_memref2d_f32 *got,

@@ -46,14 +46,33 @@ constexpr const char *kPrologue =
 #include <limits>
 
 namespace {
-/// A strided view of an f32 array of rank R.
-template <int R> struct MemRef {
-  float *data;
+/// A strided view of an array of rank R.
+template <int R, class T = float> struct MemRef {
+  T *data;
   int64_t offset;
   int64_t sizes[R];
   int64_t strides[R];
 };
 
+/// Descriptors of every rank and element type the C interface has.
+template <class T, int R, class D> MemRef<R, T> view(const D *d) {
+  MemRef<R, T> m{d->aligned, d->offset, {}, {}};
+  for (int i = 0; i < R; ++i) {
+    m.sizes[i] = d->sizes[i];
+    m.strides[i] = d->strides[i];
+  }
+  return m;
+}
+[[maybe_unused]] MemRef<1> fromDescriptor(const fac_memref1d_f32 *d) {
+  return view<float, 1>(d);
+}
+[[maybe_unused]] MemRef<1, int64_t>
+fromDescriptor(const fac_memref1d_i64 *d) {
+  return view<int64_t, 1>(d);
+}
+[[maybe_unused]] MemRef<3> fromDescriptor(const fac_memref3d_f32 *d) {
+  return view<float, 3>(d);
+}
 [[maybe_unused]] MemRef<2> fromDescriptor(const fac_memref2d_f32 *d) {
   return {d->aligned, d->offset, {d->sizes[0], d->sizes[1]},
           {d->strides[0], d->strides[1]}};
@@ -67,7 +86,7 @@ template <int R> struct MemRef {
   return {data, 0, {rows, cols}, {cols, 1}};
 }
 
-[[maybe_unused]] void copy2d(const MemRef<2> &src, MemRef<2> &dst) {
+[[maybe_unused]] void copy2d(const MemRef<2> &src, const MemRef<2> &dst) {
   for (int64_t i = 0; i < src.sizes[0]; ++i)
     for (int64_t j = 0; j < src.sizes[1]; ++j)
       dst.data[dst.offset + i * dst.strides[0] + j * dst.strides[1]] =
@@ -193,7 +212,7 @@ private:
     Block &body = func.getBody().front();
     for (auto [arg, p] : llvm::zip(body.getArguments(), abi->params)) {
       if (p.isBuffer)
-        line() << "MemRef<2> " << name(arg) << " = fromDescriptor(" << p.name
+        line() << "const auto " << name(arg) << " = fromDescriptor(" << p.name
                << ");\n";
       else
         // A spec need not use every concept parameter.
@@ -269,6 +288,11 @@ private:
     os << "#ifdef _OPENMP\n#pragma omp parallel for schedule(static)";
     if (depth > 1)
       os << " collapse(" << depth << ")";
+    // The team size is the kernel's thread argument, at least 1.
+    auto func = loop->getParentOfType<func::FuncOp>();
+    for (BlockArgument arg : func.getArguments())
+      if (func.getArgAttr(arg.getArgNumber(), "fac.threads"))
+        os << " num_threads(" << name(arg) << " > 1 ? " << name(arg) << " : 1)";
     os << "\n#endif\n";
     for (unsigned i = 0; i < depth; ++i) {
       std::string iv = name(loop.getInductionVars()[i]);

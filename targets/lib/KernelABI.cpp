@@ -22,6 +22,15 @@ std::string fac::getScalarCType(Type type) {
   return "";
 }
 
+std::string fac::getBufferCType(MemRefType type) {
+  int64_t rank = type.getRank();
+  if (type.getElementType().isF32() && rank >= 1 && rank <= 3)
+    return "fac_memref" + std::to_string(rank) + "d_f32 *";
+  if (type.getElementType().isInteger(64) && rank == 1)
+    return "fac_memref1d_i64 *";
+  return "";
+}
+
 /// Names a spec may use that C or C++ reserve, or that the header's own
 /// types take: a parameter so named gets a trailing '_' in the C interface.
 static bool isReservedInC(llvm::StringRef name) {
@@ -44,7 +53,8 @@ static bool isReservedInC(llvm::StringRef name) {
       // Types and macros the header and its includes define.
       "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t",
       "uint32_t", "uint64_t", "size_t", "ptrdiff_t", "intptr_t", "uintptr_t",
-      "NULL", "fac_memref2d_f32", "facrt_status", "facrt_tensor"};
+      "NULL", "fac_memref1d_f32", "fac_memref1d_i64", "fac_memref2d_f32",
+      "fac_memref3d_f32", "facrt_status", "facrt_tensor"};
   // The emitted C++ names its values v0, v1, ...
   bool emitterLocal = name.size() > 1 && name[0] == 'v' &&
                       llvm::all_of(name.drop_front(), llvm::isDigit);
@@ -73,9 +83,13 @@ FailureOr<KernelABI> fac::getKernelABI(func::FuncOp func) {
       param.name += "_";
     taken.insert(param.name);
     auto memref = dyn_cast<MemRefType>(type);
-    if (memref && memref.getRank() == 2 && memref.getElementType().isF32()) {
-      param.cType = "fac_memref2d_f32 *";
+    if (memref) {
+      param.cType = getBufferCType(memref);
       param.isBuffer = true;
+      param.rank = memref.getRank();
+      if (param.cType.empty())
+        return func.emitError("kernel parameter '")
+               << param.name << "' of type " << type << " has no C type";
     } else {
       param.cType = getScalarCType(type);
       param.isBuffer = false;

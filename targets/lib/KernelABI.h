@@ -17,9 +17,12 @@
 namespace fac {
 
 struct KernelParam {
-  std::string name;  ///< From the spec; `argN` when it has none.
-  std::string cType; ///< `float`, `int64_t` or `fac_memref2d_f32 *`.
+  std::string name; ///< From the spec; `argN` when it has none.
+  /// `float`, `int32_t`, `int64_t` or a descriptor pointer
+  /// (`fac_memref2d_f32 *`, ...).
+  std::string cType;
   bool isBuffer;
+  int64_t rank = 0; ///< Of a buffer.
 };
 
 struct KernelABI {
@@ -34,6 +37,10 @@ mlir::FailureOr<KernelABI> getKernelABI(mlir::func::FuncOp func);
 
 /// The C type of a scalar, or an empty string.
 std::string getScalarCType(mlir::Type type);
+
+/// The descriptor pointer type of a buffer (`fac_memref<R>d_f32 *` for
+/// R = 1-3, `fac_memref1d_i64 *`), or an empty string.
+std::string getBufferCType(mlir::MemRefType type);
 
 } // namespace fac
 

@@ -19,8 +19,11 @@
 // CHECK:      %[[DF:.*]] = arith.sitofp
 // CHECK:      %[[RS:.*]] = math.rsqrt %[[DF]]
 // CHECK:      %[[SCALE:.*]] = arith.mulf %[[S]], %[[RS]]
-// One head, ceil(n / 64) query blocks.
-// CHECK:      scf.parallel (%{{.*}}, %[[BLOCK:.*]]) = ({{.*}}) to (%c1{{.*}}, %{{.*}}) step
+// One head, ceil(n / 64) query blocks, on the calling thread (no thread
+// count).
+// CHECK-NOT:  scf.parallel
+// CHECK:      scf.for %{{.*}} = %c0{{.*}} to %c1{{.*}} step
+// CHECK:      scf.for %[[BLOCK:.*]] = %c0{{.*}} to %{{.*}} step
 // CHECK:        %[[I0:.*]] = arith.muli %[[BLOCK]], %c64
 // CHECK-DAG:    %[[QT:.*]] = memref.alloc(%[[D]]) {alignment = 64 : i64} : memref<?x64xf32>
 // CHECK-DAG:    %[[OT:.*]] = memref.alloc(%[[DV]]) {alignment = 64 : i64} : memref<?x64xf32>
@@ -82,9 +85,11 @@ func.func @unscaled(%q: memref<?x?xf32>, %o: memref<?x?xf32>) {
 }
 
 // A whole layer: heads first, key/value heads shared by groups of query
-// heads, the causal horizon, a bias per key and a gathered key list.
+// heads, the causal horizon, a bias per key, a gathered key list, and a
+// thread count, which makes (head, query block) one scf.parallel and
+// marks the argument for the OpenMP team size.
 // CHECK-LABEL: func.func @layer
-// CHECK-SAME: (%[[Q:[a-z0-9]+]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[K:[a-z0-9]+]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[V:[a-z0-9]+]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[O:[a-z0-9]+]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[OFF:[a-z0-9]+]]: index, %[[BIAS:[a-z0-9]+]]: memref<?xf32>, %[[IDX:[a-z0-9]+]]: memref<?xi64>)
+// CHECK-SAME: (%[[Q:[a-z0-9]+]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[K:[a-z0-9]+]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[V:[a-z0-9]+]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[O:[a-z0-9]+]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[OFF:[a-z0-9]+]]: index, %[[BIAS:[a-z0-9]+]]: memref<?xf32>, %[[IDX:[a-z0-9]+]]: memref<?xi64>, %{{.*}}: i32 {fac.threads})
 // CHECK-DAG:  %[[H:.*]] = memref.dim %[[Q]], %c0
 // CHECK-DAG:  %[[HKV:.*]] = memref.dim %[[K]], %c0
 // The key count is the index list's length.
@@ -108,9 +113,10 @@ func.func @unscaled(%q: memref<?x?xf32>, %o: memref<?x?xf32>) {
 // CHECK:          scf.if %[[CROSSES]]
 // CHECK:            arith.cmpi sge, %{{.*}} : vector<64xi32>
 // CHECK:            arith.select {{.*}} : vector<64xi1>, vector<64xf32>
-func.func @layer(%q: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %k: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %v: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %o: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %offset: index, %bias: memref<?xf32>, %idx: memref<?xi64>) {
-  fac.attention ins(%q, %k, %v : memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>) outs(%o : memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>) causal %offset bias %bias : memref<?xf32> indices %idx : memref<?xi64> {rsqrt_d}
+func.func @layer(%q: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %k: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %v: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %o: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %offset: index, %bias: memref<?xf32>, %idx: memref<?xi64>, %threads: i32) {
+  fac.attention ins(%q, %k, %v : memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>) outs(%o : memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>) causal %offset bias %bias : memref<?xf32> indices %idx : memref<?xi64> threads %threads {rsqrt_d}
   return
 }
 
 // BAD: convert-fac-to-vector: lanes must be 1-64
+

@@ -41,9 +41,22 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
           << " keys per step (0: as many as fit the target's L1 cache)";
       return signalPassFailure();
     }
-    for (auto func : getOperation().getOps<func::FuncOp>())
-      if (func->hasAttr("fac.kernel") && failed(bufferize(func)))
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (!func->hasAttr("fac.kernel"))
+        continue;
+      if (isBufferized(func))
+        func->setAttr("llvm.emit_c_interface", UnitAttr::get(&getContext()));
+      else if (failed(bufferize(func)))
         return signalPassFailure();
+    }
+  }
+
+  /// A kernel written on buffers already (facc's .mlir input): no
+  /// results, no tensors.
+  static bool isBufferized(func::FuncOp func) {
+    return func.getNumResults() == 0 &&
+           llvm::none_of(func.getArgumentTypes(),
+                         [](Type t) { return isa<fac::TensorType>(t); });
   }
 
   LogicalResult bufferize(func::FuncOp func) {

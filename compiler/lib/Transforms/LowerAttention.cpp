@@ -104,13 +104,26 @@ public:
         idx(1));
     Value blocks = b.create<arith::DivUIOp>(
         b.create<arith::AddIOp>(n, idx(width - 1)), idx(width));
-    b.create<scf::ParallelOp>(ValueRange{idx(0), idx(0)},
-                              ValueRange{heads, blocks},
-                              ValueRange{idx(1), idx(1)},
-                              [&](OpBuilder &nested, Location, ValueRange ivs) {
-                                Nest nest(b, nested);
-                                buildQueryBlock(ivs[0], ivs[1]);
-                              });
+    // With a thread count, the (head, query block) pairs are independent
+    // iterations of one scf.parallel, which the LLVM targets turn into an
+    // OpenMP work-sharing loop and the C++ target into `#pragma omp
+    // parallel for`. Each output row is computed by one iteration in one
+    // fixed order, so the result does not depend on the thread count.
+    // Without one, the kernel runs on the calling thread.
+    if (op.getThreads()) {
+      b.create<scf::ParallelOp>(
+          ValueRange{idx(0), idx(0)}, ValueRange{heads, blocks},
+          ValueRange{idx(1), idx(1)},
+          [&](OpBuilder &nested, Location, ValueRange ivs) {
+            Nest nest(b, nested);
+            buildQueryBlock(ivs[0], ivs[1]);
+          });
+      return;
+    }
+    forEach(idx(0), heads, idx(1), [&](Value head) {
+      forEach(idx(0), blocks, idx(1),
+              [&](Value block) { buildQueryBlock(head, block); });
+    });
   }
 
 private:
@@ -460,6 +473,19 @@ struct AttentionLowering : public OpConversionPattern<AttentionOp> {
   LogicalResult
   matchAndRewrite(AttentionOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    // The thread count sizes the kernel's parallel region when the region
+    // becomes OpenMP (fac-set-num-threads, the C++ target's num_threads):
+    // it must be an argument of the kernel, which is marked `fac.threads`.
+    if (Value threads = op.getThreads()) {
+      auto arg = dyn_cast<BlockArgument>(threads);
+      auto func = dyn_cast_or_null<func::FuncOp>(
+          arg ? arg.getOwner()->getParentOp() : nullptr);
+      if (!func)
+        return op.emitOpError(
+            "needs its thread count to be an argument of its function");
+      func.setArgAttr(arg.getArgNumber(), "fac.threads",
+                      rewriter.getUnitAttr());
+    }
     std::optional<int64_t> keyTile;
     if (auto attr = op.getKeyTileAttr())
       keyTile = attr.getInt();

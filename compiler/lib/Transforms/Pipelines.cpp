@@ -12,8 +12,10 @@
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -27,6 +29,7 @@ void fac::buildLowerToLoopsPipeline(OpPassManager &pm,
   pm.addPass(createFacBindPrelude());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFacBufferize(FacBufferizeOptions{options.keyTile}));
+  pm.addPass(createFacLayerEntry());
   const KernelTarget &target = options.target;
   pm.addPass(createConvertFACToVector(
       ConvertFACToVectorOptions{target.vectorLanes, target.vectorRegisters,
@@ -37,6 +40,14 @@ void fac::buildLowerToLoopsPipeline(OpPassManager &pm,
 }
 
 void fac::buildLoopsToLLVMPipeline(OpPassManager &pm) {
+  // Parallel loops become OpenMP work-sharing loops (LLVM's OpenMP
+  // runtime, libomp), their teams sized by the kernel's thread argument.
+  pm.addPass(createConvertSCFToOpenMPPass());
+  pm.addPass(createFacSetNumThreads());
+  // The conversion wraps each loop body in a memref.alloca_scope; the
+  // kernels allocate no stack there, so the canonicalizer inlines it
+  // (SCF-to-CF could not lower its multi-block body otherwise).
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertVectorToLLVMPass());
@@ -44,6 +55,7 @@ void fac::buildLoopsToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 

@@ -24,6 +24,7 @@
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
@@ -131,20 +132,6 @@ int compile() {
     return kExitIOError;
   }
 
-  std::unique_ptr<ast::Module> module = parseModule(source);
-  if (!module)
-    return kExitCompileError;
-  if (emitAction == Emit::Parse) {
-    ast::dump(*module, source.getFilename(), output->os());
-    return finish(*output);
-  }
-  if (!checkModule(*module, source))
-    return kExitCompileError;
-  if (emitAction == Emit::AST) {
-    ast::dump(*module, source.getFilename(), output->os());
-    return finish(*output);
-  }
-
   mlir::DialectRegistry registry;
   registerFACDialects(registry);
   registerTargetTranslations(registry);
@@ -152,8 +139,33 @@ int compile() {
   context.loadAllAvailableDialects();
   mlir::SourceMgrDiagnosticHandler diagnostics(source.getSourceMgr(), &context);
 
-  mlir::OwningOpRef<mlir::ModuleOp> ir =
-      mlirGen(context, *module, source.getFilename());
+  // A .mlir input is fac IR at any level (what -emit=mlir writes, or
+  // kernels on buffers using fac.attention's hooks directly): it skips
+  // the front end and goes through the same pipeline.
+  mlir::OwningOpRef<mlir::ModuleOp> ir;
+  if (llvm::StringRef(inputFilename).ends_with(".mlir")) {
+    if (emitAction == Emit::Parse || emitAction == Emit::AST) {
+      llvm::errs() << "facc: error: -emit=parse and -emit=ast need a .fac "
+                      "spec, not MLIR\n";
+      return kExitUsageError;
+    }
+    ir = mlir::parseSourceFile<mlir::ModuleOp>(source.getSourceMgr(), &context);
+  } else {
+    std::unique_ptr<ast::Module> module = parseModule(source);
+    if (!module)
+      return kExitCompileError;
+    if (emitAction == Emit::Parse) {
+      ast::dump(*module, source.getFilename(), output->os());
+      return finish(*output);
+    }
+    if (!checkModule(*module, source))
+      return kExitCompileError;
+    if (emitAction == Emit::AST) {
+      ast::dump(*module, source.getFilename(), output->os());
+      return finish(*output);
+    }
+    ir = mlirGen(context, *module, source.getFilename());
+  }
   if (!ir)
     return kExitCompileError;
   if (emitAction == Emit::MLIR) {

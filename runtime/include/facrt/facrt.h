@@ -48,6 +48,33 @@ typedef struct fac_memref2d_f32 {
   int64_t strides[2];
 } fac_memref2d_f32;
 
+/// The same for 3-d f32 arrays (StridedMemRefType<float, 3>): a whole
+/// layer, heads first, e.g. the view {heads, tokens, d} with strides
+/// {d, heads * d, 1} of a [tokens][heads * d] matrix.
+typedef struct fac_memref3d_f32 {
+  float *allocated;
+  float *aligned;
+  int64_t offset;
+  int64_t sizes[3];
+  int64_t strides[3];
+} fac_memref3d_f32;
+
+/// 1-d f32 and int64 arrays (a bias per key, a list of key rows).
+typedef struct fac_memref1d_f32 {
+  float *allocated;
+  float *aligned;
+  int64_t offset;
+  int64_t sizes[1];
+  int64_t strides[1];
+} fac_memref1d_f32;
+typedef struct fac_memref1d_i64 {
+  int64_t *allocated;
+  int64_t *aligned;
+  int64_t offset;
+  int64_t sizes[1];
+  int64_t strides[1];
+} fac_memref1d_i64;
+
 /// An owning, row-major, 64-byte aligned 2-d f32 tensor.
 typedef struct facrt_tensor {
   float *data;
@@ -75,6 +102,28 @@ facrt_status facrt_attention_ref_f64(const fac_memref2d_f32 *q,
                                      const fac_memref2d_f32 *k,
                                      const fac_memref2d_f32 *v, double scale,
                                      int causal, double *out);
+
+/// The hooks of the compiled attention kernel (fac.attention), for the
+/// reference: key j of the list is visible to query row i iff
+/// causal_offset < 0 or j <= i + causal_offset; its score gains bias[j]
+/// when bias is not NULL; it is row key_indices[j] of k and v when
+/// key_indices is not NULL (then the list has num_keys entries, each a
+/// row of k, else it is every row of k).
+typedef struct facrt_attention_hooks {
+  int64_t causal_offset;
+  const float *bias;
+  const int64_t *key_indices;
+  int64_t num_keys;
+} facrt_attention_hooks;
+
+/// facrt_attention_ref_f64 with the kernel's hooks; FACRT_ERR_ARG when an
+/// index is not a row of k.
+facrt_status facrt_attention_ref_f64_hooks(const fac_memref2d_f32 *q,
+                                           const fac_memref2d_f32 *k,
+                                           const fac_memref2d_f32 *v,
+                                           double scale,
+                                           const facrt_attention_hooks *hooks,
+                                           double *out);
 
 /// The largest |got - ref| over the view, divided by the largest |ref|
 /// (so a relative error that does not blow up near zero entries).

@@ -32,6 +32,9 @@ class SCFDialect;
 namespace vector {
 class VectorDialect;
 }
+namespace omp {
+class OpenMPDialect;
+}
 class RewritePatternSet;
 } // namespace mlir
 

@@ -103,6 +103,34 @@ def ConvertFACToVector : Pass<"convert-fac-to-vector", "mlir::ModuleOp"> {
   ];
 }
 
+def FacLayerEntry : Pass<"fac-layer-entry", "mlir::ModuleOp"> {
+  let summary = "Add a whole-layer entry point to every attention kernel";
+  let description = [{
+    For each kernel (after fac-bufferize) that is one `fac.attention` of
+    its own arguments, adds `<kernel>_layer`: the same attention over
+    whole layers, all heads in one call. Its arguments are the kernel's
+    scalars, then `causal_offset` (index: query row i sees the keys
+    j <= i + causal_offset; m or more means no mask), then `threads` (i32:
+    the team size of its parallel region, at least 1), then the kernel's
+    buffers as 3-d strided views, heads first (query H x n x d, key and
+    value Hkv x m x d with Hkv dividing H: grouped-query attention; out
+    H x n x dv). The model's `[tokens][heads * d]` matrices are such views
+    with strides `[d, heads * d, 1]`.
+  }];
+}
+
+def FacSetNumThreads : Pass<"fac-set-num-threads", "mlir::ModuleOp"> {
+  let summary = "Size every OpenMP team by the kernel's thread argument";
+  let description = [{
+    After convert-scf-to-openmp: in a function with an argument marked
+    `fac.threads` (convert-fac-to-vector marks the thread count of a
+    `fac.attention`), every `omp.parallel` without a `num_threads` clause
+    gets `num_threads(max(threads, 1))`.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::omp::OpenMPDialect"];
+}
+
 def FacApproximateMath : Pass<"fac-approximate-math", "mlir::ModuleOp"> {
   let summary = "Expand math.exp into MLIR's polynomial approximation";
   let description = [{

@@ -1,0 +1,127 @@
+//===- LayerEntry.cpp - A whole-layer entry point per attention kernel ----===//
+//
+// Implements fac-layer-entry (see Passes.td).
+//
+//===----------------------------------------------------------------------===//
+
+#include "fac/Transforms/Passes.h"
+
+#include "fac/Dialect/FAC/FACDialect.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace fac {
+#define GEN_PASS_DEF_FACLAYERENTRY
+#include "fac/Transforms/Passes.h.inc"
+} // namespace fac
+
+using namespace mlir;
+using namespace fac;
+
+namespace {
+
+/// The single fac.attention of \p func when the kernel is exactly one
+/// attention of its own arguments into its `out` argument, else null.
+AttentionOp getSoleAttention(func::FuncOp func) {
+  if (!func.getBody().hasOneBlock())
+    return nullptr;
+  Block &body = func.getBody().front();
+  auto ops = body.without_terminator();
+  if (std::distance(ops.begin(), ops.end()) != 1)
+    return nullptr;
+  auto attention = dyn_cast<AttentionOp>(*ops.begin());
+  if (!attention || attention.getRank() != 2 || attention.getCausalOffset() ||
+      attention.getBias() || attention.getKeyIndices() ||
+      attention.getThreads())
+    return nullptr;
+  for (Value v : {attention.getQuery(), attention.getKey(),
+                  attention.getValue(), attention.getOut()})
+    if (!isa<BlockArgument>(v) || cast<BlockArgument>(v).getOwner() != &body)
+      return nullptr;
+  if (Value scale = attention.getScale())
+    if (!isa<BlockArgument>(scale))
+      return nullptr;
+  return attention;
+}
+
+struct LayerEntryPass : public fac::impl::FacLayerEntryBase<LayerEntryPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<func::FuncOp> kernels;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (func->hasAttr("fac.kernel") && getSoleAttention(func))
+        kernels.push_back(func);
+    for (func::FuncOp kernel : kernels)
+      addLayerEntry(kernel, getSoleAttention(kernel));
+  }
+
+  void addLayerEntry(func::FuncOp kernel, AttentionOp attention) {
+    MLIRContext *ctx = &getContext();
+    int64_t dyn = ShapedType::kDynamic;
+    auto layerType =
+        MemRefType::get({dyn, dyn, dyn}, Float32Type::get(ctx),
+                        StridedLayoutAttr::get(ctx, dyn, {dyn, dyn, 1}));
+    // The kernel's scalars, then the causal offset and the thread count,
+    // then its buffers as whole layers, `out` last.
+    SmallVector<Type> types;
+    SmallVector<DictionaryAttr> argAttrs;
+    SmallVector<int64_t> fromKernel;
+    auto named = [&](StringRef name) {
+      return DictionaryAttr::get(
+          ctx, {NamedAttribute(StringAttr::get(ctx, "fac.name"),
+                               StringAttr::get(ctx, name))});
+    };
+    Block &body = kernel.getBody().front();
+    for (BlockArgument arg : body.getArguments())
+      if (!isa<MemRefType>(arg.getType())) {
+        types.push_back(arg.getType());
+        argAttrs.push_back(kernel.getArgAttrDict(arg.getArgNumber()));
+        fromKernel.push_back(arg.getArgNumber());
+      }
+    unsigned offsetArg = types.size();
+    types.push_back(IndexType::get(ctx));
+    argAttrs.push_back(named("causal_offset"));
+    types.push_back(IntegerType::get(ctx, 32));
+    argAttrs.push_back(named("threads"));
+    for (BlockArgument arg : body.getArguments())
+      if (isa<MemRefType>(arg.getType())) {
+        types.push_back(layerType);
+        argAttrs.push_back(kernel.getArgAttrDict(arg.getArgNumber()));
+        fromKernel.push_back(arg.getArgNumber());
+      }
+
+    OpBuilder b(ctx);
+    b.setInsertionPointAfter(kernel);
+    auto layer = b.create<func::FuncOp>(kernel.getLoc(),
+                                        (kernel.getSymName() + "_layer").str(),
+                                        FunctionType::get(ctx, types, {}));
+    layer.setAllArgAttrs(argAttrs);
+    layer->setAttr("fac.kernel", b.getUnitAttr());
+    layer->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+    Block *entry = layer.addEntryBlock();
+    // Kernel argument number -> the layer's argument.
+    DenseMap<unsigned, Value> mapped;
+    unsigned next = 0;
+    for (unsigned i = 0; i < entry->getNumArguments(); ++i) {
+      if (i == offsetArg || i == offsetArg + 1)
+        continue;
+      mapped[fromKernel[next++]] = entry->getArgument(i);
+    }
+    auto map = [&](Value v) -> Value {
+      if (!v)
+        return v;
+      return mapped.lookup(cast<BlockArgument>(v).getArgNumber());
+    };
+    b.setInsertionPointToStart(entry);
+    b.create<AttentionOp>(
+        attention.getLoc(), map(attention.getQuery()), map(attention.getKey()),
+        map(attention.getValue()), map(attention.getOut()),
+        map(attention.getScale()), entry->getArgument(offsetArg),
+        /*bias=*/Value(),
+        /*key_indices=*/Value(), entry->getArgument(offsetArg + 1),
+        attention.getRsqrtDAttr(), attention.getKeyTileAttr());
+    b.create<func::ReturnOp>(kernel.getLoc());
+  }
+};
+
+} // namespace
