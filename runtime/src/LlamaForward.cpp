@@ -28,6 +28,9 @@ struct facrt_llama_state {
   std::vector<float> keyCache, valueCache; ///< [layer][seq][kv_dim]
   facrt_attention_fn attention = nullptr;
   void *user = nullptr;
+  /// When set, replaces `attention`: one call per layer.
+  facrt_layer_attention_fn layerAttention = nullptr;
+  void *layerUser = nullptr;
 };
 
 namespace {
@@ -98,6 +101,15 @@ extern "C" void facrt_llama_state_free(facrt_llama_state *state) {
   delete state;
 }
 
+extern "C" void facrt_llama_set_layer_attention(facrt_llama_state *state,
+                                                facrt_layer_attention_fn fn,
+                                                void *user) {
+  if (!state)
+    return;
+  state->layerAttention = fn;
+  state->layerUser = user;
+}
+
 extern "C" void facrt_llama_set_attention(facrt_llama_state *state,
                                           facrt_attention_fn fn, void *user) {
   if (!state)
@@ -135,8 +147,32 @@ facrt_status forward(facrt_llama_state *s, int32_t token, int32_t pos,
     facrt::rope(s->q.data(), dim, headSize, pos);
     facrt::rope(k, kvDim, headSize, pos);
 
-    // Every query head attends over positions 0..pos of its K/V head.
-    for (int32_t h = 0; h < c.n_heads; ++h) {
+    // Every query head attends over positions 0..pos of its K/V head: in
+    // one call for the whole layer, or one per head.
+    if (s->layerAttention) {
+      float *keys = s->keyCache.data() + cacheBase;
+      float *values = s->valueCache.data() + cacheBase;
+      fac_memref3d_f32 qv{s->q.data(),
+                          s->q.data(),
+                          0,
+                          {c.n_heads, 1, headSize},
+                          {headSize, dim, 1}};
+      fac_memref3d_f32 kv{keys,
+                          keys,
+                          0,
+                          {c.n_kv_heads, pos + 1, headSize},
+                          {headSize, kvDim, 1}};
+      fac_memref3d_f32 vv{values,
+                          values,
+                          0,
+                          {c.n_kv_heads, pos + 1, headSize},
+                          {headSize, kvDim, 1}};
+      fac_memref3d_f32 ov{
+          xb, xb, 0, {c.n_heads, 1, headSize}, {headSize, dim, 1}};
+      if (s->layerAttention(s->layerUser, &qv, &kv, &vv, &ov, pos) != 0)
+        return FACRT_ERR_ARG;
+    }
+    for (int32_t h = 0; h < c.n_heads && !s->layerAttention; ++h) {
       int32_t kvHead = h / kvMul;
       fac_memref2d_f32 qv =
           facrt_view2d(s->q.data(), 1, headSize, dim, h * headSize);

@@ -487,16 +487,27 @@ private:
 
   LogicalResult emitAlloc(memref::AllocOp op) {
     MemRefType type = op.getType();
-    if (type.getRank() != 2 || !type.getElementType().isF32() ||
+    int64_t rank = type.getRank();
+    if ((rank != 1 && rank != 2) || !type.getElementType().isF32() ||
         !type.getLayout().isIdentity())
-      return op.emitError("C++ target: only 2-d f32 allocations");
-    std::string dims[2];
+      return op.emitError("C++ target: only 1-d and 2-d f32 allocations");
+    std::string dims[2] = {"1", ""};
     unsigned dynamic = 0;
-    for (unsigned i = 0; i < 2; ++i)
-      dims[i] = type.isDynamicDim(i) ? name(op.getDynamicSizes()[dynamic++])
-                                     : std::to_string(type.getDimSize(i));
-    line() << "MemRef<2> " << name(op.getResult()) << " = allocate2d("
-           << dims[0] << ", " << dims[1] << ");\n";
+    for (int64_t i = 0; i < rank; ++i)
+      dims[2 - rank + i] = type.isDynamicDim(i)
+                               ? name(op.getDynamicSizes()[dynamic++])
+                               : std::to_string(type.getDimSize(i));
+    // A 1-d buffer is one row of a 2-d allocation.
+    std::string n = name(op.getResult());
+    if (rank == 1) {
+      line() << "const MemRef<2> " << n << "_rows = allocate2d(1, " << dims[1]
+             << ");\n";
+      line() << "const MemRef<1> " << n << "{" << n << "_rows.data, 0, {"
+             << dims[1] << "}, {1}};\n";
+      return success();
+    }
+    line() << "MemRef<2> " << n << " = allocate2d(" << dims[0] << ", "
+           << dims[1] << ");\n";
     return success();
   }
 
@@ -528,6 +539,28 @@ private:
         .Case([&](arith::ShLIOp o) { return binary(o, "<<"); })
         .Case([&](vector::LoadOp o) { return emitVectorLoad(o); })
         .Case([&](vector::StoreOp o) { return emitVectorStore(o); })
+        .Case([&](vector::ReductionOp o) -> LogicalResult {
+          // In lane order, as LLVM's ordered reduction without reassoc.
+          if (o.getKind() != vector::CombiningKind::ADD || o.getAcc())
+            return o.emitError("C++ target: only plain add reductions");
+          std::string v = name(o.getResult()), x = name(o.getVector());
+          line() << "float " << v << " = " << x << "[0];\n";
+          line() << "for (unsigned i = 1; i < sizeof " << x << " / sizeof " << x
+                 << "[0]; ++i)\n";
+          line() << "  " << v << " += " << x << "[i];\n";
+          return success();
+        })
+        .Case([&](vector::ExtractOp o) -> LogicalResult {
+          std::optional<int64_t> lane;
+          if (o.getNumIndices() == 1 && !o.hasDynamicPosition())
+            lane = o.getStaticPosition()[0];
+          if (!lane || !isa<FloatType>(o.getType()))
+            return o.emitError("C++ target: only constant lanes of 1-d "
+                               "vectors");
+          return define(o, o.getResult(),
+                        name(o.getVector()) + "[" + std::to_string(*lane) +
+                            "]");
+        })
         .Case([&](vector::BroadcastOp o) -> LogicalResult {
           FailureOr<std::string> t = cType(o, o.getType());
           if (failed(t) || isa<VectorType>(o.getSourceType()))
@@ -546,9 +579,16 @@ private:
           return isVector(o) ? emitFloorLanes(o) : call(o, "std::floor");
         })
         .Case([&](arith::BitcastOp o) -> LogicalResult {
-          if (!isVector(o))
-            return o.emitError("C++ target: only vector bit casts");
-          return emitVectorCast(o);
+          if (isVector(o))
+            return emitVectorCast(o);
+          FailureOr<std::string> t = cType(o, o.getType());
+          if (failed(t))
+            return failure();
+          std::string v = name(o.getResult());
+          line() << *t << " " << v << ";\n";
+          line() << "std::memcpy(&" << v << ", &" << name(o.getIn())
+                 << ", sizeof " << v << ");\n";
+          return success();
         })
         .Case([&](arith::MaxSIOp o) { return call(o, "std::max<int64_t>"); })
         .Case([&](arith::MinSIOp o) { return call(o, "std::min<int64_t>"); })

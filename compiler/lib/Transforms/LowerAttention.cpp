@@ -43,6 +43,13 @@ AttentionSchedule fac::getAttentionSchedule(const KernelTarget &target,
       (registers - s.queryVectors - 2) / s.queryVectors, 1, 6);
   s.colsPerTile = std::min<int64_t>(s.keysPerTile, 4);
   int64_t rowBytes = s.queryBlock() * 4;
+  // Decoding: up to 4 query rows, scoring row by row costs less than one
+  // query block of mostly padding lanes. A chunk's keys and values (at
+  // head size 128) fill half the L2, so the query heads and rows sharing
+  // them reread them from there.
+  s.decodeRows = 4;
+  s.decodeChunk =
+      std::clamp<int64_t>(target.l2Bytes / 2 / (2 * 128 * 4), 64, 4096);
   if (keyTile) {
     s.keyBlock = *keyTile;
   } else {
@@ -102,31 +109,243 @@ public:
         b.create<arith::DivUIOp>(heads,
                                  b.create<arith::MaxSIOp>(kvHeads, idx(1))),
         idx(1));
-    Value blocks = b.create<arith::DivUIOp>(
-        b.create<arith::AddIOp>(n, idx(width - 1)), idx(width));
-    // With a thread count, the (head, query block) pairs are independent
-    // iterations of one scf.parallel, which the LLVM targets turn into an
-    // OpenMP work-sharing loop and the C++ target into `#pragma omp
-    // parallel for`. Each output row is computed by one iteration in one
-    // fixed order, so the result does not depend on the thread count.
-    // Without one, the kernel runs on the calling thread.
-    if (op.getThreads()) {
-      b.create<scf::ParallelOp>(
-          ValueRange{idx(0), idx(0)}, ValueRange{heads, blocks},
-          ValueRange{idx(1), idx(1)},
-          [&](OpBuilder &nested, Location, ValueRange ivs) {
-            Nest nest(b, nested);
-            buildQueryBlock(ivs[0], ivs[1]);
+    this->heads = heads;
+    this->kvHeads = b.create<arith::DivUIOp>(heads, group);
+    // A few query rows (decoding) would fill a query block's lanes with
+    // padding: they take the decode path, whose vectors run along d.
+    Value few = b.create<arith::CmpIOp>(arith::CmpIPredicate::sle, n,
+                                        idx(s.decodeRows));
+    b.create<scf::IfOp>(
+        few,
+        [&](OpBuilder &nested, Location) {
+          Nest nest(b, nested);
+          buildDecode();
+          b.create<scf::YieldOp>();
+        },
+        [&](OpBuilder &nested, Location) {
+          Nest nest(b, nested);
+          Value blocks = b.create<arith::DivUIOp>(
+              b.create<arith::AddIOp>(n, idx(width - 1)), idx(width));
+          parallelFor(heads, blocks, [&](Value head, Value block) {
+            buildQueryBlock(head, block);
           });
-      return;
-    }
-    forEach(idx(0), heads, idx(1), [&](Value head) {
-      forEach(idx(0), blocks, idx(1),
-              [&](Value block) { buildQueryBlock(head, block); });
-    });
+          b.create<scf::YieldOp>();
+        });
   }
 
 private:
+  /// for (a, b) in [0, ua) x [0, ub): body(a, b). With a thread count the
+  /// pairs are independent iterations of one scf.parallel, which the LLVM
+  /// targets turn into an OpenMP work-sharing loop and the C++ target into
+  /// `#pragma omp parallel for`. Each output is computed by one iteration
+  /// in one fixed order, so the result does not depend on the thread
+  /// count. Without one, the kernel runs on the calling thread.
+  void parallelFor(Value ua, Value ub,
+                   llvm::function_ref<void(Value, Value)> body) {
+    if (op.getThreads()) {
+      b.create<scf::ParallelOp>(
+          ValueRange{idx(0), idx(0)}, ValueRange{ua, ub},
+          ValueRange{idx(1), idx(1)},
+          [&](OpBuilder &nested, Location, ValueRange ivs) {
+            Nest nest(b, nested);
+            body(ivs[0], ivs[1]);
+          });
+      return;
+    }
+    forEach(idx(0), ua, idx(1), [&](Value a) {
+      forEach(idx(0), ub, idx(1), [&](Value c) { body(a, c); });
+    });
+  }
+
+  //===--------------------------------------------------------------------===//
+  // The decode path: n <= decodeRows query rows (flash decoding)
+  //===--------------------------------------------------------------------===//
+
+  /// The keys are cut into chunks of a fixed size (never a function of
+  /// the thread count, so the result is the same for any): each (key/value
+  /// head, chunk) is one parallel iteration that computes, for every query
+  /// row of every query head sharing the key/value head, the chunk's
+  /// partial softmax (its maximum, its sum and its unnormalised P.V row)
+  /// with vectors along d; the partials are then merged chunk by chunk in
+  /// order. Memory-bound: each key and value row is read once from memory
+  /// per call, by one thread.
+  void buildDecode() {
+    int64_t chunk = s.decodeChunk;
+    Value keyEnd = m;
+    if (causalOffset)
+      keyEnd =
+          b.create<arith::MinSIOp>(m, b.create<arith::AddIOp>(n, causalOffset));
+    Value chunks = b.create<arith::DivUIOp>(
+        b.create<arith::AddIOp>(keyEnd, idx(chunk - 1)), idx(chunk));
+    // partial[(h * chunks + c) * n + i] = {max, sum, P.V row (dv)}.
+    Value partialRows =
+        b.create<arith::MulIOp>(b.create<arith::MulIOp>(heads, chunks), n);
+    Value partialCols = b.create<arith::AddIOp>(dv, idx(2));
+    auto dyn2 = MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic},
+                                b.getF32Type());
+    Value partial = b.create<memref::AllocOp>(
+        dyn2, ValueRange{partialRows, partialCols}, b.getI64IntegerAttr(64));
+    parallelFor(kvHeads, chunks, [&](Value kvHead, Value c) {
+      buildDecodeChunk(kvHead, c, chunks, keyEnd, partial);
+    });
+    // Merge, in chunk order.
+    forEach(idx(0), heads, idx(1), [&](Value head) {
+      forEach(idx(0), n, idx(1), [&](Value i) {
+        auto rowOf = [&](Value c) {
+          return b.create<arith::AddIOp>(
+              b.create<arith::MulIOp>(
+                  b.create<arith::AddIOp>(b.create<arith::MulIOp>(head, chunks),
+                                          c),
+                  n),
+              i);
+        };
+        Value negInf = f32(-std::numeric_limits<float>::infinity());
+        Value top = reduce(chunks, negInf, [&](Value c, Value acc) {
+          Value mx =
+              b.create<memref::LoadOp>(partial, ValueRange{rowOf(c), idx(0)});
+          return b.create<arith::MaxNumFOp>(acc, mx);
+        });
+        Value total = reduce(chunks, f32(0.0f), [&](Value c, Value acc) {
+          Value row = rowOf(c);
+          Value mx = b.create<memref::LoadOp>(partial, ValueRange{row, idx(0)});
+          Value sum =
+              b.create<memref::LoadOp>(partial, ValueRange{row, idx(1)});
+          Value w = exp(b.create<arith::SubFOp>(mx, top));
+          return b.create<math::FmaOp>(sum, w, acc);
+        });
+        Value positive = b.create<arith::CmpFOp>(arith::CmpFPredicate::OGT,
+                                                 total, f32(0.0f));
+        Value inv = b.create<arith::SelectOp>(
+            positive, b.create<arith::DivFOp>(f32(1.0f), total), f32(0.0f));
+        forEach(idx(0), dv, idx(1), [&](Value col) {
+          Value acc = reduce(chunks, f32(0.0f), [&](Value c, Value acc) {
+            Value row = rowOf(c);
+            Value mx =
+                b.create<memref::LoadOp>(partial, ValueRange{row, idx(0)});
+            Value x = b.create<memref::LoadOp>(
+                partial, ValueRange{row, b.create<arith::AddIOp>(col, idx(2))});
+            Value w = exp(b.create<arith::SubFOp>(mx, top));
+            return b.create<math::FmaOp>(x, w, acc);
+          });
+          b.create<memref::StoreOp>(b.create<arith::MulFOp>(acc, inv),
+                                    op.getOut(), at(head, i, col));
+        });
+      });
+    });
+    b.create<memref::DeallocOp>(partial);
+  }
+
+  /// The partial softmax of keys [c * chunk, ...) for every query row of
+  /// the query heads of \p kvHead.
+  void buildDecodeChunk(Value kvHead, Value c, Value chunks, Value keyEnd,
+                        Value partial) {
+    int64_t chunk = s.decodeChunk;
+    auto lineType = VectorType::get({s.lanes}, b.getF32Type());
+    Value k0 = b.create<arith::MulIOp>(c, idx(chunk));
+    Value count = b.create<arith::MinSIOp>(idx(chunk),
+                                           b.create<arith::SubIOp>(keyEnd, k0));
+    Value scores =
+        b.create<memref::AllocOp>(MemRefType::get({chunk}, b.getF32Type()),
+                                  ValueRange{}, b.getI64IntegerAttr(64));
+    Value dFull = roundDown(d, s.lanes), dvFull = roundDown(dv, s.lanes);
+    Value zeroLine = b.create<arith::ConstantOp>(
+        DenseElementsAttr::get(lineType, b.getF32FloatAttr(0.0f)));
+    forEach(idx(0), group, idx(1), [&](Value g) {
+      Value head =
+          b.create<arith::AddIOp>(b.create<arith::MulIOp>(kvHead, group), g);
+      forEach(idx(0), n, idx(1), [&](Value i) {
+        // Keys of the chunk row i sees: all, or up to its horizon.
+        Value visible = count;
+        if (causalOffset) {
+          Value horizon = b.create<arith::SubIOp>(
+              b.create<arith::AddIOp>(b.create<arith::AddIOp>(i, causalOffset),
+                                      idx(1)),
+              k0);
+          visible = b.create<arith::MaxSIOp>(
+              b.create<arith::MinSIOp>(count, horizon), idx(0));
+        }
+        // Scores: q_i . key_j along d, a vector at a time, then the tail.
+        forEach(idx(0), visible, idx(1), [&](Value jj) {
+          Value pos = b.create<arith::AddIOp>(k0, jj);
+          Value row = keyRow(pos);
+          Value lines = reduceFrom(
+              idx(0), dFull, zeroLine,
+              [&](Value t, Value acc) {
+                Value qv = b.create<vector::LoadOp>(lineType, op.getQuery(),
+                                                    at(head, i, t));
+                Value kv = b.create<vector::LoadOp>(lineType, op.getKey(),
+                                                    at(kvHead, row, t));
+                return b.create<vector::FMAOp>(qv, kv, acc);
+              },
+              s.lanes);
+          Value dot =
+              b.create<vector::ReductionOp>(vector::CombiningKind::ADD, lines);
+          dot = reduceFrom(dFull, d, dot, [&](Value t, Value acc) {
+            Value qx = b.create<memref::LoadOp>(op.getQuery(), at(head, i, t));
+            Value kx =
+                b.create<memref::LoadOp>(op.getKey(), at(kvHead, row, t));
+            return b.create<math::FmaOp>(qx, kx, acc);
+          });
+          Value score = b.create<arith::MulFOp>(dot, scale);
+          if (Value bias = op.getBias())
+            score = b.create<arith::AddFOp>(
+                score, b.create<memref::LoadOp>(bias, pos));
+          b.create<memref::StoreOp>(score, scores, jj);
+        });
+        Value negInf = f32(-std::numeric_limits<float>::infinity());
+        Value mx = reduce(visible, negInf, [&](Value jj, Value acc) {
+          return b.create<arith::MaxNumFOp>(
+              acc, b.create<memref::LoadOp>(scores, jj));
+        });
+        Value sum = reduce(visible, f32(0.0f), [&](Value jj, Value acc) {
+          Value p = exp(b.create<arith::SubFOp>(
+              b.create<memref::LoadOp>(scores, jj), mx));
+          b.create<memref::StoreOp>(p, scores, jj);
+          return b.create<arith::AddFOp>(acc, p);
+        });
+        Value row = b.create<arith::AddIOp>(
+            b.create<arith::MulIOp>(
+                b.create<arith::AddIOp>(b.create<arith::MulIOp>(head, chunks),
+                                        c),
+                n),
+            i);
+        b.create<memref::StoreOp>(mx, partial, ValueRange{row, idx(0)});
+        b.create<memref::StoreOp>(sum, partial, ValueRange{row, idx(1)});
+        // P.V: a vector of columns at a time over the visible keys, then
+        // the tail columns.
+        auto columns = [&](Value col, Value value) {
+          b.create<memref::StoreOp>(
+              value, partial,
+              ValueRange{row, b.create<arith::AddIOp>(col, idx(2))});
+        };
+        forEach(idx(0), dvFull, idx(s.lanes), [&](Value col) {
+          Value acc = reduce(visible, zeroLine, [&](Value jj, Value a) {
+            Value vrow = keyRow(b.create<arith::AddIOp>(k0, jj));
+            Value p = b.create<vector::BroadcastOp>(
+                lineType, b.create<memref::LoadOp>(scores, jj));
+            Value x = b.create<vector::LoadOp>(lineType, op.getValue(),
+                                               at(kvHead, vrow, col));
+            return b.create<vector::FMAOp>(p, x, a);
+          });
+          for (int64_t l = 0; l < s.lanes; ++l)
+            columns(b.create<arith::AddIOp>(col, idx(l)),
+                    b.create<vector::ExtractOp>(acc, l));
+        });
+        forEach(dvFull, dv, idx(1), [&](Value col) {
+          Value acc = reduce(visible, f32(0.0f), [&](Value jj, Value a) {
+            Value vrow = keyRow(b.create<arith::AddIOp>(k0, jj));
+            Value x =
+                b.create<memref::LoadOp>(op.getValue(), at(kvHead, vrow, col));
+            return b.create<math::FmaOp>(b.create<memref::LoadOp>(scores, jj),
+                                         x, a);
+          });
+          columns(col, acc);
+        });
+      });
+    });
+    b.create<memref::DeallocOp>(scores);
+  }
+
   //===--------------------------------------------------------------------===//
   // One (head, query block)
   //===--------------------------------------------------------------------===//
@@ -381,8 +600,8 @@ private:
   /// masked or -inf score weighs nothing; NaN stays NaN.
   Value exp(Value x) {
     Value tiny =
-        b.create<arith::CmpFOp>(arith::CmpFPredicate::OLT, x, splat(-87.5f));
-    return b.create<arith::SelectOp>(tiny, splat(0.0f),
+        b.create<arith::CmpFOp>(arith::CmpFPredicate::OLT, x, like(x, -87.5f));
+    return b.create<arith::SelectOp>(tiny, like(x, 0.0f),
                                      b.create<math::ExpOp>(x));
   }
 
@@ -424,6 +643,14 @@ private:
   Value f32(float v) {
     return b.create<arith::ConstantOp>(b.getF32FloatAttr(v));
   }
+  /// \p v as a value of \p x's type (f32 or a vector of f32).
+  Value like(Value x, float v) {
+    auto vec = dyn_cast<VectorType>(x.getType());
+    if (!vec)
+      return f32(v);
+    return b.create<arith::ConstantOp>(
+        DenseElementsAttr::get(vec, b.getF32FloatAttr(v)));
+  }
   Value splat(float v) {
     return b.create<arith::ConstantOp>(
         DenseElementsAttr::get(vecType, b.getF32FloatAttr(v)));
@@ -447,13 +674,23 @@ private:
   /// acc = init; for (j = 0; j < upper; ++j) acc = body(j, acc);
   Value reduce(Value upper, Value init,
                llvm::function_ref<Value(Value, Value)> body) {
+    return reduceFrom(idx(0), upper, init, body);
+  }
+  Value reduceFrom(Value lower, Value upper, Value init,
+                   llvm::function_ref<Value(Value, Value)> body,
+                   int64_t step = 1) {
     auto loop = b.create<scf::ForOp>(
-        idx(0), upper, idx(1), ValueRange{init},
+        lower, upper, idx(step), ValueRange{init},
         [&](OpBuilder &nested, Location, Value iv, ValueRange acc) {
           Nest nest(b, nested);
           b.create<scf::YieldOp>(body(iv, acc[0]));
         });
     return loop.getResult(0);
+  }
+  /// \p x rounded down to a multiple of \p multiple.
+  Value roundDown(Value x, int64_t multiple) {
+    return b.create<arith::MulIOp>(b.create<arith::DivUIOp>(x, idx(multiple)),
+                                   idx(multiple));
   }
 
   AttentionOp op;
@@ -462,7 +699,7 @@ private:
   int64_t rank;
   int64_t width;
   VectorType vecType;
-  Value n, d, m, dv, scale, group;
+  Value n, d, m, dv, scale, group, heads, kvHeads;
   Value causalOffset;
 };
 

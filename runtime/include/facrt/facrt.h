@@ -385,6 +385,20 @@ typedef int (*facrt_attention_fn)(void *user, const fac_memref2d_f32 *q,
                                   const fac_memref2d_f32 *v,
                                   fac_memref2d_f32 *out);
 
+/// A whole-layer attention the forward pass calls once per layer and
+/// position: q is heads x 1 x head_size (the position's query, one row per
+/// head), k and v are kv_heads x (pos + 1) x head_size views of the KV
+/// cache (query head h reads K/V head h / (heads / kv_heads)), out is
+/// heads x 1 x head_size; all are views of [tokens][heads * head_size]
+/// matrices. causal_offset is pos: the query row sees keys 0..pos. Scores
+/// are scaled by 1/sqrt(head_size). Returns 0 on success. A kernel's
+/// `<kernel>_layer` entry (fac-layer-entry) fits it through a wrapper.
+typedef int (*facrt_layer_attention_fn)(void *user, const fac_memref3d_f32 *q,
+                                        const fac_memref3d_f32 *k,
+                                        const fac_memref3d_f32 *v,
+                                        fac_memref3d_f32 *out,
+                                        int64_t causal_offset);
+
 /// Activations and the KV cache of one sequence.
 typedef struct facrt_llama_state facrt_llama_state;
 
@@ -399,6 +413,12 @@ void facrt_llama_state_free(facrt_llama_state *state);
 /// `model.attention := attend`.
 void facrt_llama_set_attention(facrt_llama_state *state, facrt_attention_fn fn,
                                void *user);
+
+/// Plugs \p fn into the forward pass as every layer's attention, all heads
+/// in one call; NULL returns to the per-head function
+/// (facrt_llama_set_attention).
+void facrt_llama_set_layer_attention(facrt_llama_state *state,
+                                     facrt_layer_attention_fn fn, void *user);
 
 /// Runs the model on \p token at position \p pos and writes vocab_size
 /// logits. Positions come in order from 0: \p pos may be any position up to

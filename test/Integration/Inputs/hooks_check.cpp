@@ -170,6 +170,13 @@ int main(int argc, char **argv) {
   cases.push_back({"decode", 4, 2, 1, 300, 64, true, 299, false, false});
   cases.push_back(
       {"decode past a prefix", 4, 2, 1, 300, 64, true, 120, false, false});
+  // The decode path (n <= 4): several key chunks, tails of d, every hook.
+  cases.push_back(
+      {"decode chunks", 8, 2, 1, 1100, 64, true, 1099, false, false});
+  cases.push_back({"decode rows", 4, 2, 3, 700, 40, false, 697, true, true});
+  cases.push_back({"decode d=72", 2, 1, 4, 530, 72, true, 100, false, false});
+  cases.push_back(
+      {"decode threads", 4, 4, 2, 2000, 128, false, -1, false, false});
   for (int64_t n : {63, 64, 65, 129})
     cases.push_back({"causal blocks", 2, 2, n, n, 64, false, 0, false, false});
   cases.push_back({"one key", 2, 2, 3, 1, 16, false, -1, false, false});

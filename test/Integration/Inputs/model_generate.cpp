@@ -1,7 +1,9 @@
 //===- model_generate.cpp - A compiled kernel as the model's attention ----===//
 //
 // Test harness: plugs the attention kernel facc compiled (FAC_KERNEL, with
-// the generated header -include'd) into stories260K's forward pass, writes
+// the generated header -include'd; or, with FAC_LAYER_KERNEL, its
+// whole-layer entry, one call per layer) into stories260K's forward pass,
+// writes
 // the greedy story from BOS with it and with the built-in attention, and
 // reports whether the two agree token for token, and the perplexity of
 // both on real text. Usage: model_generate <data dir> <tokens>.
@@ -17,11 +19,23 @@
 #include <string>
 #include <vector>
 
-#ifndef FAC_KERNEL
-#error "define FAC_KERNEL to the kernel's entry point"
+#if !defined(FAC_KERNEL) && !defined(FAC_LAYER_KERNEL)
+#error "define FAC_KERNEL or FAC_LAYER_KERNEL to the kernel's entry point"
 #endif
 
 namespace {
+#ifdef FAC_LAYER_KERNEL
+int compiledAttention(void *, const fac_memref3d_f32 *q,
+                      const fac_memref3d_f32 *k, const fac_memref3d_f32 *v,
+                      fac_memref3d_f32 *out, int64_t causalOffset) {
+  // Scale 1 (times Attend's 1/sqrt(d)), the query at the cache's last
+  // position, one thread.
+  FAC_LAYER_KERNEL(1.0f, causalOffset, 1, const_cast<fac_memref3d_f32 *>(q),
+                   const_cast<fac_memref3d_f32 *>(k),
+                   const_cast<fac_memref3d_f32 *>(v), out);
+  return 0;
+}
+#else
 int compiledAttention(void *, const fac_memref2d_f32 *q,
                       const fac_memref2d_f32 *k, const fac_memref2d_f32 *v,
                       fac_memref2d_f32 *out) {
@@ -31,6 +45,7 @@ int compiledAttention(void *, const fac_memref2d_f32 *q,
              const_cast<fac_memref2d_f32 *>(v), out);
   return 0;
 }
+#endif
 
 std::vector<int32_t> generate(facrt_llama_state *state, int32_t count) {
   int32_t bos = 1;
@@ -57,7 +72,11 @@ int main(int argc, char **argv) {
   facrt_llama_state *builtin, *compiled;
   facrt_llama_state_new(&model, count, &builtin);
   facrt_llama_state_new(&model, count, &compiled);
+#ifdef FAC_LAYER_KERNEL
+  facrt_llama_set_layer_attention(compiled, &compiledAttention, nullptr);
+#else
   facrt_llama_set_attention(compiled, &compiledAttention, nullptr);
+#endif
 
   std::vector<int32_t> a = generate(builtin, count);
   std::vector<int32_t> b = generate(compiled, count);

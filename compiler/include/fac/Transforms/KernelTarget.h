@@ -40,6 +40,10 @@ struct AttentionSchedule {
   int64_t colsPerTile;
   /// Keys scored between two rescalings of the running softmax.
   int64_t keyBlock;
+  /// At most this many query rows take the decode path (vectors along d,
+  /// keys split into chunks of `decodeChunk`, flash decoding).
+  int64_t decodeRows;
+  int64_t decodeChunk;
 
   /// Query rows per block: the width of every vector in the kernel.
   int64_t queryBlock() const { return lanes * queryVectors; }
