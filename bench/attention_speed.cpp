@@ -1,18 +1,23 @@
 //===- attention_speed.cpp - The compiled kernel against its peers --------===//
 //
-// Times dense attention (8 heads, [head][n][d], no mask) in one run, on one
-// core, with one harness and the same inputs: the kernel facc compiled from
-// examples/dense_attention.fac for this machine; OpenBLAS (two SGEMMs
-// around a softmax vectorised by the compiler: this file is built with
-// -O3 -march=native -ffast-math -fno-finite-math-only); oneDNN's matmul
-// and softmax primitives (when libdnnl is installed); and a naive C++ loop
-// nest (n <= 2048). The machine's FMA peak and its triad bandwidth are
-// measured by the bench itself, and each library's plain SGEMM rate is
-// printed beside its attention rate, so that a weak peer shows. Every
-// result is checked against OpenBLAS first. Writes a Markdown report and,
-// for bench/speed.gp, a data file: n, d, then GFLOP/s of facc, OpenBLAS,
-// oneDNN and naive ("?" where not measured), then the peak.
-// Usage: attention_speed <report.md> <plot.dat>   (with OMP_NUM_THREADS=1)
+// Times attention in one run, with one harness and the same inputs, on
+// <threads> cores: the kernel facc compiled from examples/dense_attention.fac
+// for this machine, through its whole-layer entry (all heads in one call,
+// OpenMP threads); OpenBLAS (two SGEMMs per head around a softmax
+// vectorised by the compiler: this file is built -O3 -march=native
+// -ffast-math -fno-finite-math-only); oneDNN's matmul and softmax
+// primitives (when libdnnl is installed); and a naive C++ loop nest (one
+// core, n <= 2048). Shapes: d = 64 and 128, n = 512 to 8192, causal and
+// not (GFLOP/s counts useful work: a causal row i scores i + 1 keys; the
+// peers compute the whole product and mask it, as a GEMM must), then
+// decoding (one query row per head against 512 to 32k cached keys, in GB/s
+// of K and V read). The FMA peak and the triad bandwidth of <threads>
+// cores are measured by the bench itself, and each library's plain SGEMM
+// rate is printed beside its attention rate, so that a weak peer shows.
+// Every result is checked against the fp64 reference (head 0). Writes a
+// Markdown section and, for bench/speed.gp, a data file.
+// Usage: attention_speed <threads> <report.md> <plot.dat>
+//        (with OMP_NUM_THREADS=<threads> for oneDNN)
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,13 +38,12 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern "C" void openblas_set_num_threads(int);
 
 namespace {
-
-constexpr int kHeads = 8;
 
 /// The fastest of a few timed repetitions, after a warm-up.
 template <typename Fn> double best(Fn fn) {
@@ -56,9 +60,20 @@ template <typename Fn> double best(Fn fn) {
   return bestTime;
 }
 
-/// One core's fp32 FMA peak in GFLOP/s: independent FMA chains, enough of
-/// them to cover the FMA latency on both ports.
-double measurePeak() {
+/// Runs body(t) for t in [0, threads) on as many threads (the bench's own
+/// measurements of the machine; the kernels use OpenMP).
+template <typename Fn> void onThreads(int threads, Fn body) {
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t)
+    pool.emplace_back(body, t);
+  body(0);
+  for (std::thread &th : pool)
+    th.join();
+}
+
+/// The fp32 FMA peak in GFLOP/s: independent FMA chains, enough of
+/// them to cover the FMA latency on both ports; \p threads cores at once.
+double measurePeak(int threads) {
   constexpr int kChains = 12;
   constexpr long kIterations = 20000000;
 #if defined(__AVX512F__)
@@ -72,8 +87,8 @@ double measurePeak() {
   auto splat = [](float x) { return _mm256_set1_ps(x); };
   auto fma = [](Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); };
 #endif
-  float sink = 0;
-  double seconds = best([&] {
+  std::vector<float> sinks(size_t(threads), 0.0f);
+  auto chains = [&](int t) {
     Vec acc[kChains];
     for (int k = 0; k < kChains; ++k)
       acc[k] = splat(0.001f * float(k));
@@ -87,22 +102,29 @@ double measurePeak() {
       }
     float lanes[kLanes];
     std::memcpy(lanes, &acc[kChains - 1], sizeof(lanes));
-    sink += lanes[0];
-  });
-  if (sink == 42.0f)
+    sinks[size_t(t)] += lanes[0];
+  };
+  double seconds = best([&] { onThreads(threads, chains); });
+  if (sinks[0] == 42.0f)
     std::printf(" "); // Keeps the chains alive.
-  return 2.0 * kLanes * kChains * double(kIterations) / seconds * 1e-9;
+  return 2.0 * kLanes * kChains * double(kIterations) * threads / seconds *
+         1e-9;
 }
 
 /// STREAM's triad a = b + s c over arrays far larger than the caches, in
-/// GB/s (three arrays' bytes per pass).
-double measureTriad() {
+/// GB/s (three arrays' bytes per pass), each of \p threads threads on its
+/// own slice.
+double measureTriad(int threads) {
   size_t n = size_t(1) << 25;
   std::vector<float> a(n, 0.0f), b(n, 1.0f), c(n, 2.0f);
   float scalar = 0.5f, sink = 0;
   double seconds = best([&] {
-    for (size_t i = 0; i < n; ++i)
-      a[i] = b[i] + scalar * c[i];
+    onThreads(threads, [&](int t) {
+      size_t begin = n * size_t(t) / size_t(threads);
+      size_t end = n * size_t(t + 1) / size_t(threads);
+      for (size_t i = begin; i < end; ++i)
+        a[i] = b[i] + scalar * c[i];
+    });
     // Each pass differs and is read: none can be skipped.
     scalar += 1e-3f;
     sink += a[n / 2];
@@ -147,17 +169,6 @@ void softmaxRows(float *s, int64_t rows, int64_t cols) {
   }
 }
 
-/// OpenBLAS attention of one head: S = QK^T * scale, softmax, O = SV.
-void blasHead(const float *q, const float *k, const float *v, float *out,
-              int64_t n, int64_t d, float *scores) {
-  float scale = 1.0f / std::sqrt(float(d));
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(n), int(d),
-              scale, q, int(d), k, int(d), 0.0f, scores, int(n));
-  softmaxRows(scores, n, n);
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n), int(d), int(n),
-              1.0f, scores, int(n), v, int(d), 0.0f, out, int(d));
-}
-
 /// The textbook loop nest, for one head.
 void naiveHead(const float *q, const float *k, const float *v, float *out,
                int64_t n, int64_t d, float *scores) {
@@ -189,7 +200,7 @@ void naiveHead(const float *q, const float *k, const float *v, float *out,
 class DnnlAttention {
 public:
   DnnlAttention(int64_t n, int64_t d)
-      : engine(dnnl::engine::kind::cpu, 0), stream(engine) {
+      : n(n), engine(dnnl::engine::kind::cpu, 0), stream(engine) {
     using dt = dnnl::memory::data_type;
     using tag = dnnl::memory::format_tag;
     dnnl::memory::desc q({n, d}, dt::f32, tag::ab);
@@ -207,7 +218,8 @@ public:
     plain = dnnl::matmul::primitive_desc(dnnl::matmul::desc(q, kT, s), engine);
   }
 
-  void run(float *q, float *k, float *v, float *out, float *scratch) {
+  void run(float *q, float *k, float *v, float *out, float *scratch,
+           bool causal) {
     auto mem = [&](const dnnl::memory::desc &md, float *p) {
       return dnnl::memory(md, engine, p);
     };
@@ -219,6 +231,12 @@ public:
     dnnl::matmul(scores).execute(
         stream,
         {{DNNL_ARG_SRC, qm}, {DNNL_ARG_WEIGHTS, km}, {DNNL_ARG_DST, sm}});
+    if (causal) {
+      stream.wait();
+      for (int64_t i = 0; i < n; ++i)
+        std::fill(scratch + i * n + i + 1, scratch + (i + 1) * n,
+                  -std::numeric_limits<float>::infinity());
+    }
     dnnl::softmax_forward(softmax).execute(
         stream, {{DNNL_ARG_SRC, sm}, {DNNL_ARG_DST, sm}});
     dnnl::matmul(values).execute(
@@ -238,6 +256,7 @@ public:
   }
 
 private:
+  int64_t n;
   dnnl::engine engine;
   dnnl::stream stream;
   dnnl::matmul::primitive_desc scores, values, plain;
@@ -245,159 +264,254 @@ private:
 };
 #endif
 
-double maxRel(const std::vector<float> &a, const std::vector<float> &b) {
-  double err = 0, norm = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    err = std::max(err, std::fabs(double(a[i]) - b[i]));
-    norm = std::max(norm, std::fabs(double(b[i])));
+/// Q, K, V and the outputs of one shape: heads x n x d, head-major.
+struct Inputs {
+  int64_t heads, n, d;
+  std::vector<float> q, k, v;
+
+  Inputs(int64_t heads, int64_t n, int64_t d)
+      : heads(heads), n(n), d(d), q(size()), k(size()), v(size()) {
+    std::mt19937 gen(unsigned(n + d));
+    std::normal_distribution<float> dist;
+    for (auto *m : {&q, &k, &v})
+      for (float &x : *m)
+        x = dist(gen);
   }
-  return err / norm;
+  size_t size() const { return size_t(heads * n * d); }
+  size_t offset(int64_t h) const { return size_t(h * n * d); }
+  fac_memref3d_f32 layer(std::vector<float> &data) const {
+    return {data.data(), data.data(), 0, {heads, n, d}, {n * d, d, 1}};
+  }
+};
+
+/// The compiled kernel's whole-layer entry: all heads in one call.
+void faccLayer(Inputs &in, std::vector<float> &out, bool causal, int threads) {
+  fac_memref3d_f32 q = in.layer(in.q), k = in.layer(in.k), v = in.layer(in.v),
+                   o = in.layer(out);
+  fac_DenseAttention_attention_layer(1.0f, causal ? 0 : in.n, threads, &q, &k,
+                                     &v, &o);
 }
 
-struct Shape {
-  int64_t n, d;
-};
+/// The OpenBLAS peer for all heads; causal masks the scores (a GEMM has no
+/// triangular form: the library computes the whole product).
+void blasLayer(Inputs &in, std::vector<float> &out, bool causal,
+               std::vector<float> &scores) {
+  for (int64_t h = 0; h < in.heads; ++h) {
+    size_t off = in.offset(h);
+    int64_t n = in.n, d = in.d;
+    float scale = 1.0f / std::sqrt(float(d));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(n), int(d),
+                scale, in.q.data() + off, int(d), in.k.data() + off, int(d),
+                0.0f, scores.data(), int(n));
+    if (causal)
+      for (int64_t i = 0; i < n; ++i)
+        std::fill(scores.begin() + i * n + i + 1, scores.begin() + (i + 1) * n,
+                  -std::numeric_limits<float>::infinity());
+    softmaxRows(scores.data(), n, n);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n), int(d),
+                int(n), 1.0f, scores.data(), int(n), in.v.data() + off, int(d),
+                0.0f, out.data() + off, int(d));
+  }
+}
+
+/// Decoding: one query row per head against a cache of m keys, as two
+/// matrix-vector products per head around a softmax (OpenBLAS SGEMV).
+void blasDecode(Inputs &cache, const std::vector<float> &q,
+                std::vector<float> &out, std::vector<float> &scores) {
+  int64_t m = cache.n, d = cache.d;
+  for (int64_t h = 0; h < cache.heads; ++h) {
+    size_t off = cache.offset(h);
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, int(m), int(d),
+                1.0f / std::sqrt(float(d)), cache.k.data() + off, int(d),
+                q.data() + h * d, 1, 0.0f, scores.data(), 1);
+    softmaxRows(scores.data(), 1, m);
+    cblas_sgemv(CblasRowMajor, CblasTrans, int(m), int(d), 1.0f,
+                cache.v.data() + off, int(d), scores.data(), 1, 0.0f,
+                out.data() + h * d, 1);
+  }
+}
+
+/// The fp64 reference of head 0, the oracle of every implementation.
+double checkHead0(Inputs &in, std::vector<float> &out, bool causal) {
+  fac_memref2d_f32 q = facrt_view2d(in.q.data(), in.n, in.d, in.d, 0);
+  fac_memref2d_f32 k = facrt_view2d(in.k.data(), in.n, in.d, in.d, 0);
+  fac_memref2d_f32 v = facrt_view2d(in.v.data(), in.n, in.d, in.d, 0);
+  fac_memref2d_f32 o = facrt_view2d(out.data(), in.n, in.d, in.d, 0);
+  std::vector<double> ref(size_t(in.n * in.d));
+  facrt_attention_ref_f64(&q, &k, &v, 1.0 / std::sqrt(double(in.d)), causal,
+                          ref.data());
+  return facrt_max_rel_error(&o, ref.data());
+}
 
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s <report.md> <plot.dat>\n", argv[0]);
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: %s <threads> <report.md> <plot.dat>\n",
+                 argv[0]);
     return 2;
   }
-  openblas_set_num_threads(1);
-  FILE *report = std::fopen(argv[1], "w");
-  FILE *plot = std::fopen(argv[2], "w");
+  int threads = std::atoi(argv[1]);
+  if (threads < 1 || threads > 64) {
+    std::fprintf(stderr, "attention_speed: threads must be 1-64\n");
+    return 2;
+  }
+  openblas_set_num_threads(threads);
+  FILE *report = std::fopen(argv[2], "w");
+  FILE *plot = std::fopen(argv[3], "w");
   if (!report || !plot) {
-    std::fprintf(stderr, "attention_speed: cannot write %s or %s\n", argv[1],
-                 argv[2]);
+    std::fprintf(stderr, "attention_speed: cannot write %s or %s\n", argv[2],
+                 argv[3]);
     return 3;
   }
-  std::fprintf(plot, "# n d facc openblas onednn naive peak (GFLOP/s)\n");
-  double peak = measurePeak(), triad = measureTriad();
+  double peak = measurePeak(threads), triad = measureTriad(threads);
+  std::printf("%d thread(s): peak %.1f GFLOP/s, triad %.1f GB/s\n", threads,
+              peak, triad);
+  std::fprintf(plot, "# threads n d causal facc openblas onednn naive peak\n");
 #ifdef FAC_HAVE_DNNL
-  const char *dnnlColumns = " oneDNN ms | GFLOP/s | its SGEMM |";
-  const char *dnnlRule = "---|---|---|";
+  const char *dnnlColumns = " oneDNN GFLOP/s | its SGEMM |";
+  const char *dnnlRule = "---|---|";
 #else
   const char *dnnlColumns = "";
   const char *dnnlRule = "";
 #endif
-  std::fprintf(
-      report,
-      "# Dense attention: the compiled kernel against its peers\n\n"
-      "Generated by `bench/run-speed` (do not edit). One core, %d heads laid "
-      "out [head][n][d], fp32, no mask; best of up to 20 runs. GFLOP/s "
-      "counts 4·n²·d per head. Measured in the same run: this core's fp32 "
-      "FMA peak **%.0f GFLOP/s** (%s) and triad bandwidth **%.1f GB/s**. "
-      "OpenBLAS computes the softmax with a vectorised exp (this file is "
-      "built -O3 -march=native -ffast-math -fno-finite-math-only); \"its "
-      "SGEMM\" "
-      "is the library's "
-      "plain n×n×d product, the rate its attention can at best approach. "
-      "Every result was checked against OpenBLAS's (max relative "
-      "difference in the last column).\n\n![GFLOP/s against n](speed.png)"
-      "\n\n"
-      "| n | d | facc ms | GFLOP/s | %% of peak | OpenBLAS ms | GFLOP/s | "
-      "its SGEMM |%s naive ms | GFLOP/s | facc / best peer time | max rel. "
-      "diff |\n"
-      "|---|---|---|---|---|---|---|---|%s---|---|---|---|\n",
-      kHeads, peak,
+  std::fprintf(report,
+               "## %d core%s: FMA peak %.0f GFLOP/s (%s), triad %.1f GB/s "
+               "(measured in this run)\n\n"
+               "| n | d | mask | heads | facc ms | facc GFLOP/s | %% of peak | "
+               "OpenBLAS GFLOP/s | its SGEMM |%s naive GFLOP/s | facc / best "
+               "peer | facc err | peers' worst err |\n"
+               "|---|---|---|---|---|---|---|---|---|%s---|---|---|---|\n",
+               threads, threads > 1 ? "s" : "", peak,
 #if defined(__AVX512F__)
-      "AVX-512",
+               "AVX-512",
 #else
-      "AVX2",
+               "AVX2",
 #endif
-      triad, dnnlColumns, dnnlRule);
-  std::printf("peak %.1f GFLOP/s, triad %.1f GB/s\n", peak, triad);
-  const Shape shapes[] = {{512, 64},  {1024, 64},  {2048, 64},  {4096, 64},
-                          {512, 128}, {1024, 128}, {2048, 128}, {4096, 128}};
-  for (const Shape &s : shapes) {
-    int64_t n = s.n, d = s.d;
-    size_t size = size_t(kHeads * n * d);
-    std::mt19937 gen(unsigned(n + d));
-    std::normal_distribution<float> dist;
-    std::vector<float> q(size), k(size), v(size);
-    for (auto *m : {&q, &k, &v})
-      for (float &x : *m)
-        x = dist(gen);
-    std::vector<float> outKernel(size), outBlas(size), outNaive(size),
-        outDnnl(size);
-    std::vector<float> scores(size_t(n * n));
-    auto perHead = [&](auto body) {
-      for (int h = 0; h < kHeads; ++h)
-        body(size_t(h) * size_t(n * d));
-    };
-
-    double tk = best([&] {
-      perHead([&](size_t off) {
-        fac_memref2d_f32 qv = facrt_view2d(q.data() + off, n, d, d, 0);
-        fac_memref2d_f32 kv = facrt_view2d(k.data() + off, n, d, d, 0);
-        fac_memref2d_f32 vv = facrt_view2d(v.data() + off, n, d, d, 0);
-        fac_memref2d_f32 ov = facrt_view2d(outKernel.data() + off, n, d, d, 0);
-        fac_DenseAttention_attention(1.0f, &qv, &kv, &vv, &ov);
+               triad, dnnlColumns, dnnlRule);
+  for (int64_t d : {64, 128}) {
+    for (int64_t n : {512, 1024, 2048, 4096, 8192}) {
+      // The same work per shape: fewer heads as n grows.
+      int64_t heads =
+          std::max<int64_t>(1, 8 * 2048 / std::max<int64_t>(n, 2048));
+      Inputs in(heads, n, d);
+      std::vector<float> scores(size_t(n * n));
+      double gemmFlops = 2.0 * double(n) * double(n) * double(d);
+      double tbGemm = best([&] {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(n),
+                    int(d), 1.0f, in.q.data(), int(d), in.k.data(), int(d),
+                    0.0f, scores.data(), int(n));
       });
-    });
-    double tb = best([&] {
-      perHead([&](size_t off) {
-        blasHead(q.data() + off, k.data() + off, v.data() + off,
-                 outBlas.data() + off, n, d, scores.data());
-      });
-    });
-    double tbGemm = best([&] {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(n),
-                  int(d), 1.0f, q.data(), int(d), k.data(), int(d), 0.0f,
-                  scores.data(), int(n));
-    });
-    double gemmFlops = 2.0 * double(n) * double(n) * double(d);
-    double flops = 4.0 * double(n) * double(n) * double(d) * kHeads;
-    double bestPeer = tb;
-    double diff = maxRel(outKernel, outBlas);
-    std::string dnnlCells, dnnlRate = "?", naiveRate = "?";
 #ifdef FAC_HAVE_DNNL
-    DnnlAttention dnnl(n, d);
-    double td = best([&] {
-      perHead([&](size_t off) {
-        dnnl.run(q.data() + off, k.data() + off, v.data() + off,
-                 outDnnl.data() + off, scores.data());
-      });
-    });
-    double tdGemm = best([&] { dnnl.gemm(q.data(), k.data(), scores.data()); });
-    bestPeer = std::min(bestPeer, td);
-    diff = std::max(diff, maxRel(outDnnl, outBlas));
-    char cells[128];
-    std::snprintf(cells, sizeof(cells), " %.2f | %.1f | %.1f |", td * 1e3,
-                  flops / td * 1e-9, gemmFlops / tdGemm * 1e-9);
-    dnnlCells = cells;
-    dnnlRate = std::to_string(flops / td * 1e-9);
+      DnnlAttention dnnl(n, d);
+      double tdGemm =
+          best([&] { dnnl.gemm(in.q.data(), in.k.data(), scores.data()); });
 #endif
-    std::string naiveCells = " - | - |";
-    if (n <= 2048) {
-      double tn = best([&] {
-        perHead([&](size_t off) {
-          naiveHead(q.data() + off, k.data() + off, v.data() + off,
-                    outNaive.data() + off, n, d, scores.data());
+      for (bool causal : {false, true}) {
+        // Useful work: a causal row i scores i + 1 keys.
+        double pairs = causal ? n * (n + 1.0) / 2 : double(n) * n;
+        double flops = 4.0 * pairs * double(d) * double(heads);
+        std::vector<float> outKernel(in.size()), outPeer(in.size());
+        double tk = best([&] { faccLayer(in, outKernel, causal, threads); });
+        double kernelErr = checkHead0(in, outKernel, causal);
+        double tb = best([&] { blasLayer(in, outPeer, causal, scores); });
+        double peerErr = checkHead0(in, outPeer, causal);
+        double bestPeer = tb;
+        std::string dnnlCells, dnnlRate = "?", naiveRate = "?";
+#ifdef FAC_HAVE_DNNL
+        double td = best([&] {
+          for (int64_t h = 0; h < heads; ++h) {
+            size_t off = in.offset(h);
+            dnnl.run(in.q.data() + off, in.k.data() + off, in.v.data() + off,
+                     outPeer.data() + off, scores.data(), causal);
+          }
         });
-      });
-      diff = std::max(diff, maxRel(outNaive, outBlas));
-      char cells[64];
-      std::snprintf(cells, sizeof(cells), " %.2f | %.1f |", tn * 1e3,
-                    flops / tn * 1e-9);
-      naiveCells = cells;
-      naiveRate = std::to_string(flops / tn * 1e-9);
+        peerErr = std::max(peerErr, checkHead0(in, outPeer, causal));
+        bestPeer = std::min(bestPeer, td);
+        char cells[96];
+        std::snprintf(cells, sizeof(cells), " %.1f | %.1f |", flops / td * 1e-9,
+                      gemmFlops / tdGemm * 1e-9);
+        dnnlCells = cells;
+        dnnlRate = std::to_string(flops / td * 1e-9);
+#endif
+        std::string naiveCells = " - |";
+        if (n <= 2048 && threads == 1 && !causal) {
+          double tn = best([&] {
+            for (int64_t h = 0; h < heads; ++h) {
+              size_t off = in.offset(h);
+              naiveHead(in.q.data() + off, in.k.data() + off, in.v.data() + off,
+                        outPeer.data() + off, n, d, scores.data());
+            }
+          });
+          peerErr = std::max(peerErr, checkHead0(in, outPeer, causal));
+          char cells[48];
+          std::snprintf(cells, sizeof(cells), " %.1f |", flops / tn * 1e-9);
+          naiveCells = cells;
+          naiveRate = std::to_string(flops / tn * 1e-9);
+        }
+        std::fprintf(report,
+                     "| %lld | %lld | %s | %lld | %.2f | **%.1f** | %.0f%% | "
+                     "%.1f | %.1f |%s%s %.2fx | %.1e | %.1e |\n",
+                     (long long)n, (long long)d, causal ? "causal" : "none",
+                     (long long)heads, tk * 1e3, flops / tk * 1e-9,
+                     100 * flops / tk * 1e-9 / peak, flops / tb * 1e-9,
+                     gemmFlops / tbGemm * 1e-9, dnnlCells.c_str(),
+                     naiveCells.c_str(), bestPeer / tk, kernelErr, peerErr);
+        std::fprintf(plot, "%d %lld %lld %d %.2f %.2f %s %s %.2f\n", threads,
+                     (long long)n, (long long)d, causal ? 1 : 0,
+                     flops / tk * 1e-9, flops / tb * 1e-9, dnnlRate.c_str(),
+                     naiveRate.c_str(), peak);
+        std::fflush(report);
+        std::printf("n=%lld d=%lld %s done\n", (long long)n, (long long)d,
+                    causal ? "causal" : "");
+      }
     }
-    std::fprintf(report,
-                 "| %lld | %lld | %.2f | %.1f | %.0f%% | %.2f | %.1f | %.1f "
-                 "|%s%s %.2f | %.1e |\n",
-                 (long long)n, (long long)d, tk * 1e3, flops / tk * 1e-9,
-                 100 * flops / tk * 1e-9 / peak, tb * 1e3, flops / tb * 1e-9,
-                 gemmFlops / tbGemm * 1e-9, dnnlCells.c_str(),
-                 naiveCells.c_str(), tk / bestPeer, diff);
-    std::fprintf(plot, "%lld %lld %.2f %.2f %s %s %.2f\n", (long long)n,
-                 (long long)d, flops / tk * 1e-9, flops / tb * 1e-9,
-                 dnnlRate.c_str(), naiveRate.c_str(), peak);
-    std::fflush(report);
-    std::printf("n=%lld d=%lld done\n", (long long)n, (long long)d);
   }
+
+  // Decoding: one query row per head against a KV cache.
+  std::fprintf(report,
+               "\n### Decoding, %d core%s: one query row per head, 8 heads, "
+               "d = 128, against a cache of m keys\n\n"
+               "GB/s counts the K and V bytes read once (2·8·m·d·4 per "
+               "call); triad (this run): %.1f GB/s.\n\n"
+               "| m | facc µs | facc GB/s | %% of triad | OpenBLAS SGEMV µs | "
+               "OpenBLAS GB/s | facc err |\n|---|---|---|---|---|---|---|\n",
+               threads, threads > 1 ? "s" : "", triad);
+  for (int64_t m : {512, 2048, 8192, 32768}) {
+    const int64_t heads = 8, d = 128;
+    Inputs cache(heads, m, d);
+    std::vector<float> q(size_t(heads * d)), outKernel(q.size()),
+        outPeer(q.size()), scores(static_cast<size_t>(m));
+    std::mt19937 gen(7);
+    std::normal_distribution<float> dist;
+    for (float &x : q)
+      x = dist(gen);
+    fac_memref3d_f32 qv{q.data(), q.data(), 0, {heads, 1, d}, {d, d, 1}};
+    fac_memref3d_f32 ov{
+        outKernel.data(), outKernel.data(), 0, {heads, 1, d}, {d, d, 1}};
+    fac_memref3d_f32 kv = cache.layer(cache.k), vv = cache.layer(cache.v);
+    double tk = best([&] {
+      fac_DenseAttention_attention_layer(1.0f, m - 1, threads, &qv, &kv, &vv,
+                                         &ov);
+    });
+    double tb = best([&] { blasDecode(cache, q, outPeer, scores); });
+    fac_memref2d_f32 q0 = facrt_view2d(q.data(), 1, d, d, 0);
+    fac_memref2d_f32 k0 = facrt_view2d(cache.k.data(), m, d, d, 0);
+    fac_memref2d_f32 v0 = facrt_view2d(cache.v.data(), m, d, d, 0);
+    fac_memref2d_f32 o0 = facrt_view2d(outKernel.data(), 1, d, d, 0);
+    std::vector<double> ref(static_cast<size_t>(d));
+    facrt_attention_ref_f64(&q0, &k0, &v0, 1.0 / std::sqrt(double(d)), 0,
+                            ref.data());
+    double bytes = 2.0 * heads * double(m) * double(d) * sizeof(float);
+    std::fprintf(report,
+                 "| %lld | %.1f | **%.1f** | %.0f%% | %.1f | %.1f | "
+                 "%.1e |\n",
+                 (long long)m, tk * 1e6, bytes / tk * 1e-9,
+                 100 * bytes / tk * 1e-9 / triad, tb * 1e6, bytes / tb * 1e-9,
+                 facrt_max_rel_error(&o0, ref.data()));
+    std::fflush(report);
+  }
+  std::fprintf(report, "\n");
   std::fclose(report);
   std::fclose(plot);
   return 0;

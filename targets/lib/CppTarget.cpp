@@ -44,6 +44,7 @@ constexpr const char *kPrologue =
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 namespace {
 /// A strided view of an array of rank R.
@@ -86,6 +87,22 @@ fromDescriptor(const fac_memref1d_i64 *d) {
   return {data, 0, {rows, cols}, {cols, 1}};
 }
 
+/// LLVM's fptosi and shl without C++'s undefined behaviour: a NaN or
+/// out-of-range float saturates (LLVM makes it poison: any value will do),
+/// a shift is done on the unsigned type.
+template <class I> [[maybe_unused]] I toInt(float x) {
+  constexpr float lo = static_cast<float>(std::numeric_limits<I>::min());
+  if (!(x > lo))
+    return std::numeric_limits<I>::min();
+  if (!(x < -lo))
+    return std::numeric_limits<I>::max();
+  return static_cast<I>(x);
+}
+template <class I> [[maybe_unused]] I shiftLeft(I x, I bits) {
+  using U = std::make_unsigned_t<I>;
+  return static_cast<I>(static_cast<U>(x) << bits);
+}
+
 [[maybe_unused]] void copy2d(const MemRef<2> &src, const MemRef<2> &dst) {
   for (int64_t i = 0; i < src.sizes[0]; ++i)
     for (int64_t j = 0; j < src.sizes[1]; ++j)
@@ -111,9 +128,9 @@ public:
           widths.insert(v.getNumElements());
     });
     for (int64_t w : widths)
-      os << "typedef float f32x" << w << " __attribute__((vector_size(" << 4 * w
-         << ")));\ntypedef int32_t i32x" << w << " __attribute__((vector_size("
-         << 4 * w << ")));\n";
+      for (const char *lane : {"float f32x", "int32_t i32x", "uint32_t u32x"})
+        os << "typedef " << lane << w << " __attribute__((vector_size(" << 4 * w
+           << ")));\n";
     for (auto func : module.getOps<func::FuncOp>())
       if (func->hasAttr("fac.kernel") && failed(emitKernel(func)))
         return failure();
@@ -536,7 +553,16 @@ private:
         .Case<arith::MinNumFOp, arith::MinimumFOp>([&](Operation *o) {
           return isVector(o) ? emitMinMaxLanes(o, ">") : call(o, "std::fmin");
         })
-        .Case([&](arith::ShLIOp o) { return binary(o, "<<"); })
+        .Case([&](arith::ShLIOp o) -> LogicalResult {
+          if (!isVector(o))
+            return call(o, "shiftLeft");
+          // On the unsigned lanes, as shiftLeft.
+          std::string w =
+              std::to_string(cast<VectorType>(o.getType()).getNumElements());
+          return define(o, o.getResult(),
+                        "(i32x" + w + ")((u32x" + w + ")" + name(o.getLhs()) +
+                            " << (u32x" + w + ")" + name(o.getRhs()) + ")");
+        })
         .Case([&](vector::LoadOp o) { return emitVectorLoad(o); })
         .Case([&](vector::StoreOp o) { return emitVectorStore(o); })
         .Case([&](vector::ReductionOp o) -> LogicalResult {
@@ -603,8 +629,17 @@ private:
                             name(o.getTrueValue()) + " : " +
                             name(o.getFalseValue()));
         })
-        .Case<arith::IndexCastOp, arith::SIToFPOp, arith::FPToSIOp,
-              arith::ExtFOp, arith::TruncFOp>([&](Operation *o) {
+        .Case([&](arith::FPToSIOp o) -> LogicalResult {
+          if (isVector(o))
+            return emitVectorCast(o);
+          FailureOr<std::string> t = cType(o, o.getType());
+          if (failed(t) || !o.getIn().getType().isF32())
+            return o.emitError("C++ target: only f32 to integer conversions");
+          return define(o, o.getResult(),
+                        "toInt<" + *t + ">(" + name(o.getIn()) + ")");
+        })
+        .Case<arith::IndexCastOp, arith::SIToFPOp, arith::ExtFOp,
+              arith::TruncFOp>([&](Operation *o) {
           if (isVector(o))
             return emitVectorCast(o);
           FailureOr<std::string> t = cType(o, o->getResult(0).getType());
