@@ -8,6 +8,17 @@
 // RUN: %fac-opt %s -convert-fac-to-vector="lanes=4 registers=32 l1-bytes=65536" | FileCheck %s --check-prefix=NEON
 // RUN: %fac-opt %s -convert-fac-to-vector="lanes=8 registers=16" | FileCheck %s --check-prefix=AVX2
 // RUN: not %fac-opt %s -convert-fac-to-vector="lanes=0" 2>&1 | FileCheck %s --check-prefix=BAD
+// Every allocation of the kernel, in order: the decode path's partial
+// softmaxes (H * chunks * n rows of dv + 2) and one chunk's scores, then
+// the block path's transposed queries (d x 64), output accumulator
+// (dv x 64) and block scores (36 x 64). None is n x m.
+// RUN: %fac-opt %s -convert-fac-to-vector="lanes=16 registers=32" | sed -n '/func.func @attention/,/^  }$/p' | grep memref.alloc | FileCheck %s --check-prefix=ALLOC
+// ALLOC: memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<?x?xf32>
+// ALLOC-NEXT: memref.alloc() {alignment = 64 : i64} : memref<512xf32>
+// ALLOC-NEXT: memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x64xf32>
+// ALLOC-NEXT: memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x64xf32>
+// ALLOC-NEXT: memref.alloc() {alignment = 64 : i64} : memref<36x64xf32>
+// ALLOC-NOT: memref.alloc
 
 // CHECK-LABEL: func.func @attention
 // CHECK-SAME: (%[[Q:[a-z0-9]+]]: memref<?x?xf32>, %[[K:[a-z0-9]+]]: memref<?x?xf32>, %[[V:[a-z0-9]+]]: memref<?x?xf32>, %[[O:[a-z0-9]+]]: memref<?x?xf32>, %[[S:[a-z0-9]+]]: f32)

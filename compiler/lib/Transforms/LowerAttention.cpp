@@ -236,18 +236,23 @@ private:
   }
 
   /// The partial softmax of keys [c * chunk, ...) for every query row of
-  /// the query heads of \p kvHead.
+  /// the query heads of \p kvHead. Memory-bound, so the arithmetic only
+  /// has to keep up with the loads: scores four keys at a time (four
+  /// independent FMA chains along d), the exponentials a vector of
+  /// scores at a time, P.V up to eight vectors of columns at a time over
+  /// the keys (independent chains again, one pass over each value row).
   void buildDecodeChunk(Value kvHead, Value c, Value chunks, Value keyEnd,
                         Value partial) {
     int64_t chunk = s.decodeChunk;
-    auto lineType = VectorType::get({s.lanes}, b.getF32Type());
+    int64_t lanes = s.lanes;
+    auto lineType = VectorType::get({lanes}, b.getF32Type());
     Value k0 = b.create<arith::MulIOp>(c, idx(chunk));
     Value count = b.create<arith::MinSIOp>(idx(chunk),
                                            b.create<arith::SubIOp>(keyEnd, k0));
     Value scores =
         b.create<memref::AllocOp>(MemRefType::get({chunk}, b.getF32Type()),
                                   ValueRange{}, b.getI64IntegerAttr(64));
-    Value dFull = roundDown(d, s.lanes), dvFull = roundDown(dv, s.lanes);
+    Value dFull = roundDown(d, lanes), dvFull = roundDown(dv, lanes);
     Value zeroLine = b.create<arith::ConstantOp>(
         DenseElementsAttr::get(lineType, b.getF32FloatAttr(0.0f)));
     forEach(idx(0), group, idx(1), [&](Value g) {
@@ -264,40 +269,75 @@ private:
           visible = b.create<arith::MaxSIOp>(
               b.create<arith::MinSIOp>(count, horizon), idx(0));
         }
-        // Scores: q_i . key_j along d, a vector at a time, then the tail.
-        forEach(idx(0), visible, idx(1), [&](Value jj) {
-          Value pos = b.create<arith::AddIOp>(k0, jj);
-          Value row = keyRow(pos);
-          Value lines = reduceFrom(
-              idx(0), dFull, zeroLine,
-              [&](Value t, Value acc) {
+        // scores[jj .. jj + keys) = q_i . key_j along d, a vector at a
+        // time, then the tail of d.
+        auto scoreKeys = [&](Value jj, int64_t keys) {
+          SmallVector<Value> pos, rows;
+          for (int64_t r = 0; r < keys; ++r) {
+            pos.push_back(b.create<arith::AddIOp>(
+                b.create<arith::AddIOp>(k0, jj), idx(r)));
+            rows.push_back(keyRow(pos.back()));
+          }
+          SmallVector<Value> init(keys, zeroLine);
+          auto lines = b.create<scf::ForOp>(
+              idx(0), dFull, idx(lanes), init,
+              [&](OpBuilder &nested, Location, Value t, ValueRange acc) {
+                Nest nest(b, nested);
                 Value qv = b.create<vector::LoadOp>(lineType, op.getQuery(),
                                                     at(head, i, t));
-                Value kv = b.create<vector::LoadOp>(lineType, op.getKey(),
-                                                    at(kvHead, row, t));
-                return b.create<vector::FMAOp>(qv, kv, acc);
-              },
-              s.lanes);
-          Value dot =
-              b.create<vector::ReductionOp>(vector::CombiningKind::ADD, lines);
-          dot = reduceFrom(dFull, d, dot, [&](Value t, Value acc) {
-            Value qx = b.create<memref::LoadOp>(op.getQuery(), at(head, i, t));
-            Value kx =
-                b.create<memref::LoadOp>(op.getKey(), at(kvHead, row, t));
-            return b.create<math::FmaOp>(qx, kx, acc);
-          });
-          Value score = b.create<arith::MulFOp>(dot, scale);
-          if (Value bias = op.getBias())
-            score = b.create<arith::AddFOp>(
-                score, b.create<memref::LoadOp>(bias, pos));
-          b.create<memref::StoreOp>(score, scores, jj);
-        });
+                SmallVector<Value> next;
+                for (int64_t r = 0; r < keys; ++r) {
+                  Value kv = b.create<vector::LoadOp>(lineType, op.getKey(),
+                                                      at(kvHead, rows[r], t));
+                  next.push_back(b.create<vector::FMAOp>(qv, kv, acc[r]));
+                }
+                b.create<scf::YieldOp>(next);
+              });
+          for (int64_t r = 0; r < keys; ++r) {
+            Value dot = b.create<vector::ReductionOp>(
+                vector::CombiningKind::ADD, lines.getResult(r));
+            dot = reduceFrom(dFull, d, dot, [&](Value t, Value acc) {
+              Value qx =
+                  b.create<memref::LoadOp>(op.getQuery(), at(head, i, t));
+              Value kx =
+                  b.create<memref::LoadOp>(op.getKey(), at(kvHead, rows[r], t));
+              return b.create<math::FmaOp>(qx, kx, acc);
+            });
+            Value score = b.create<arith::MulFOp>(dot, scale);
+            if (Value bias = op.getBias())
+              score = b.create<arith::AddFOp>(
+                  score, b.create<memref::LoadOp>(bias, pos[r]));
+            b.create<memref::StoreOp>(
+                score, scores, b.create<arith::AddIOp>(jj, idx(r)).getResult());
+          }
+        };
+        Value visibleFull = roundDown(visible, 4);
+        forEach(idx(0), visibleFull, idx(4),
+                [&](Value jj) { scoreKeys(jj, 4); });
+        forEach(visibleFull, visible, idx(1),
+                [&](Value jj) { scoreKeys(jj, 1); });
+
         Value negInf = f32(-std::numeric_limits<float>::infinity());
         Value mx = reduce(visible, negInf, [&](Value jj, Value acc) {
           return b.create<arith::MaxNumFOp>(
               acc, b.create<memref::LoadOp>(scores, jj));
         });
-        Value sum = reduce(visible, f32(0.0f), [&](Value jj, Value acc) {
+        // p = exp(score - max) in place, a vector at a time, then the
+        // tail; their sum.
+        Value visibleLines = roundDown(visible, lanes);
+        Value mxLine = b.create<vector::BroadcastOp>(lineType, mx);
+        Value sumLine = reduceFrom(
+            idx(0), visibleLines, zeroLine,
+            [&](Value jj, Value acc) {
+              Value x = b.create<vector::LoadOp>(lineType, scores, jj);
+              Value p = exp(b.create<arith::SubFOp>(x, mxLine));
+              b.create<vector::StoreOp>(p, scores, jj);
+              return b.create<arith::AddFOp>(acc, p);
+            },
+            lanes);
+        Value sum =
+            b.create<vector::ReductionOp>(vector::CombiningKind::ADD, sumLine);
+        sum = reduceFrom(visibleLines, visible, sum, [&](Value jj, Value acc) {
           Value p = exp(b.create<arith::SubFOp>(
               b.create<memref::LoadOp>(scores, jj), mx));
           b.create<memref::StoreOp>(p, scores, jj);
@@ -311,26 +351,48 @@ private:
             i);
         b.create<memref::StoreOp>(mx, partial, ValueRange{row, idx(0)});
         b.create<memref::StoreOp>(sum, partial, ValueRange{row, idx(1)});
-        // P.V: a vector of columns at a time over the visible keys, then
-        // the tail columns.
+        // P.V: `vectors` vectors of columns at a time over the visible
+        // keys, then the tail columns.
         auto columns = [&](Value col, Value value) {
           b.create<memref::StoreOp>(
               value, partial,
               ValueRange{row, b.create<arith::AddIOp>(col, idx(2))});
         };
-        forEach(idx(0), dvFull, idx(s.lanes), [&](Value col) {
-          Value acc = reduce(visible, zeroLine, [&](Value jj, Value a) {
-            Value vrow = keyRow(b.create<arith::AddIOp>(k0, jj));
-            Value p = b.create<vector::BroadcastOp>(
-                lineType, b.create<memref::LoadOp>(scores, jj));
-            Value x = b.create<vector::LoadOp>(lineType, op.getValue(),
-                                               at(kvHead, vrow, col));
-            return b.create<vector::FMAOp>(p, x, a);
-          });
-          for (int64_t l = 0; l < s.lanes; ++l)
-            columns(b.create<arith::AddIOp>(col, idx(l)),
-                    b.create<vector::ExtractOp>(acc, l));
-        });
+        auto valueTile = [&](Value c0, int64_t vectors) {
+          SmallVector<Value> init(vectors, zeroLine);
+          auto loop = b.create<scf::ForOp>(
+              idx(0), visible, idx(1), init,
+              [&](OpBuilder &nested, Location, Value jj, ValueRange acc) {
+                Nest nest(b, nested);
+                Value vrow = keyRow(b.create<arith::AddIOp>(k0, jj));
+                Value p = b.create<vector::BroadcastOp>(
+                    lineType, b.create<memref::LoadOp>(scores, jj));
+                SmallVector<Value> next;
+                for (int64_t r = 0; r < vectors; ++r) {
+                  Value col = b.create<arith::AddIOp>(c0, idx(r * lanes));
+                  Value x = b.create<vector::LoadOp>(lineType, op.getValue(),
+                                                     at(kvHead, vrow, col));
+                  next.push_back(b.create<vector::FMAOp>(p, x, acc[r]));
+                }
+                b.create<scf::YieldOp>(next);
+              });
+          for (int64_t r = 0; r < vectors; ++r)
+            for (int64_t l = 0; l < lanes; ++l)
+              columns(b.create<arith::AddIOp>(c0, idx(r * lanes + l)),
+                      b.create<vector::ExtractOp>(loop.getResult(r), l));
+        };
+        // Tiles of 8, then 4, then 1 vectors: one pass over each key's
+        // value row for the usual head sizes (d = 128 on AVX-512, 64).
+        Value done = idx(0);
+        for (int64_t vectors : {8, 4}) {
+          Value end = b.create<arith::AddIOp>(
+              done, roundDown(b.create<arith::SubIOp>(dvFull, done),
+                              vectors * lanes));
+          forEach(done, end, idx(vectors * lanes),
+                  [&](Value c0) { valueTile(c0, vectors); });
+          done = end;
+        }
+        forEach(done, dvFull, idx(lanes), [&](Value c0) { valueTile(c0, 1); });
         forEach(dvFull, dv, idx(1), [&](Value col) {
           Value acc = reduce(visible, f32(0.0f), [&](Value jj, Value a) {
             Value vrow = keyRow(b.create<arith::AddIOp>(k0, jj));

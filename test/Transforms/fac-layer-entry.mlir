@@ -1,0 +1,39 @@
+// fac-layer-entry: a kernel that is one attention of its own arguments
+// gains `<kernel>_layer`, the same attention over whole layers (3-d
+// strided views, heads first) with a causal offset and a thread count
+// after the kernel's scalars. Other kernels are left alone.
+// RUN: %fac-opt %s -fac-layer-entry -split-input-file | FileCheck %s
+
+!head = memref<?x?xf32, strided<[?, 1], offset: ?>>
+
+// CHECK-LABEL: func.func @Dense_attention(
+// CHECK-LABEL: func.func @Dense_attention_layer
+// CHECK-SAME: (%[[S:[a-z0-9]+]]: f32 {fac.name = "scale"}, %[[OFF:[a-z0-9]+]]: index {fac.name = "causal_offset"}, %[[T:[a-z0-9]+]]: i32 {fac.name = "threads"}, %[[Q:[a-z0-9]+]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>> {fac.name = "query"}, %[[K:[a-z0-9]+]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>> {fac.name = "key"}, %[[V:[a-z0-9]+]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>> {fac.name = "value"}, %[[O:[a-z0-9]+]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>> {fac.name = "out"})
+// CHECK-SAME: attributes {fac.kernel, llvm.emit_c_interface}
+// CHECK-NEXT: fac.attention ins(%[[Q]], %[[K]], %[[V]] : {{.*}}) outs(%[[O]] : {{.*}}) scale %[[S]] causal %[[OFF]] threads %[[T]] {key_tile = 8 : i64, rsqrt_d}
+// CHECK-NEXT: return
+func.func @Dense_attention(%s: f32 {fac.name = "scale"}, %q: !head {fac.name = "query"}, %k: !head {fac.name = "key"}, %v: !head {fac.name = "value"}, %o: !head {fac.name = "out"}) attributes {fac.kernel, llvm.emit_c_interface} {
+  fac.attention ins(%q, %k, %v : !head, !head, !head) outs(%o : !head) scale %s {key_tile = 8 : i64, rsqrt_d}
+  return
+}
+
+// -----
+
+// Two attentions in a row: no single attention to lift to a layer.
+// CHECK-LABEL: func.func @chained
+// CHECK-NOT: func.func @chained_layer
+func.func @chained(%q: memref<?x?xf32>, %k: memref<?x?xf32>, %v: memref<?x?xf32>, %o: memref<?x?xf32>, %t: memref<?x?xf32>) attributes {fac.kernel} {
+  fac.attention ins(%q, %k, %v : memref<?x?xf32>, memref<?x?xf32>, memref<?x?xf32>) outs(%t : memref<?x?xf32>)
+  fac.attention ins(%t, %k, %v : memref<?x?xf32>, memref<?x?xf32>, memref<?x?xf32>) outs(%o : memref<?x?xf32>)
+  return
+}
+
+// -----
+
+// A kernel already using a hook is not a plain attention: left alone.
+// CHECK-LABEL: func.func @biased
+// CHECK-NOT: func.func @biased_layer
+func.func @biased(%q: memref<?x?xf32>, %o: memref<?x?xf32>, %b: memref<?xf32>) attributes {fac.kernel} {
+  fac.attention ins(%q, %q, %q : memref<?x?xf32>, memref<?x?xf32>, memref<?x?xf32>) outs(%o : memref<?x?xf32>) bias %b : memref<?xf32>
+  return
+}
