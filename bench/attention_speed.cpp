@@ -356,6 +356,10 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "attention_speed: threads must be 1-64\n");
     return 2;
   }
+  // The machine first, before any library's threads exist: OpenBLAS's
+  // workers spin for a while after openblas_set_num_threads and would take
+  // a core from the peak measurement.
+  double peak = measurePeak(threads), triad = measureTriad(threads);
   openblas_set_num_threads(threads);
   FILE *report = std::fopen(argv[2], "w");
   FILE *plot = std::fopen(argv[3], "w");
@@ -364,7 +368,6 @@ int main(int argc, char **argv) {
                  argv[3]);
     return 3;
   }
-  double peak = measurePeak(threads), triad = measureTriad(threads);
   std::printf("%d thread(s): peak %.1f GFLOP/s, triad %.1f GB/s\n", threads,
               peak, triad);
   std::fprintf(plot, "# threads n d causal facc openblas onednn naive peak\n");

@@ -113,9 +113,12 @@ int compile() {
   // so it is known before lowering; C++ source has a target of its own.
   bool native = emitAction == Emit::LLVM || emitAction == Emit::Asm ||
                 emitAction == Emit::Obj;
+  bool lowers = emitAction != Emit::Parse && emitAction != Emit::AST &&
+                emitAction != Emit::MLIR;
   std::unique_ptr<TargetInfo> target =
       createTarget(emitAction == Emit::Cpp ? "cpp" : targetName.getValue());
-  if (!target || (native && !target->supports(EmitKind::Object))) {
+  if (lowers &&
+      (!target || (native && !target->supports(EmitKind::Object)))) {
     llvm::errs() << "facc: error: unknown " << (native ? "native " : "")
                  << "target '" << targetName << "'; use one of:";
     for (const std::string &name : getTargetNames())

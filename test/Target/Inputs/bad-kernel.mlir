@@ -1,0 +1,4 @@
+func.func @k(%q: memref<?x?xf32>) attributes {fac.kernel} {
+  fac.bogus
+  return
+}
