@@ -668,6 +668,15 @@ private:
           line() << *e << " = " << name(o.getValue()) << ";\n";
           return success();
         })
+        .Case([&](memref::PrefetchOp o) -> LogicalResult {
+          FailureOr<std::string> e = element(o, o.getMemref(), o.getIndices());
+          if (failed(e))
+            return failure();
+          line() << "__builtin_prefetch(&" << *e << ", "
+                 << (o.getIsWrite() ? 1 : 0) << ", " << o.getLocalityHint()
+                 << ");\n";
+          return success();
+        })
         .Case([&](memref::DimOp o) -> LogicalResult {
           std::optional<int64_t> index = o.getConstantIndex();
           std::string i = index ? std::to_string(*index) : name(o.getIndex());

@@ -19,6 +19,16 @@
 // ALLOC-NEXT: memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x64xf32>
 // ALLOC-NEXT: memref.alloc() {alignment = 64 : i64} : memref<36x64xf32>
 // ALLOC-NOT: memref.alloc
+// The decode path (n <= 4): four keys' dot products as independent FMA
+// chains along d (16 lanes), each key line prefetched into L2 ahead, one
+// horizontal sum per key.
+// RUN: %fac-opt %s -convert-fac-to-vector="lanes=16 registers=32" | sed -n '/func.func @attention/,/^  }$/p' | FileCheck %s --check-prefix=DECODE
+// DECODE: %[[FEW:.*]] = arith.cmpi sle, %{{.*}}, %c4
+// DECODE: scf.if %[[FEW]]
+// DECODE: scf.for {{.*}} step %c16{{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// DECODE-COUNT-4: memref.prefetch %arg1[{{.*}}], read, locality<2>, data
+// DECODE-COUNT-4: vector.reduction <add>
+// DECODE: } else {
 
 // CHECK-LABEL: func.func @attention
 // CHECK-SAME: (%[[Q:[a-z0-9]+]]: memref<?x?xf32>, %[[K:[a-z0-9]+]]: memref<?x?xf32>, %[[V:[a-z0-9]+]]: memref<?x?xf32>, %[[O:[a-z0-9]+]]: memref<?x?xf32>, %[[S:[a-z0-9]+]]: f32)

@@ -241,6 +241,9 @@ private:
   /// independent FMA chains along d), the exponentials a vector of
   /// scores at a time, P.V up to eight vectors of columns at a time over
   /// the keys (independent chains again, one pass over each value row).
+  /// Every key and value line is prefetched into L2 64 rows ahead: one
+  /// core's demand misses alone cannot keep enough lines in flight
+  /// (measured: 12 GB/s without, 16-19 with, 8 heads x 32k keys).
   void buildDecodeChunk(Value kvHead, Value c, Value chunks, Value keyEnd,
                         Value partial) {
     int64_t chunk = s.decodeChunk;
@@ -272,11 +275,12 @@ private:
         // scores[jj .. jj + keys) = q_i . key_j along d, a vector at a
         // time, then the tail of d.
         auto scoreKeys = [&](Value jj, int64_t keys) {
-          SmallVector<Value> pos, rows;
+          SmallVector<Value> pos, rows, ahead;
           for (int64_t r = 0; r < keys; ++r) {
             pos.push_back(b.create<arith::AddIOp>(
                 b.create<arith::AddIOp>(k0, jj), idx(r)));
             rows.push_back(keyRow(pos.back()));
+            ahead.push_back(prefetchRow(pos.back(), keyEnd));
           }
           SmallVector<Value> init(keys, zeroLine);
           auto lines = b.create<scf::ForOp>(
@@ -289,6 +293,11 @@ private:
                 for (int64_t r = 0; r < keys; ++r) {
                   Value kv = b.create<vector::LoadOp>(lineType, op.getKey(),
                                                       at(kvHead, rows[r], t));
+                  b.create<memref::PrefetchOp>(op.getKey(),
+                                               at(kvHead, ahead[r], t),
+                                               /*isWrite=*/false,
+                                               /*localityHint=*/2,
+                                               /*isDataCache=*/true);
                   next.push_back(b.create<vector::FMAOp>(qv, kv, acc[r]));
                 }
                 b.create<scf::YieldOp>(next);
@@ -364,7 +373,9 @@ private:
               idx(0), visible, idx(1), init,
               [&](OpBuilder &nested, Location, Value jj, ValueRange acc) {
                 Nest nest(b, nested);
-                Value vrow = keyRow(b.create<arith::AddIOp>(k0, jj));
+                Value pos = b.create<arith::AddIOp>(k0, jj);
+                Value vrow = keyRow(pos);
+                Value ahead = prefetchRow(pos, keyEnd);
                 Value p = b.create<vector::BroadcastOp>(
                     lineType, b.create<memref::LoadOp>(scores, jj));
                 SmallVector<Value> next;
@@ -372,6 +383,11 @@ private:
                   Value col = b.create<arith::AddIOp>(c0, idx(r * lanes));
                   Value x = b.create<vector::LoadOp>(lineType, op.getValue(),
                                                      at(kvHead, vrow, col));
+                  b.create<memref::PrefetchOp>(op.getValue(),
+                                               at(kvHead, ahead, col),
+                                               /*isWrite=*/false,
+                                               /*localityHint=*/2,
+                                               /*isDataCache=*/true);
                   next.push_back(b.create<vector::FMAOp>(p, x, acc[r]));
                 }
                 b.create<scf::YieldOp>(next);
@@ -680,6 +696,17 @@ private:
         b.getF32Type(),
         b.create<arith::IndexCastOp>(b.getI64Type(), atLeastOne));
     return b.create<arith::MulFOp>(factor, b.create<math::RsqrtOp>(width));
+  }
+
+  /// The row the decode path prefetches while it reads list position
+  /// \p pos: kPrefetchKeys positions ahead (32 KB at d = 128), within the
+  /// keys it reads.
+  Value prefetchRow(Value pos, Value keyEnd) {
+    constexpr int64_t kPrefetchKeys = 64;
+    Value ahead = b.create<arith::MinSIOp>(
+        b.create<arith::AddIOp>(pos, idx(kPrefetchKeys)),
+        b.create<arith::SubIOp>(keyEnd, idx(1)));
+    return keyRow(ahead);
   }
 
   /// The key/value row of list position \p pos.
