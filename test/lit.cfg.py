@@ -76,6 +76,9 @@ if gxx:
 # AArch64: cross-compiled and run under qemu-aarch64 (no binfmt_misc),
 # linked with Debian's arm64 libomp (kernels' parallel loops). Threads hang
 # under qemu-aarch64 on these machines, so libomp runs serially there.
+if config.aarch64_cxx and config.qemu_aarch64 and not config.aarch64_openmp_dir:
+    lit_config.warning("no arm64 libomp.so.5 (tools/fac-dev unpacks it): "
+                       "the AArch64 tests are skipped")
 if config.aarch64_cxx and config.qemu_aarch64 and config.aarch64_openmp_dir:
     config.available_features.add("aarch64-qemu")
     omp_dir = config.aarch64_openmp_dir

@@ -32,10 +32,11 @@
 
 // CHECK-LABEL: func.func @attention
 // CHECK-SAME: (%[[Q:[a-z0-9]+]]: memref<?x?xf32>, %[[K:[a-z0-9]+]]: memref<?x?xf32>, %[[V:[a-z0-9]+]]: memref<?x?xf32>, %[[O:[a-z0-9]+]]: memref<?x?xf32>, %[[S:[a-z0-9]+]]: f32)
-// CHECK-NOT:  memref.alloc(%{{[^)]*}}, %{{[^)]*}})
 // CHECK:      %[[N:.*]] = memref.dim %[[Q]], %c0
 // CHECK:      %[[D:.*]] = memref.dim %[[Q]], %c1
-// CHECK:      %[[M:.*]] = memref.dim %[[K]], %c0
+// CHECK:      %[[KEYS:.*]] = memref.dim %[[K]], %c0
+// No key/value heads would mean no keys.
+// CHECK:      %[[M:.*]] = arith.select %{{.*}}, %c0{{.*}}, %[[KEYS]] : index
 // CHECK:      %[[DV:.*]] = memref.dim %[[V]], %c1
 // CHECK:      %[[DF:.*]] = arith.sitofp
 // CHECK:      %[[RS:.*]] = math.rsqrt %[[DF]]
@@ -114,12 +115,19 @@ func.func @unscaled(%q: memref<?x?xf32>, %o: memref<?x?xf32>) {
 // CHECK-DAG:  %[[H:.*]] = memref.dim %[[Q]], %c0
 // CHECK-DAG:  %[[HKV:.*]] = memref.dim %[[K]], %c0
 // The key count is the index list's length.
-// CHECK-DAG:  %[[M:.*]] = memref.dim %[[IDX]], %c0
-// CHECK:      %[[OFFSET:.*]] = arith.maxsi %[[OFF]], %c0
+// CHECK-DAG:  %[[KEYS:.*]] = memref.dim %[[IDX]], %c0
+// CHECK:      %[[M:.*]] = arith.select %{{.*}}, %c0{{.*}}, %[[KEYS]] : index
+// A negative offset masks nothing (m); any other is clamped to m.
+// CHECK:      %[[NEG:.*]] = arith.cmpi slt, %[[OFF]], %c0
+// CHECK:      %[[CLAMPED:.*]] = arith.minsi %[[OFF]], %[[M]]
+// CHECK:      %[[OFFSET:.*]] = arith.select %[[NEG]], %[[M]], %[[CLAMPED]]
 // CHECK:      arith.divui %[[H]],
 // CHECK: %[[GROUP:.*]] = arith.maxsi
 // CHECK:      scf.parallel (%[[HEAD:.*]], %{{.*}}) = ({{.*}}) to (%[[H]], %{{.*}})
-// CHECK:        %[[KVH:.*]] = arith.divui %[[HEAD]], %[[GROUP]]
+// The head's K/V head, kept inside the buffers even when Hkv does not
+// divide H.
+// CHECK:        %[[GI:.*]] = arith.divui %[[HEAD]], %[[GROUP]]
+// CHECK:        %[[KVH:.*]] = arith.minsi %[[GI]],
 // Keys past the block's last row's horizon are never visited.
 // CHECK:        %[[END:.*]] = arith.minsi %[[M]],
 // CHECK:        scf.for %{{.*}} = %c0{{.*}} to %[[END]] step

@@ -2,6 +2,10 @@
 // to LLVM IR) takes a concept to the LLVM dialect alone, with the C
 // interface wrapper the generated header declares.
 // RUN: %fac-opt %s -fac-lower-to-llvm | FileCheck %s
+// exp is MLIR's polynomial, inlined: no libm call anywhere.
+// RUN: %fac-opt %s -fac-lower-to-llvm | FileCheck %s --check-prefix=NOEXP
+// NOEXP-NOT: llvm.intr.exp
+// NOEXP-NOT: @expf
 // RUN: %fac-opt %s -fac-lower-to-llvm="key-tile=4" | FileCheck %s --check-prefix=TILE4
 
 fac.concept @Dense(%s: f32) {

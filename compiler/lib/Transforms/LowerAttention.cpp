@@ -99,10 +99,21 @@ public:
     n = dim(q, rank - 2);
     d = dim(q, rank - 1);
     m = op.getKeyIndices() ? dim(op.getKeyIndices(), 0) : dim(k, rank - 2);
+    // No key/value heads: no keys (every output row is 0, nothing read).
+    kvDim = kvHeads;
+    m = b.create<arith::SelectOp>(
+        b.create<arith::CmpIOp>(arith::CmpIPredicate::eq, kvDim, idx(0)),
+        idx(0), m);
     dv = dim(v, rank - 1);
     scale = scoreScale();
-    if (Value offset = op.getCausalOffset())
-      causalOffset = b.create<arith::MaxSIOp>(offset, idx(0));
+    // A negative offset means no mask, as does any offset of m or more:
+    // clamped to m, so that row + offset never overflows.
+    if (Value offset = op.getCausalOffset()) {
+      Value negative =
+          b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, offset, idx(0));
+      causalOffset = b.create<arith::SelectOp>(
+          negative, m, b.create<arith::MinSIOp>(offset, m));
+    }
     // Query heads per key/value head (GQA); at least 1 so that a
     // degenerate shape never divides by zero.
     group = b.create<arith::MaxSIOp>(
@@ -110,7 +121,10 @@ public:
                                  b.create<arith::MaxSIOp>(kvHeads, idx(1))),
         idx(1));
     this->heads = heads;
-    this->kvHeads = b.create<arith::DivUIOp>(heads, group);
+    // Groups of query heads (the decode path's parallel dimension).
+    groups = b.create<arith::DivUIOp>(
+        b.create<arith::AddIOp>(heads, b.create<arith::SubIOp>(group, idx(1))),
+        group);
     // A few query rows (decoding) would fill a query block's lanes with
     // padding: they take the decode path, whose vectors run along d.
     Value few = b.create<arith::CmpIOp>(arith::CmpIPredicate::sle, n,
@@ -185,8 +199,8 @@ private:
                                 b.getF32Type());
     Value partial = b.create<memref::AllocOp>(
         dyn2, ValueRange{partialRows, partialCols}, b.getI64IntegerAttr(64));
-    parallelFor(kvHeads, chunks, [&](Value kvHead, Value c) {
-      buildDecodeChunk(kvHead, c, chunks, keyEnd, partial);
+    parallelFor(groups, chunks, [&](Value groupIndex, Value c) {
+      buildDecodeChunk(groupIndex, c, chunks, keyEnd, partial);
     });
     // Merge, in chunk order.
     forEach(idx(0), heads, idx(1), [&](Value head) {
@@ -236,16 +250,22 @@ private:
   }
 
   /// The partial softmax of keys [c * chunk, ...) for every query row of
-  /// the query heads of \p kvHead. Memory-bound, so the arithmetic only
-  /// has to keep up with the loads: scores four keys at a time (four
+  /// the query heads of group \p groupIndex. Memory-bound, so the arithmetic
+  /// only has to keep up with the loads: scores four keys at a time (four
   /// independent FMA chains along d), the exponentials a vector of
   /// scores at a time, P.V up to eight vectors of columns at a time over
   /// the keys (independent chains again, one pass over each value row).
   /// Every key and value line is prefetched into L2 64 rows ahead: one
   /// core's demand misses alone cannot keep enough lines in flight
   /// (measured: 12 GB/s without, 16-19 with, 8 heads x 32k keys).
-  void buildDecodeChunk(Value kvHead, Value c, Value chunks, Value keyEnd,
+  void buildDecodeChunk(Value groupIndex, Value c, Value chunks, Value keyEnd,
                         Value partial) {
+    Value kvHead = kvHeadOf(groupIndex);
+    Value firstHead = b.create<arith::MulIOp>(groupIndex, group);
+    // The group's query heads: `group` of them, fewer in a last, partial
+    // group.
+    Value groupSize = b.create<arith::MinSIOp>(
+        group, b.create<arith::SubIOp>(heads, firstHead));
     int64_t chunk = s.decodeChunk;
     int64_t lanes = s.lanes;
     auto lineType = VectorType::get({lanes}, b.getF32Type());
@@ -258,9 +278,8 @@ private:
     Value dFull = roundDown(d, lanes), dvFull = roundDown(dv, lanes);
     Value zeroLine = b.create<arith::ConstantOp>(
         DenseElementsAttr::get(lineType, b.getF32FloatAttr(0.0f)));
-    forEach(idx(0), group, idx(1), [&](Value g) {
-      Value head =
-          b.create<arith::AddIOp>(b.create<arith::MulIOp>(kvHead, group), g);
+    forEach(idx(0), groupSize, idx(1), [&](Value g) {
+      Value head = b.create<arith::AddIOp>(firstHead, g);
       forEach(idx(0), n, idx(1), [&](Value i) {
         // Keys of the chunk row i sees: all, or up to its horizon.
         Value visible = count;
@@ -429,7 +448,7 @@ private:
   //===--------------------------------------------------------------------===//
 
   void buildQueryBlock(Value head, Value block) {
-    Value kvHead = b.create<arith::DivUIOp>(head, group);
+    Value kvHead = kvHeadOf(b.create<arith::DivUIOp>(head, group));
     Value i0 = b.create<arith::MulIOp>(block, idx(width));
     Value rows =
         b.create<arith::MinSIOp>(idx(width), b.create<arith::SubIOp>(n, i0));
@@ -709,6 +728,15 @@ private:
     return keyRow(ahead);
   }
 
+  /// The key/value head that group \p groupIndex of query heads reads:
+  /// the group's own, or the last one when H is not a multiple of Hkv (a
+  /// broken precondition, which must still read inside the buffers).
+  Value kvHeadOf(Value groupIndex) {
+    return b.create<arith::MinSIOp>(
+        groupIndex, b.create<arith::MaxSIOp>(
+                        b.create<arith::SubIOp>(kvDim, idx(1)), idx(0)));
+  }
+
   /// The key/value row of list position \p pos.
   Value keyRow(Value pos) {
     Value indices = op.getKeyIndices();
@@ -788,7 +816,7 @@ private:
   int64_t rank;
   int64_t width;
   VectorType vecType;
-  Value n, d, m, dv, scale, group, heads, kvHeads;
+  Value n, d, m, dv, scale, group, groups, heads, kvDim;
   Value causalOffset;
 };
 

@@ -231,3 +231,27 @@ fac.concept @BadTheorem(%s: f32) {
     fac.yield %s : f32
   }
 }
+
+// -----
+
+func.func @mixed_rank(%q: memref<?x?x?xf32>, %o: memref<?x?xf32>) {
+  // expected-error @+1 {{query, key, value and out must all be 2-d (one head) or all 3-d (heads first)}}
+  fac.attention ins(%q, %q, %q : memref<?x?x?xf32>, memref<?x?x?xf32>, memref<?x?x?xf32>) outs(%o : memref<?x?xf32>)
+  return
+}
+
+// -----
+
+func.func @gqa_heads(%q: memref<6x?x8xf32>, %k: memref<4x?x8xf32>, %o: memref<6x?x8xf32>) {
+  // expected-error @+1 {{key/value heads (4) must divide the query heads (6)}}
+  fac.attention ins(%q, %k, %k : memref<6x?x8xf32>, memref<4x?x8xf32>, memref<4x?x8xf32>) outs(%o : memref<6x?x8xf32>)
+  return
+}
+
+// -----
+
+func.func @bias_length(%q: memref<?x?xf32>, %k: memref<10x8xf32>, %o: memref<?x?xf32>, %b: memref<9xf32>) {
+  // expected-error @+1 {{bias must have one entry per key}}
+  fac.attention ins(%q, %k, %k : memref<?x?xf32>, memref<10x8xf32>, memref<10x8xf32>) outs(%o : memref<?x?xf32>) bias %b : memref<9xf32>
+  return
+}

@@ -92,8 +92,8 @@ void run(const Case &c, double tolerance, int maxThreads) {
   }
   fac_memref1d_f32 biasView{bias.data(), bias.data(), 0, {m}, {1}};
   fac_memref1d_i64 rowsView{rows.data(), rows.data(), 0, {m}, {1}};
-  // No mask: an offset past every key.
-  int64_t offset = c.offset < 0 ? m : c.offset;
+  // No mask: a negative offset, as in the reference's hooks.
+  int64_t offset = c.offset;
   facrt_attention_hooks hooks{c.offset, c.bias ? bias.data() : nullptr,
                               c.gather ? rows.data() : nullptr, m};
   double scale = 1.0 / std::sqrt(static_cast<double>(c.d > 0 ? c.d : 1));

@@ -110,7 +110,8 @@ def FacLayerEntry : Pass<"fac-layer-entry", "mlir::ModuleOp"> {
     its own arguments, adds `<kernel>_layer`: the same attention over
     whole layers, all heads in one call. Its arguments are the kernel's
     scalars, then `causal_offset` (index: query row i sees the keys
-    j <= i + causal_offset; m or more means no mask), then `threads` (i32:
+    j <= i + causal_offset; negative, or m or more, means no mask), then
+    `threads` (i32:
     the team size of its parallel region, at least 1), then the kernel's
     buffers as 3-d strided views, heads first (query H x n x d, key and
     value Hkv x m x d with Hkv dividing H: grouped-query attention; out

@@ -155,7 +155,9 @@ def FAC_AttentionOp : FAC_Op<"attention", [AttrSizedOperandSegments,
     or every buffer is 3-d, a whole layer with the head first (`query`
     H x n x d, `key` Hkv x m x d, `value` Hkv x m x dv, `out` H x n x dv;
     query head h reads key/value head h / (H / Hkv): grouped-query
-    attention, which needs Hkv to divide H). Any strides: the model's
+    attention, which needs Hkv to divide H; when it does not, head h reads
+    min(h / floor(H / Hkv), Hkv - 1), never outside the buffers, and with
+    Hkv = 0 there are no keys). Any strides: the model's
     `[tokens][heads * d]` layout is the 3-d view with strides
     `[d, heads * d, 1]`.
 
@@ -165,14 +167,14 @@ def FAC_AttentionOp : FAC_Op<"attention", [AttrSizedOperandSegments,
     The optional hooks:
     - `causal_offset`: causal masking, query row i sees the keys
       j <= i + causal_offset (decoding past a prefix of that many
-      positions). Must not be negative (it is read as 0 when it is).
+      positions). A negative offset, or one of m or more, masks nothing.
     - `bias`: m additive score terms, one per key (the `log c` of a key
       that stands for c tokens), shared by every head.
     - `key_indices`: m row numbers; key j is row `key_indices[j]` of
       `key` and of `value` (a gathered key set). The causal mask applies
       to positions j in this list.
-    - `threads`: the number of threads the kernel may use (0: the
-      OpenMP default). The result does not depend on it.
+    - `threads`: the number of threads the kernel runs on (an OpenMP
+      team; less than 1 counts as 1). The result does not depend on it.
     `key_tile`, when set, is how many keys are scored between two
     rescalings of the running softmax; otherwise the lowering sizes the
     block to the target's caches. A row with no keys is 0.
