@@ -47,12 +47,14 @@ AttentionOp getSoleAttention(func::FuncOp func) {
 struct LayerEntryPass : public fac::impl::FacLayerEntryBase<LayerEntryPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<func::FuncOp> kernels;
+    // Collected first: the entries are inserted into the module walked.
+    SmallVector<std::pair<func::FuncOp, AttentionOp>> kernels;
     for (auto func : module.getOps<func::FuncOp>())
-      if (func->hasAttr("fac.kernel") && getSoleAttention(func))
-        kernels.push_back(func);
-    for (func::FuncOp kernel : kernels)
-      addLayerEntry(kernel, getSoleAttention(kernel));
+      if (func->hasAttr("fac.kernel"))
+        if (AttentionOp attention = getSoleAttention(func))
+          kernels.emplace_back(func, attention);
+    for (auto [kernel, attention] : kernels)
+      addLayerEntry(kernel, attention);
   }
 
   void addLayerEntry(func::FuncOp kernel, AttentionOp attention) {

@@ -191,7 +191,7 @@ private:
           b.create<arith::MinSIOp>(m, b.create<arith::AddIOp>(n, causalOffset));
     Value chunks = b.create<arith::DivUIOp>(
         b.create<arith::AddIOp>(keyEnd, idx(chunk - 1)), idx(chunk));
-    // partial[(h * chunks + c) * n + i] = {max, sum, P.V row (dv)}.
+    // One partialRow per (query head, chunk, query row).
     Value partialRows =
         b.create<arith::MulIOp>(b.create<arith::MulIOp>(heads, chunks), n);
     Value partialCols = b.create<arith::AddIOp>(dv, idx(2));
@@ -202,17 +202,11 @@ private:
     parallelFor(groups, chunks, [&](Value groupIndex, Value c) {
       buildDecodeChunk(groupIndex, c, chunks, keyEnd, partial);
     });
-    // Merge, in chunk order.
+    // Merge, in chunk order: each chunk's weight exp(max - top) once, in
+    // place of its maximum, then the weighted P.V rows.
     forEach(idx(0), heads, idx(1), [&](Value head) {
       forEach(idx(0), n, idx(1), [&](Value i) {
-        auto rowOf = [&](Value c) {
-          return b.create<arith::AddIOp>(
-              b.create<arith::MulIOp>(
-                  b.create<arith::AddIOp>(b.create<arith::MulIOp>(head, chunks),
-                                          c),
-                  n),
-              i);
-        };
+        auto rowOf = [&](Value c) { return partialRow(head, c, chunks, i); };
         Value negInf = f32(-std::numeric_limits<float>::infinity());
         Value top = reduce(chunks, negInf, [&](Value c, Value acc) {
           Value mx =
@@ -225,6 +219,7 @@ private:
           Value sum =
               b.create<memref::LoadOp>(partial, ValueRange{row, idx(1)});
           Value w = exp(b.create<arith::SubFOp>(mx, top));
+          b.create<memref::StoreOp>(w, partial, ValueRange{row, idx(0)});
           return b.create<math::FmaOp>(sum, w, acc);
         });
         Value positive = b.create<arith::CmpFOp>(arith::CmpFPredicate::OGT,
@@ -234,11 +229,10 @@ private:
         forEach(idx(0), dv, idx(1), [&](Value col) {
           Value acc = reduce(chunks, f32(0.0f), [&](Value c, Value acc) {
             Value row = rowOf(c);
-            Value mx =
+            Value w =
                 b.create<memref::LoadOp>(partial, ValueRange{row, idx(0)});
             Value x = b.create<memref::LoadOp>(
                 partial, ValueRange{row, b.create<arith::AddIOp>(col, idx(2))});
-            Value w = exp(b.create<arith::SubFOp>(mx, top));
             return b.create<math::FmaOp>(x, w, acc);
           });
           b.create<memref::StoreOp>(b.create<arith::MulFOp>(acc, inv),
@@ -247,6 +241,16 @@ private:
       });
     });
     b.create<memref::DeallocOp>(partial);
+  }
+
+  /// Row (head * chunks + c) * n + i of the decode path's partial
+  /// softmaxes: {max, sum, P.V row}.
+  Value partialRow(Value head, Value c, Value chunks, Value i) {
+    return b.create<arith::AddIOp>(
+        b.create<arith::MulIOp>(
+            b.create<arith::AddIOp>(b.create<arith::MulIOp>(head, chunks), c),
+            n),
+        i);
   }
 
   /// The partial softmax of keys [c * chunk, ...) for every query row of
@@ -371,12 +375,7 @@ private:
           b.create<memref::StoreOp>(p, scores, jj);
           return b.create<arith::AddFOp>(acc, p);
         });
-        Value row = b.create<arith::AddIOp>(
-            b.create<arith::MulIOp>(
-                b.create<arith::AddIOp>(b.create<arith::MulIOp>(head, chunks),
-                                        c),
-                n),
-            i);
+        Value row = partialRow(head, c, chunks, i);
         b.create<memref::StoreOp>(mx, partial, ValueRange{row, idx(0)});
         b.create<memref::StoreOp>(sum, partial, ValueRange{row, idx(1)});
         // P.V: `vectors` vectors of columns at a time over the visible

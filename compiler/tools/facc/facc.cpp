@@ -117,8 +117,7 @@ int compile() {
                 emitAction != Emit::MLIR;
   std::unique_ptr<TargetInfo> target =
       createTarget(emitAction == Emit::Cpp ? "cpp" : targetName.getValue());
-  if (lowers &&
-      (!target || (native && !target->supports(EmitKind::Object)))) {
+  if (lowers && (!target || (native && !target->supports(EmitKind::Object)))) {
     llvm::errs() << "facc: error: unknown " << (native ? "native " : "")
                  << "target '" << targetName << "'; use one of:";
     for (const std::string &name : getTargetNames())
