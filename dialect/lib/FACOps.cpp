@@ -179,6 +179,25 @@ LogicalResult MulOp::verify() {
   return success();
 }
 
+/// `a * b` of two scalars is arith's multiplication.
+static LogicalResult scalarMul(MulOp op, PatternRewriter &rewriter) {
+  Type type = op.getType();
+  if (op.getLhs().getType() != type || op.getRhs().getType() != type)
+    return failure();
+  if (isa<FloatType>(type))
+    rewriter.replaceOpWithNewOp<arith::MulFOp>(op, op.getLhs(), op.getRhs());
+  else if (type.isSignlessInteger())
+    rewriter.replaceOpWithNewOp<arith::MulIOp>(op, op.getLhs(), op.getRhs());
+  else
+    return failure();
+  return success();
+}
+
+void MulOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add(scalarMul);
+}
+
 //===----------------------------------------------------------------------===//
 // AttendOp
 //===----------------------------------------------------------------------===//
@@ -494,18 +513,24 @@ LogicalResult CallOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   return success();
 }
 
-LogicalResult SelfOp::verify() {
+LambdaOp SelfOp::getTarget() {
   for (Operation *op = (*this)->getParentOp(); op; op = op->getParentOp())
     if (auto lambda = dyn_cast<LambdaOp>(op))
       if (auto name = lambda->getAttrOfType<StringAttr>("name");
-          name && name.getValue() == getName()) {
-        if (lambda.getType() != getType())
-          return emitOpError("has type ")
-                 << getType() << " but the lambda '" << getName() << "' has "
-                 << lambda.getType();
-        return success();
-      }
-  return emitOpError("no enclosing lambda is named '") << getName() << "'";
+          name && name.getValue() == getName())
+        return lambda;
+  return nullptr;
+}
+
+LogicalResult SelfOp::verify() {
+  LambdaOp lambda = getTarget();
+  if (!lambda)
+    return emitOpError("no enclosing lambda is named '") << getName() << "'";
+  if (lambda.getType() != getType())
+    return emitOpError("has type ")
+           << getType() << " but the lambda '" << getName() << "' has "
+           << lambda.getType();
+  return success();
 }
 
 LogicalResult TheoremOp::verify() {

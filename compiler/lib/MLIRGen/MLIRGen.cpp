@@ -351,7 +351,11 @@ private:
       Value base = expr(f.getBase());
       if (!base)
         return nullptr;
-      return builder.create<FieldOp>(l, convert(e.type), base, f.getField());
+      IntegerAttr index;
+      if (f.fieldIndex >= 0)
+        index = builder.getI64IntegerAttr(f.fieldIndex);
+      return builder.create<FieldOp>(l, convert(e.type), base, f.getField(),
+                                     index);
     }
     case ast::Expr::Kind::Index: {
       auto &i = llvm::cast<ast::IndexExpr>(e);

@@ -1044,6 +1044,7 @@ private:
           if (ctor.fieldNames[i] == e.getField()) {
             TypePtr c = instantiate(ctor.type);
             unify(c->getResult(), base);
+            e.fieldIndex = int(i);
             return c->getParams()[i];
           }
       }

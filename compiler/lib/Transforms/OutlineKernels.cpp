@@ -13,6 +13,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace fac {
 #define GEN_PASS_DEF_FACOUTLINEKERNELS
@@ -41,65 +42,70 @@ void materialize(Value value, IRMapping &mapping, OpBuilder &builder) {
   builder.clone(*def, mapping);
 }
 
-/// Replaces `fac.apply` of a `fac.lambda` by the lambda's body, until no
-/// such application is left. Fails on an application of an unknown
-/// function value.
-LogicalResult inlineApplications(func::FuncOp func) {
-  while (true) {
-    ApplyOp apply;
-    func.walk([&](ApplyOp op) {
-      apply = op;
-      return WalkResult::interrupt();
-    });
-    if (!apply)
-      break;
-    auto lambda = apply.getCallee().getDefiningOp<LambdaOp>();
-    if (!lambda)
-      return apply.emitOpError("calls a function value that is not known at "
-                               "compile time");
-    IRMapping mapping;
-    Block &body = lambda.getBody().front();
-    mapping.map(body.getArguments(), apply.getArgs());
-    OpBuilder builder(apply);
-    for (Operation &op : body.without_terminator())
-      builder.clone(op, mapping);
-    auto ret = cast<ReturnOp>(body.getTerminator());
-    apply.replaceAllUsesWith(mapping.lookupOrDefault(ret.getValue()));
-    apply.erase();
-  }
-  // Lambdas are values without side effects: drop the ones now unused.
-  func.walk([](LambdaOp op) {
-    if (op.use_empty())
-      op.erase();
-  });
-  return success();
-}
-
 struct OutlineKernelsPass
     : public fac::impl::FacOutlineKernelsBase<OutlineKernelsPass> {
+  using FacOutlineKernelsBase::FacOutlineKernelsBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<ConceptOp> concepts(module.getOps<ConceptOp>());
+    llvm::StringSet<> found;
     for (ConceptOp concept : concepts) {
-      bool exported = false;
+      bool emitted = false;
       for (ExportOp exp : concept.getBody().getOps<ExportOp>()) {
-        exported = true;
-        if (failed(outline(module, concept, exp)))
+        emitted = true;
+        auto lambda = exp.getValue().getDefiningOp<LambdaOp>();
+        if (!lambda) {
+          exp.emitOpError("exports a value that is not a lambda known at "
+                          "compile time");
+          return signalPassFailure();
+        }
+        if (failed(outline(module, concept, lambda, exp.getSlot())))
           return signalPassFailure();
       }
-      if (!exported)
+      for (LambdaOp lambda : concept.getBody().getOps<LambdaOp>()) {
+        auto name = lambda->getAttrOfType<StringAttr>("name");
+        if (!name || !llvm::is_contained(entries, name.getValue()))
+          continue;
+        found.insert(name.getValue());
+        emitted = true;
+        // Already a kernel when the concept exports it under that name.
+        if (llvm::any_of(concept.getBody().getOps<ExportOp>(), [&](ExportOp e) {
+              return e.getSlot() == name.getValue() &&
+                     e.getValue() == lambda.getResult();
+            }))
+          continue;
+        if (failed(outline(module, concept, lambda, name.getValue())))
+          return signalPassFailure();
+      }
+      if (!emitted)
       concept.emitWarning("concept '")
           << concept.getSymName()
-          << "' exports nothing into the model: no kernel is emitted";
-      concept.erase();
+          << "' exports nothing into the model: no kernel is emitted (name "
+             "a function with --entry to compile it)";
     }
+    for (const std::string &entry : entries)
+      if (!found.contains(entry)) {
+        InFlightDiagnostic diag = emitError(module.getLoc(), "--entry=")
+                                  << entry
+                                  << ": no concept has a function of that name";
+        for (ConceptOp concept : concepts) {
+          std::string names;
+          for (LambdaOp lambda : concept.getBody().getOps<LambdaOp>())
+            if (auto name = lambda->getAttrOfType<StringAttr>("name"))
+              names += (names.empty() ? "" : ", ") + name.getValue().str();
+          diag.attachNote(concept.getLoc())
+              << "the functions of '" << concept.getSymName()
+              << "' are: " << (names.empty() ? "none" : names);
+        }
+        return signalPassFailure();
+      }
+    for (ConceptOp concept : concepts)
+    concept.erase();
   }
 
-  LogicalResult outline(ModuleOp module, ConceptOp concept, ExportOp exp) {
-    auto lambda = exp.getValue().getDefiningOp<LambdaOp>();
-    if (!lambda)
-      return exp.emitOpError("exports a value that is not a lambda known "
-                             "at compile time");
+  LogicalResult outline(ModuleOp module, ConceptOp concept, LambdaOp lambda,
+                        StringRef slot) {
     Block &params = concept.getBody().front();
     Block &lambdaBody = lambda.getBody().front();
     FunctionType lambdaType = lambda.getFunctionType();
@@ -108,7 +114,11 @@ struct OutlineKernelsPass
     llvm::append_range(inputs, lambdaType.getInputs());
     OpBuilder builder(module.getBodyRegion());
     builder.setInsertionPointToEnd(module.getBody());
-    std::string name = (concept.getSymName() + "_" + exp.getSlot()).str();
+    std::string name = (concept.getSymName() + "_" + slot).str();
+    if (module.lookupSymbol(name))
+      return lambda.emitError("kernel '")
+             << name << "' is emitted twice (an export and an entry of "
+             << "the same name)";
     auto func = builder.create<func::FuncOp>(
         lambda.getLoc(), name,
         builder.getFunctionType(inputs, lambdaType.getResults()));
@@ -133,12 +143,32 @@ struct OutlineKernelsPass
     getUsedValuesDefinedAbove(lambda.getBody(), captured);
     for (Value v : captured)
       materialize(v, mapping, builder);
+    // A recursive function calls itself as a value: a copy of the lambda.
+    SmallVector<SelfOp> selfRefs;
+    lambda.getBody().walk([&](SelfOp self) {
+      if (self.getTarget() == lambda)
+        selfRefs.push_back(self);
+    });
+    Value self;
+    if (!selfRefs.empty()) {
+      // Its own parameters, not the kernel's.
+      IRMapping captures = mapping;
+      for (BlockArgument arg : lambdaBody.getArguments())
+        captures.erase(arg);
+      self = builder.clone(*lambda, captures)->getResult(0);
+    }
     for (Operation &op : lambdaBody.without_terminator())
       builder.clone(op, mapping);
+    // (The copies inside the lambda's own copy still name it.)
+    for (SelfOp ref : selfRefs) {
+      Value copy = mapping.lookup(ref.getResult());
+      copy.replaceAllUsesWith(self);
+      copy.getDefiningOp()->erase();
+    }
     auto ret = cast<ReturnOp>(lambdaBody.getTerminator());
     builder.create<func::ReturnOp>(ret.getLoc(),
                                    mapping.lookupOrDefault(ret.getValue()));
-    return inlineApplications(func);
+    return success();
   }
 };
 

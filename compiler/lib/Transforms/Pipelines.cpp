@@ -25,7 +25,12 @@ using namespace mlir;
 
 void fac::buildLowerToLoopsPipeline(OpPassManager &pm,
                                     const LoweringOptions &options) {
-  pm.addPass(createFacOutlineKernels());
+  FacSpecializeOptions specialize;
+  specialize.defines = options.defines;
+  pm.addPass(createFacSpecialize(specialize));
+  FacOutlineKernelsOptions outline;
+  outline.entries = options.entries;
+  pm.addPass(createFacOutlineKernels(outline));
   pm.addPass(createFacBindPrelude());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFacBufferize(FacBufferizeOptions{options.keyTile}));
@@ -80,8 +85,17 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
   Option<int64_t> l2Bytes{*this, "l2-bytes",
                           llvm::cl::desc("L2 cache per core, in bytes"),
                           llvm::cl::init(1024 * 1024)};
+  ListOption<std::string> defines{
+      *this, "defines",
+      llvm::cl::desc("Concept parameters bound at compile time (name=value)")};
+  ListOption<std::string> entries{
+      *this, "entries",
+      llvm::cl::desc("Functions compiled as kernels besides the exports")};
   fac::LoweringOptions get() const {
-    return {keyTile, {lanes, registers, l1Bytes, l2Bytes}};
+    return {keyTile,
+            {lanes, registers, l1Bytes, l2Bytes},
+            {defines.begin(), defines.end()},
+            {entries.begin(), entries.end()}};
   }
 };
 } // namespace

@@ -79,6 +79,16 @@ cl::opt<std::string> keyTileText(
     cl::desc("Keys per online-softmax step (1-4096; default: as many as "
              "fit half the target's L1 cache)"),
     cl::value_desc("N"));
+cl::list<std::string> defines(
+    "D",
+    cl::desc("Bind a concept parameter at compile time (an Int, a Float, "
+             "true/false, or a comma-separated list of them)"),
+    cl::value_desc("name=value"), cl::Prefix);
+cl::list<std::string> entries(
+    "entry",
+    cl::desc("Compile this function of a concept as a kernel too (besides "
+             "its exports)"),
+    cl::value_desc("name"), cl::CommaSeparated);
 unsigned optLevel = 3;
 int64_t keyTile = 0;
 
@@ -178,8 +188,11 @@ int compile() {
   mlir::PassManager pm(&context);
   if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
     return kExitUsageError;
-  buildLowerToLoopsPipeline(
-      pm, LoweringOptions{keyTile, target->getKernelTarget()});
+  buildLowerToLoopsPipeline(pm,
+                            LoweringOptions{keyTile,
+                                            target->getKernelTarget(),
+                                            {defines.begin(), defines.end()},
+                                            {entries.begin(), entries.end()}});
   if (mlir::failed(pm.run(*ir)))
     return kExitCompileError;
 

@@ -190,6 +190,8 @@ public:
 
   /// Set by Sema when `base.field` names a prelude function (`List.map`).
   std::string qualifiedName;
+  /// Set by Sema: the field's position in its record or constructor.
+  int fieldIndex = -1;
 
 private:
   ExprPtr base;

@@ -58,6 +58,10 @@ struct LoweringOptions {
   int64_t keyTile = 0;
   /// What the kernels are tiled for.
   KernelTarget target;
+  /// Concept parameters bound at compile time, as `name=value`.
+  std::vector<std::string> defines;
+  /// Functions of a concept compiled as kernels besides its exports.
+  std::vector<std::string> entries;
 };
 
 /// fac dialect (as MLIRGen emits it) down to scf/arith/math/memref loops

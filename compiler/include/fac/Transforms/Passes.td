@@ -10,15 +10,85 @@
 
 include "mlir/Pass/PassBase.td"
 
+def FacSpecialize : Pass<"fac-specialize", "mlir::ModuleOp"> {
+  let summary = "Bind parameters and make static what compile-time values "
+                "decide";
+  let description = [{
+    Binds each concept parameter named by `defines` (`name=value`: an Int,
+    a Float, `true`/`false`, or a comma-separated list of them) to a
+    constant and removes it from the concept, so kernels no longer take it.
+    Then, with patterns applied to a fixed point:
+    - an effect clause written in the spec (`handle e with | E(x) => v`)
+      is inlined at every `fac.perform "E"` it handles (lexically inside
+      `e`, not inside a lambda, not under an inner handler of `E`);
+    - `fac.call` of an operator becomes the operator's body;
+    - `fac.apply` of a lambda known at compile time becomes its body; a
+      recursive lambda (one using `fac.self`) only when an argument is a
+      compile-time value, so that recursion on `-D` values is unrolled
+      (at most `max-unroll` calls deep, then an error);
+    - `fac.if` on a constant, a `fac.handle` whose arm the IR decides (a
+      value built by `fac.construct`, a `Return(x)` clause, or a single
+      irrefutable data arm, which becomes a `fac.destructure`), fields and
+      `exists` of built values;
+    - `len`, `xs[i]`, `xs[a:b]`, `map`, `List.map`, `List.fold`,
+      comprehensions over list literals, `range(n)` and `List.init(n, f)`
+      of a constant `n`, and the canonicalizations of every loaded dialect.
+
+    Before (with `defines = level=1`):
+    ```mlir
+    fac.concept @C(%level: i64, %x: f32) {
+      %f = fac.lambda(%n: i64, %y: f32) -> f32 attributes {name = "f"} {
+        %c0 = arith.constant 0 : i64
+        %done = arith.cmpi eq, %n, %c0 : i64
+        %r = fac.if %done -> f32 {
+          fac.yield %y : f32
+        } else {
+          %c1 = arith.constant 1 : i64
+          %m = arith.subi %n, %c1 : i64
+          %self = fac.self "f" : (i64, f32) -> f32
+          %twice = arith.addf %y, %y : f32
+          %v = fac.apply %self(%m, %twice) : (i64, f32) -> f32
+          fac.yield %v : f32
+        }
+        fac.return %r : f32
+      }
+      %g = fac.lambda(%z: f32) -> f32 {
+        %v = fac.apply %f(%level, %z) : (i64, f32) -> f32
+        fac.return %v : f32
+      }
+      fac.export "forward" = %g : (f32) -> f32
+    }
+    ```
+    After:
+    ```mlir
+    fac.concept @C(%x: f32) {
+      %g = fac.lambda(%z: f32) -> f32 {
+        %twice = arith.addf %z, %z : f32
+        fac.return %twice : f32
+      }
+      fac.export "forward" = %g : (f32) -> f32
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+  let options = [
+    ListOption<"defines", "defines", "std::string",
+               "Concept parameters bound at compile time, as name=value">,
+    Option<"maxUnroll", "max-unroll", "int64_t", /*default=*/"64",
+           "Calls of a recursive lambda unrolled at most">
+  ];
+}
+
 def FacOutlineKernels : Pass<"fac-outline-kernels", "mlir::ModuleOp"> {
   let summary = "Turn every exported lambda of a concept into a kernel function";
   let description = [{
-    For each `fac.export` in a `fac.concept`, creates a `func.func` named
-    `<Concept>_<slot>` whose arguments are the concept's parameters followed
-    by the lambda's. The lambda's body is inlined, with every value it
-    captures from the concept cloned in front of it; applications of
-    lambdas known at compile time are inlined too. The concepts are then
-    erased.
+    For each `fac.export` in a `fac.concept`, and each let-bound lambda of
+    the concept named in `entries`, creates a `func.func` named
+    `<Concept>_<slot or name>` whose arguments are the concept's parameters
+    followed by the lambda's. The lambda's body is cloned in, with every
+    value it captures from the concept cloned in front of it. The concepts
+    are then erased. (fac-specialize, which runs before, inlines the
+    applications of known lambdas.)
 
     Before:
     ```mlir
@@ -36,6 +106,11 @@ def FacOutlineKernels : Pass<"fac-outline-kernels", "mlir::ModuleOp"> {
     ```
   }];
   let dependentDialects = ["mlir::func::FuncDialect"];
+  let options = [
+    ListOption<"entries", "entries", "std::string",
+               "Let-bound functions of a concept compiled as kernels besides "
+               "its exports">
+  ];
 }
 
 def FacBindPrelude : Pass<"fac-bind-prelude", "mlir::ModuleOp"> {

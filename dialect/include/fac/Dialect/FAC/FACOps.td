@@ -115,6 +115,8 @@ def FAC_MulOp : FAC_Op<"mul", [Pure]> {
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
   let hasVerifier = 1;
+  // Of two scalars: arith.mulf or arith.muli.
+  let hasCanonicalizer = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -283,7 +285,12 @@ def FAC_ConstructOp : FAC_Op<"construct", [Pure]> {
 
 def FAC_FieldOp : FAC_Op<"field", [Pure]> {
   let summary = "reads a field: `rule.pattern`";
-  let arguments = (ins FAC_Structured:$value, StrAttr:$field);
+  let description = [{
+    `index`, when present, is the field's position among its record's or
+    constructor's fields (`fac.construct` operands), as Sema resolved it.
+  }];
+  let arguments = (ins FAC_Structured:$value, StrAttr:$field,
+                       OptionalAttr<I64Attr>:$index);
   let results = (outs FAC_Value:$result);
   let assemblyFormat = [{
     $value `[` $field `]` attr-dict `:` type($value) `->` type($result)
@@ -429,6 +436,11 @@ def FAC_SelfOp : FAC_Op<"self", [Pure]> {
   let results = (outs FunctionType:$result);
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The lambda this names: the nearest enclosing one of that name, or
+    /// null.
+    LambdaOp getTarget();
+  }];
 }
 
 def FAC_TheoremOp : FAC_Op<"theorem", [HasParent<"ConceptOp">]> {

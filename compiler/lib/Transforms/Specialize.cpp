@@ -1,0 +1,940 @@
+//===- Specialize.cpp - Parameters, lambdas and handlers made static ------===//
+//
+// Implements fac-specialize: binds concept parameters given on the command
+// line (`-D name=value`), inlines the handlers a spec writes for its own
+// effects at every perform they handle, then rewrites to a fixed point with
+// patterns that inline operator bodies and applications of known lambdas
+// (unrolling recursion that compile-time values bound), fold `if` on
+// constants, matches on values built in the spec, and list functions over
+// list literals. What is left is what only run-time values decide.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fac/Transforms/Passes.h"
+
+#include "fac/Dialect/FAC/FACDialect.h"
+#include "fac/Support/ParseNumber.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace fac {
+#define GEN_PASS_DEF_FACSPECIALIZE
+#include "fac/Transforms/Passes.h.inc"
+} // namespace fac
+
+using namespace mlir;
+using namespace fac;
+
+namespace {
+
+/// Lists longer than this are not unrolled into literals.
+constexpr int64_t kMaxUnrolledList = 4096;
+
+//===----------------------------------------------------------------------===//
+// Patterns as fac.handle and fac.destructure write them
+//===----------------------------------------------------------------------===//
+
+/// A parsed arm pattern: `_`, `%N`, a number, `Ctor`, `Ctor(p, ...)` or a
+/// tuple `(p, ...)`.
+struct ArmPattern {
+  enum class Kind { Wildcard, Binder, Number, Ctor, Tuple } kind;
+  int binder = -1;
+  double number = 0;
+  std::string ctor;
+  std::vector<ArmPattern> subs;
+};
+
+/// Parses the text of a pattern; nothing on malformed text.
+class PatternParser {
+public:
+  explicit PatternParser(StringRef text) : text(text) {}
+
+  std::optional<ArmPattern> parse() {
+    std::optional<ArmPattern> p = one();
+    skip();
+    if (!p || !text.empty())
+      return std::nullopt;
+    return p;
+  }
+
+private:
+  void skip() { text = text.ltrim(); }
+
+  std::optional<ArmPattern> one() {
+    skip();
+    ArmPattern p;
+    if (text.consume_front("_")) {
+      p.kind = ArmPattern::Kind::Wildcard;
+      return p;
+    }
+    if (text.consume_front("%")) {
+      p.kind = ArmPattern::Kind::Binder;
+      size_t digits = text.find_if_not(llvm::isDigit);
+      if (digits == 0 || text.take_front(digits).getAsInteger(10, p.binder))
+        return std::nullopt;
+      text = text.drop_front(digits);
+      return p;
+    }
+    if (text.starts_with("(")) {
+      p.kind = ArmPattern::Kind::Tuple;
+      if (!list(p.subs))
+        return std::nullopt;
+      return p;
+    }
+    size_t end = text.find_first_of("(),");
+    StringRef word = text.take_front(end).rtrim();
+    if (word.empty())
+      return std::nullopt;
+    text = text.drop_front(word.size());
+    if (word.front() == '-' || llvm::isDigit(word.front())) {
+      p.kind = ArmPattern::Kind::Number;
+      if (word.getAsDouble(p.number))
+        return std::nullopt;
+      return p;
+    }
+    p.kind = ArmPattern::Kind::Ctor;
+    p.ctor = word.str();
+    skip();
+    if (text.starts_with("(") && !list(p.subs))
+      return std::nullopt;
+    return p;
+  }
+
+  bool list(std::vector<ArmPattern> &subs) {
+    text = text.drop_front(); // '('
+    skip();
+    if (text.consume_front(")"))
+      return true;
+    while (true) {
+      std::optional<ArmPattern> p = one();
+      if (!p)
+        return false;
+      subs.push_back(std::move(*p));
+      skip();
+      if (text.consume_front(")"))
+        return true;
+      if (!text.consume_front(","))
+        return false;
+    }
+  }
+
+  StringRef text;
+};
+
+enum class MatchResult { Match, NoMatch, Unknown };
+
+/// Matches \p value against \p p as far as the IR that builds \p value
+/// tells; on a match, \p bindings holds the value of every binder.
+MatchResult matchArm(const ArmPattern &p, Value value,
+                     llvm::DenseMap<int, Value> &bindings) {
+  switch (p.kind) {
+  case ArmPattern::Kind::Wildcard:
+    return MatchResult::Match;
+  case ArmPattern::Kind::Binder:
+    bindings[p.binder] = value;
+    return MatchResult::Match;
+  case ArmPattern::Kind::Number: {
+    Attribute attr;
+    if (!matchPattern(value, m_Constant(&attr)))
+      return MatchResult::Unknown;
+    double v;
+    if (auto i = dyn_cast<IntegerAttr>(attr))
+      v = double(i.getInt());
+    else if (auto f = dyn_cast<FloatAttr>(attr))
+      v = f.getValueAsDouble();
+    else
+      return MatchResult::Unknown;
+    return v == p.number ? MatchResult::Match : MatchResult::NoMatch;
+  }
+  case ArmPattern::Kind::Ctor:
+  case ArmPattern::Kind::Tuple: {
+    ValueRange fields;
+    if (p.kind == ArmPattern::Kind::Ctor) {
+      auto construct = value.getDefiningOp<ConstructOp>();
+      if (!construct)
+        return MatchResult::Unknown;
+      if (construct.getCtor() != p.ctor)
+        return MatchResult::NoMatch;
+      fields = construct.getFields();
+    } else {
+      auto tuple = value.getDefiningOp<TupleOp>();
+      if (!tuple)
+        return MatchResult::Unknown;
+      fields = tuple.getElements();
+    }
+    if (fields.size() != p.subs.size())
+      return MatchResult::Unknown;
+    MatchResult result = MatchResult::Match;
+    for (auto [sub, field] : llvm::zip(p.subs, fields)) {
+      MatchResult r = matchArm(sub, field, bindings);
+      if (r == MatchResult::NoMatch)
+        return r;
+      if (r == MatchResult::Unknown)
+        result = r;
+    }
+    return result;
+  }
+  }
+  return MatchResult::Unknown;
+}
+
+/// The effect an effect clause `E(%0, ...)` handles.
+StringRef effectOf(StringRef pattern) {
+  return pattern.take_until([](char c) { return c == '('; }).trim();
+}
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+/// Whether \p value is known at compile time: a constant, `()`, or a list
+/// or tuple of such values.
+bool isCompileTimeValue(Value value) {
+  if (matchPattern(value, m_Constant()))
+    return true;
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return false;
+  if (isa<UnitOp>(def))
+    return true;
+  if (isa<ListOp, TupleOp>(def))
+    return llvm::all_of(def->getOperands(), isCompileTimeValue);
+  return false;
+}
+
+/// The `fac.self` ops inside \p lambda that name it.
+SmallVector<SelfOp> selfReferences(LambdaOp lambda) {
+  SmallVector<SelfOp> refs;
+  lambda.getBody().walk([&](SelfOp self) {
+    if (self.getTarget() == lambda)
+      refs.push_back(self);
+  });
+  return refs;
+}
+
+/// Moves the single block of \p region before \p op, binding its arguments
+/// to \p args, and returns the value its `fac.yield` (or `fac.return`)
+/// gave; the terminator is erased.
+Value inlineRegionBefore(PatternRewriter &rewriter, Region &region,
+                         Operation *op, ValueRange args) {
+  Block &block = region.front();
+  Operation *terminator = block.getTerminator();
+  rewriter.inlineBlockBefore(&block, op, args);
+  // Read after inlining: the arguments are replaced by then.
+  Value result = terminator->getOperand(0);
+  rewriter.eraseOp(terminator);
+  return result;
+}
+
+/// Clones the single block of \p region before the rewriter's insertion
+/// point, binding its arguments to \p args; returns the value it yields.
+Value cloneRegion(PatternRewriter &rewriter, Region &region, ValueRange args,
+                  IRMapping &mapping) {
+  Block &block = region.front();
+  mapping.map(block.getArguments(), args);
+  for (Operation &op : block.without_terminator())
+    rewriter.clone(op, mapping);
+  return mapping.lookupOrDefault(block.getTerminator()->getOperand(0));
+}
+
+Value constantIndex(PatternRewriter &rewriter, Location loc, int64_t i) {
+  return rewriter.create<arith::ConstantOp>(loc, rewriter.getI64IntegerAttr(i));
+}
+
+/// The elements of a list literal (`fac.list`), or nothing.
+std::optional<OperandRange> literalElements(Value list) {
+  if (auto literal = list.getDefiningOp<ListOp>())
+    return literal.getElements();
+  return std::nullopt;
+}
+
+std::optional<int64_t> constantInt(Value value) {
+  APInt v;
+  if (matchPattern(value, m_ConstantInt(&v)))
+    return v.getSExtValue();
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// Effect handlers written in the spec
+//===----------------------------------------------------------------------===//
+
+/// Collects the performs of \p effect that a handler of the handle owning
+/// \p region handles: lexically inside, not inside a lambda (a lambda's
+/// performs are handled where it is called) and not under an inner handle
+/// with its own clause for the effect.
+void collectHandled(Region &region, StringRef effect,
+                    SmallVectorImpl<PerformOp> &performs) {
+  for (Block &block : region)
+    for (Operation &op : block) {
+      if (auto perform = dyn_cast<PerformOp>(op)) {
+        if (perform.getEffect() == effect)
+          performs.push_back(perform);
+        continue;
+      }
+      if (isa<LambdaOp>(op))
+        continue;
+      if (auto handle = dyn_cast<HandleOp>(op)) {
+        bool handlesIt = false;
+        for (auto [kind, pattern] :
+             llvm::zip(handle.getKinds(), handle.getPatterns()))
+          handlesIt |= cast<StringAttr>(kind).getValue() == "effect" &&
+                       effectOf(cast<StringAttr>(pattern).getValue()) == effect;
+        if (!handlesIt)
+          collectHandled(handle.getBody(), effect, performs);
+        for (Region &arm : handle.getArms())
+          collectHandled(arm, effect, performs);
+        continue;
+      }
+      for (Region &nested : op.getRegions())
+        collectHandled(nested, effect, performs);
+    }
+}
+
+/// `handle body with | E(x) => v | ...`: every perform of E the clause
+/// handles becomes the clause's body, and the clause goes.
+struct InlineEffectClauses : public OpRewritePattern<HandleOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(HandleOp op,
+                                PatternRewriter &rewriter) const override {
+    SmallVector<unsigned> clauses;
+    for (auto [i, kind] : llvm::enumerate(op.getKinds()))
+      if (cast<StringAttr>(kind).getValue() == "effect")
+        clauses.push_back(i);
+    if (clauses.empty())
+      return failure();
+    for (unsigned i : clauses) {
+      StringRef effect =
+          effectOf(cast<StringAttr>(op.getPatterns()[i]).getValue());
+      SmallVector<PerformOp> performs;
+      collectHandled(op.getBody(), effect, performs);
+      for (PerformOp perform : performs) {
+        rewriter.setInsertionPoint(perform);
+        IRMapping mapping;
+        Value v =
+            cloneRegion(rewriter, op.getArms()[i], perform.getArgs(), mapping);
+        rewriter.replaceOp(perform, v);
+      }
+    }
+    // The handle without its effect clauses.
+    SmallVector<Attribute> kinds, patterns;
+    SmallVector<unsigned> kept;
+    for (unsigned i = 0; i < op.getArms().size(); ++i)
+      if (!llvm::is_contained(clauses, i)) {
+        kept.push_back(i);
+        kinds.push_back(op.getKinds()[i]);
+        patterns.push_back(op.getPatterns()[i]);
+      }
+    if (kept.empty()) {
+      Value v = inlineRegionBefore(rewriter, op.getBody(), op, {});
+      rewriter.replaceOp(op, v);
+      return success();
+    }
+    rewriter.setInsertionPoint(op);
+    auto handle = rewriter.create<HandleOp>(
+        op.getLoc(), op.getType(), rewriter.getArrayAttr(kinds),
+        rewriter.getArrayAttr(patterns), kept.size());
+    handle->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+    rewriter.inlineRegionBefore(op.getBody(), handle.getBody(),
+                                handle.getBody().end());
+    for (auto [to, from] : llvm::enumerate(kept))
+      rewriter.inlineRegionBefore(op.getArms()[from], handle.getArms()[to],
+                                  handle.getArms()[to].end());
+    rewriter.replaceOp(op, handle.getResult());
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Calls
+//===----------------------------------------------------------------------===//
+
+/// `fac.call @op(args)`: the operator's body, inlined.
+struct InlineOperatorCall : public OpRewritePattern<CallOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(CallOp op,
+                                PatternRewriter &rewriter) const override {
+    auto def = SymbolTable::lookupNearestSymbolFrom<OperatorOp>(
+        op, op.getCalleeAttr());
+    if (!def)
+      return failure();
+    // An operator whose body applies itself is not unrolled.
+    bool recursive = false;
+    def.getBody().walk([&](CallOp inner) {
+      recursive |= inner.getCallee() == def.getSymName();
+    });
+    if (recursive)
+      return failure();
+    IRMapping mapping;
+    rewriter.setInsertionPoint(op);
+    Value v = cloneRegion(rewriter, def.getBody(), op.getArgs(), mapping);
+    rewriter.replaceOp(op, v);
+    return success();
+  }
+};
+
+/// `fac.apply %f(args)` of a lambda known here: its body, inlined. A
+/// recursive lambda is inlined only when an argument is a compile-time
+/// value (its recursion is then unrolled as far as those values decide),
+/// at most `maxUnroll` calls deep.
+struct InlineApplication : public OpRewritePattern<ApplyOp> {
+  InlineApplication(MLIRContext *context, int64_t maxUnroll)
+      : OpRewritePattern(context), maxUnroll(maxUnroll) {}
+
+  LogicalResult matchAndRewrite(ApplyOp op,
+                                PatternRewriter &rewriter) const override {
+    auto lambda = op.getCallee().getDefiningOp<LambdaOp>();
+    if (!lambda)
+      return failure();
+    SmallVector<SelfOp> selfRefs = selfReferences(lambda);
+    int64_t depth = 0;
+    if (auto attr = op->getAttrOfType<IntegerAttr>("fac.unroll"))
+      depth = attr.getInt();
+    if (!selfRefs.empty()) {
+      if (depth >= maxUnroll || !llvm::any_of(op.getArgs(), isCompileTimeValue))
+        return failure();
+      // Not inside a branch a constant is about to fold away: that branch
+      // may be the recursion's end.
+      for (Operation *p = op->getParentOp(); p; p = p->getParentOp())
+        if (auto branch = dyn_cast<IfOp>(p);
+            branch && matchPattern(branch.getCondition(), m_Constant()))
+          return failure();
+    }
+    IRMapping mapping;
+    rewriter.setInsertionPoint(op);
+    Value v = cloneRegion(rewriter, lambda.getBody(), op.getArgs(), mapping);
+    // In the copy, the lambda's name is the lambda itself, which is in
+    // scope here; each recursive call is one level deeper.
+    for (SelfOp self : selfRefs) {
+      auto copy = mapping.lookup(self.getResult()).getDefiningOp<SelfOp>();
+      for (OpOperand &use : llvm::make_early_inc_range(copy->getUses())) {
+        if (auto apply = dyn_cast<ApplyOp>(use.getOwner()))
+          rewriter.modifyOpInPlace(apply, [&] {
+            apply->setAttr("fac.unroll", rewriter.getI64IntegerAttr(depth + 1));
+          });
+        rewriter.modifyOpInPlace(use.getOwner(),
+                                 [&] { use.set(lambda.getResult()); });
+      }
+      rewriter.eraseOp(copy);
+    }
+    rewriter.replaceOp(op, v);
+    return success();
+  }
+
+  int64_t maxUnroll;
+};
+
+//===----------------------------------------------------------------------===//
+// Control flow and data on compile-time values
+//===----------------------------------------------------------------------===//
+
+/// `if c then a else b` with a constant `c`.
+struct FoldConstantIf : public OpRewritePattern<IfOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(IfOp op,
+                                PatternRewriter &rewriter) const override {
+    APInt c;
+    if (!matchPattern(op.getCondition(), m_ConstantInt(&c)))
+      return failure();
+    Region &taken = c.isZero() ? op.getElseRegion() : op.getThenRegion();
+    Value v = inlineRegionBefore(rewriter, taken, op, {});
+    rewriter.replaceOp(op, v);
+    return success();
+  }
+};
+
+/// A `handle` with only value (and `Return`) arms whose arm the IR decides:
+/// the scrutinee is built in the spec (`Node(t, [])`, `Satisfy`), or one
+/// arm matches every value (Sema checks that arms are exhaustive, so a
+/// single data arm is irrefutable: it becomes a `fac.destructure`).
+struct FoldHandle : public OpRewritePattern<HandleOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(HandleOp op,
+                                PatternRewriter &rewriter) const override {
+    if (llvm::any_of(op.getKinds(), [](Attribute k) {
+          return cast<StringAttr>(k).getValue() == "effect";
+        }))
+      return failure();
+    Value scrutinee = op.getBody().front().getTerminator()->getOperand(0);
+    unsigned valueArms = llvm::count_if(op.getKinds(), [](Attribute k) {
+      return cast<StringAttr>(k).getValue() == "value";
+    });
+    std::optional<unsigned> chosen;
+    llvm::DenseMap<int, Value> bindings;
+    std::optional<ArmPattern> irrefutable;
+    for (unsigned i = 0; i < op.getArms().size(); ++i) {
+      StringRef kind = cast<StringAttr>(op.getKinds()[i]).getValue();
+      StringRef text = cast<StringAttr>(op.getPatterns()[i]).getValue();
+      if (kind == "return") {
+        bindings[0] = scrutinee;
+        chosen = i;
+        break;
+      }
+      std::optional<ArmPattern> p = PatternParser(text).parse();
+      if (!p)
+        return failure();
+      bindings.clear();
+      MatchResult r = matchArm(*p, scrutinee, bindings);
+      if (r == MatchResult::Match) {
+        chosen = i;
+        break;
+      }
+      if (r == MatchResult::Unknown) {
+        if (valueArms != 1)
+          return failure();
+        chosen = i;
+        irrefutable = std::move(*p);
+        break;
+      }
+    }
+    if (!chosen)
+      return failure();
+    Region &arm = op.getArms()[*chosen];
+    Value v = inlineRegionBefore(rewriter, op.getBody(), op, {});
+    SmallVector<Value> args;
+    if (irrefutable) {
+      auto destructure = rewriter.create<DestructureOp>(
+          op.getLoc(), arm.getArgumentTypes(), v,
+          cast<StringAttr>(op.getPatterns()[*chosen]).getValue());
+      llvm::append_range(args, destructure.getBindings());
+    } else {
+      for (unsigned k = 0; k < arm.getNumArguments(); ++k)
+        args.push_back(bindings.lookup(int(k)));
+      if (llvm::is_contained(args, Value()))
+        return rewriter.notifyMatchFailure(op, "binder without a value");
+    }
+    Value result = inlineRegionBefore(rewriter, arm, op, args);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// `let Ctor(a, b) = Ctor(x, y)`: the bindings are the fields.
+struct FoldDestructure : public OpRewritePattern<DestructureOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(DestructureOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<ArmPattern> p = PatternParser(op.getPattern()).parse();
+    llvm::DenseMap<int, Value> bindings;
+    if (!p || matchArm(*p, op.getValue(), bindings) != MatchResult::Match)
+      return failure();
+    SmallVector<Value> values;
+    for (unsigned k = 0; k < op.getBindings().size(); ++k)
+      values.push_back(bindings.lookup(int(k)));
+    if (llvm::is_contained(values, Value()))
+      return failure();
+    rewriter.replaceOp(op, values);
+    return success();
+  }
+};
+
+/// `Ctor(a, b)` of the bindings of `let Ctor(a, b) = v`, in order: `v`.
+struct FoldRebuild : public OpRewritePattern<ConstructOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ConstructOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getFields().empty())
+      return failure();
+    auto destructure = op.getFields()[0].getDefiningOp<DestructureOp>();
+    if (!destructure || destructure.getValue().getType() != op.getType() ||
+        destructure.getBindings() != op.getFields())
+      return failure();
+    std::string expected = (op.getCtor() + "(").str();
+    for (size_t i = 0; i < op.getFields().size(); ++i)
+      expected += (i ? ", %" : "%") + std::to_string(i);
+    if (destructure.getPattern() != expected + ")")
+      return failure();
+    rewriter.replaceOp(op, destructure.getValue());
+    return success();
+  }
+};
+
+/// `Ctor(x, y).field`, `Some(x) exists`, `None exists`, and the value in
+/// `Some(x)`.
+struct FoldDataAccess : public RewritePattern {
+  FoldDataAccess(MLIRContext *context)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (auto field = dyn_cast<FieldOp>(op)) {
+      auto construct = field.getValue().getDefiningOp<ConstructOp>();
+      std::optional<uint64_t> index = field.getIndex();
+      if (!construct || !index || *index >= construct.getFields().size())
+        return failure();
+      Value v = construct.getFields()[*index];
+      if (v.getType() != field.getType())
+        return failure();
+      rewriter.replaceOp(op, v);
+      return success();
+    }
+    if (auto exists = dyn_cast<ExistsOp>(op)) {
+      auto construct = exists.getOption().getDefiningOp<ConstructOp>();
+      if (!construct)
+        return failure();
+      rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+          op, rewriter.getBoolAttr(construct.getCtor() == "Some"));
+      return success();
+    }
+    if (auto unwrap = dyn_cast<UnwrapOp>(op)) {
+      auto construct = unwrap.getOption().getDefiningOp<ConstructOp>();
+      if (!construct || construct.getCtor() != "Some")
+        return failure();
+      rewriter.replaceOp(op, construct.getFields()[0]);
+      return success();
+    }
+    return failure();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Lists known at compile time
+//===----------------------------------------------------------------------===//
+
+/// `xs[i]` and `xs[a:b]` of a list literal, with constant bounds.
+struct FoldListAccess : public RewritePattern {
+  FoldListAccess(MLIRContext *context)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (auto index = dyn_cast<IndexOp>(op)) {
+      std::optional<OperandRange> elems = literalElements(index.getList());
+      std::optional<int64_t> i = constantInt(index.getIndex());
+      // An index out of range stays: it is a run-time error.
+      if (!elems || !i || *i < 0 || *i >= int64_t(elems->size()))
+        return failure();
+      rewriter.replaceOp(op, (*elems)[*i]);
+      return success();
+    }
+    if (auto slice = dyn_cast<SliceOp>(op)) {
+      std::optional<OperandRange> elems = literalElements(slice.getList());
+      if (!elems)
+        return failure();
+      int64_t n = int64_t(elems->size()), lo = 0, hi = n;
+      if (slice.getLo()) {
+        std::optional<int64_t> v = constantInt(slice.getLo());
+        if (!v)
+          return failure();
+        lo = *v;
+      }
+      if (slice.getHi()) {
+        std::optional<int64_t> v = constantInt(slice.getHi());
+        if (!v)
+          return failure();
+        hi = *v;
+      }
+      // As the interpreter: bounds are clamped to the list.
+      lo = std::clamp<int64_t>(lo, 0, n);
+      hi = std::clamp<int64_t>(hi, lo, n);
+      SmallVector<Value> kept(elems->begin() + lo, elems->begin() + hi);
+      rewriter.replaceOpWithNewOp<ListOp>(op, slice.getType(), kept);
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// `float` of a constant, and the list intrinsics on list literals (and
+/// `range`, `List.init` of a constant length): `len` is a constant; `map`,
+/// `List.map`, `List.init` and `List.fold` become the applications they stand
+/// for.
+struct UnrollListIntrinsic : public OpRewritePattern<IntrinsicOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(IntrinsicOp op,
+                                PatternRewriter &rewriter) const override {
+    StringRef name = op.getCallee();
+    Location loc = op.getLoc();
+    ValueRange args = op.getArgs();
+    auto apply = [&](Value f, ValueRange xs) -> Value {
+      auto type = cast<FunctionType>(f.getType());
+      return rewriter.create<ApplyOp>(loc, type.getResult(0), f, xs);
+    };
+    if (name == "float") {
+      if (std::optional<int64_t> v = constantInt(args[0])) {
+        rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+            op, rewriter.getF32FloatAttr(float(*v)));
+        return success();
+      }
+      return failure();
+    }
+    if (name == "len") {
+      std::optional<OperandRange> elems = literalElements(args[0]);
+      if (!elems)
+        return failure();
+      rewriter.replaceOp(op, constantIndex(rewriter, loc, elems->size()));
+      return success();
+    }
+    if (name == "range" || name == "List.init") {
+      std::optional<int64_t> n = constantInt(args[0]);
+      if (!n || *n > kMaxUnrolledList)
+        return failure();
+      SmallVector<Value> elems;
+      for (int64_t i = 0; i < std::max<int64_t>(*n, 0); ++i) {
+        Value iv = constantIndex(rewriter, loc, i);
+        elems.push_back(name == "range" ? iv : apply(args[1], iv));
+      }
+      rewriter.replaceOpWithNewOp<ListOp>(op, op.getType(), elems);
+      return success();
+    }
+    if (name == "map" || name == "List.map") {
+      bool indexed = name == "List.map";
+      Value f = indexed ? args[1] : args[0];
+      std::optional<OperandRange> elems =
+          literalElements(indexed ? args[0] : args[1]);
+      if (!elems)
+        return failure();
+      SmallVector<Value> out;
+      for (auto [i, x] : llvm::enumerate(*elems))
+        out.push_back(indexed ? apply(f, {x, constantIndex(rewriter, loc, i)})
+                              : apply(f, x));
+      rewriter.replaceOpWithNewOp<ListOp>(op, op.getType(), out);
+      return success();
+    }
+    if (name == "List.fold") {
+      std::optional<OperandRange> elems = literalElements(args[0]);
+      if (!elems)
+        return failure();
+      Value acc = args[1];
+      for (Value x : *elems)
+        acc = apply(args[2], {acc, x});
+      rewriter.replaceOp(op, acc);
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// `[e | x in xs]` over a list literal: the list of each element's `e`. (A
+/// comprehension with a condition stays: its list's length is decided by
+/// values.)
+struct UnrollComprehension : public OpRewritePattern<ComprehensionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ComprehensionOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<OperandRange> elems = literalElements(op.getSource());
+    Block &body = op.getBody().front();
+    auto yield = cast<YieldOp>(body.getTerminator());
+    if (!elems || yield.getValues().size() != 1)
+      return failure();
+    SmallVector<Value> out;
+    rewriter.setInsertionPoint(op);
+    for (Value x : *elems) {
+      IRMapping mapping;
+      out.push_back(cloneRegion(rewriter, op.getBody(), x, mapping));
+    }
+    rewriter.replaceOpWithNewOp<ListOp>(op, op.getType(), out);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
+  using FacSpecializeBase::FacSpecializeBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (failed(bindDefines(module)))
+      return signalPassFailure();
+
+    MLIRContext *context = &getContext();
+    GreedyRewriteConfig config;
+    config.maxIterations = GreedyRewriteConfig::kNoLimit;
+    // Handlers first, while what is lexically inside a handle is still
+    // only what the spec wrote there.
+    {
+      RewritePatternSet patterns(context);
+      patterns.add<InlineEffectClauses>(context);
+      if (failed(applyPatternsAndFoldGreedily(module, std::move(patterns),
+                                              config)))
+        return signalPassFailure();
+    }
+    RewritePatternSet patterns(context);
+    patterns.add<InlineOperatorCall, FoldConstantIf, FoldHandle,
+                 FoldDestructure, FoldRebuild, FoldDataAccess, FoldListAccess,
+                 UnrollListIntrinsic, UnrollComprehension>(context);
+    patterns.add<InlineApplication>(context, maxUnroll);
+    for (Dialect *dialect : context->getLoadedDialects())
+      dialect->getCanonicalizationPatterns(patterns);
+    for (RegisteredOperationName name : context->getRegisteredOperations())
+      name.getCanonicalizationPatterns(patterns, context);
+    if (failed(
+            applyPatternsAndFoldGreedily(module, std::move(patterns), config)))
+      return signalPassFailure();
+
+    // A recursion compile-time values did not end.
+    WalkResult result = module.walk([&](ApplyOp apply) {
+      auto depth = apply->getAttrOfType<IntegerAttr>("fac.unroll");
+      if (!depth || depth.getInt() < maxUnroll)
+        return WalkResult::advance();
+      auto lambda = apply.getCallee().getDefiningOp<LambdaOp>();
+      auto name = lambda ? lambda->getAttrOfType<StringAttr>("name") : nullptr;
+      apply.emitError("the recursion of '")
+          << (name ? name.getValue() : "a lambda") << "' did not end after "
+          << int64_t(maxUnroll)
+          << " calls unrolled at compile time; a recursion is compiled "
+             "when values known at compile time (-D) end it";
+      return WalkResult::interrupt();
+    });
+    if (result.wasInterrupted())
+      return signalPassFailure();
+    // Lambdas nothing applies any more, but for a concept's named
+    // functions, which fac-outline-kernels may compile as entries.
+    module.walk([](LambdaOp op) {
+      if (op.use_empty() &&
+          !(isa<ConceptOp>(op->getParentOp()) && op->hasAttr("name")))
+        op.erase();
+    });
+  }
+
+  /// Replaces each parameter named by a `-D name=value` by its value and
+  /// removes it from its concept.
+  LogicalResult bindDefines(ModuleOp module) {
+    // A pass option splits `sizes=2,5` at the comma: a piece without '='
+    // continues the list before it.
+    SmallVector<std::string> joined;
+    for (const std::string &d : defines) {
+      if (!StringRef(d).contains('=') && !joined.empty())
+        joined.back() += "," + d;
+      else
+        joined.push_back(d);
+    }
+    llvm::StringMap<std::string> values;
+    for (const std::string &d : joined) {
+      auto [name, value] = StringRef(d).split('=');
+      if (name.empty() || !StringRef(d).contains('=')) {
+        emitError(commandLine(), "-D ") << d << ": expected name=value";
+        return failure();
+      }
+      values[name] = value.str();
+    }
+    llvm::StringSet<> used;
+    for (ConceptOp concept : module.getOps<ConceptOp>()) {
+      Block &params = concept.getBody().front();
+      for (unsigned i = params.getNumArguments(); i-- > 0;) {
+        BlockArgument arg = params.getArgument(i);
+        auto named = dyn_cast<NameLoc>(arg.getLoc());
+        if (!named)
+          continue;
+        auto it = values.find(named.getName().getValue());
+        if (it == values.end())
+          continue;
+        used.insert(it->first());
+        OpBuilder builder(&params, params.begin());
+        FailureOr<Value> v = materialize(builder, arg, it->second);
+        if (failed(v))
+          return failure();
+        arg.replaceAllUsesWith(*v);
+        params.eraseArgument(i);
+      }
+    }
+    for (const auto &entry : values)
+      if (!used.contains(entry.first())) {
+        InFlightDiagnostic diag = emitError(commandLine(), "-D ")
+                                  << entry.first()
+                                  << ": no concept has a parameter of that "
+                                     "name";
+        for (ConceptOp concept : module.getOps<ConceptOp>()) {
+          std::string names;
+          for (BlockArgument arg : concept.getBody().getArguments())
+            if (auto named = dyn_cast<NameLoc>(arg.getLoc()))
+              names += (names.empty() ? "" : ", ") +
+                       named.getName().getValue().str();
+          diag.attachNote(concept.getLoc())
+              << "the parameters of '" << concept.getSymName()
+              << "' are: " << (names.empty() ? "none" : names);
+        }
+        return failure();
+      }
+    return success();
+  }
+
+  /// Where errors in `-D` values are reported.
+  Location commandLine() {
+    return FileLineColLoc::get(&getContext(), "<command line>", 0, 0);
+  }
+
+  /// The constant `text` gives parameter \p arg, built by \p builder.
+  FailureOr<Value> materialize(OpBuilder &builder, BlockArgument arg,
+                               StringRef text) {
+    Location loc = arg.getLoc();
+    StringRef name = cast<NameLoc>(loc).getName().getValue();
+    auto scalar = [&](Type type, StringRef item) -> FailureOr<Value> {
+      if (type.isInteger(64))
+        if (std::optional<int64_t> v =
+                parseInteger(item, std::numeric_limits<int64_t>::min(),
+                             std::numeric_limits<int64_t>::max()))
+          return Value(builder.create<arith::ConstantOp>(
+              loc, builder.getI64IntegerAttr(*v)));
+      if (type.isF32())
+        if (std::optional<double> v = parseReal(item, -3.4e38, 3.4e38))
+          return Value(builder.create<arith::ConstantOp>(
+              loc, builder.getF32FloatAttr(float(*v))));
+      if (type.isInteger(1) && (item == "true" || item == "false"))
+        return Value(builder.create<arith::ConstantOp>(
+            loc, builder.getBoolAttr(item == "true")));
+      return failure();
+    };
+    auto describe = [](Type type) -> std::string {
+      if (type.isInteger(64))
+        return "an Int";
+      if (type.isF32())
+        return "a finite Float in f32's range";
+      if (type.isInteger(1))
+        return "true or false";
+      return "";
+    };
+    Type type = arg.getType();
+    if (auto list = dyn_cast<ListType>(type)) {
+      Type elem = list.getElementType();
+      if (!describe(elem).empty()) {
+        SmallVector<Value> elems;
+        SmallVector<StringRef> items;
+        if (!text.empty())
+          text.split(items, ',');
+        for (StringRef item : items) {
+          FailureOr<Value> v = scalar(elem, item);
+          if (failed(v))
+            return emitError(commandLine(), "-D ")
+                       << name << "=" << text << ": '" << item << "' is not "
+                       << describe(elem),
+                   failure();
+          elems.push_back(*v);
+        }
+        return Value(builder.create<ListOp>(loc, type, elems));
+      }
+    } else if (!describe(type).empty()) {
+      FailureOr<Value> v = scalar(type, text);
+      if (failed(v))
+        return emitError(commandLine(), "-D ")
+                   << name << "=" << text << ": the parameter needs "
+                   << describe(type),
+               failure();
+      return v;
+    }
+    return emitError(commandLine(), "-D ")
+               << name << ": parameter '" << name << "' has type " << type
+               << "; -D binds Int, Float and Bool parameters and lists of "
+                  "them",
+           failure();
+  }
+};
+
+} // namespace
