@@ -34,6 +34,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -288,8 +289,11 @@ struct Inputs {
 void faccLayer(Inputs &in, std::vector<float> &out, bool causal, int threads) {
   fac_memref3d_f32 q = in.layer(in.q), k = in.layer(in.k), v = in.layer(in.v),
                    o = in.layer(out);
-  fac_DenseAttention_attention_layer(1.0f, causal ? 0 : in.n, threads, &q, &k,
-                                     &v, &o);
+  if (fac_DenseAttention_attention_layer(1.0f, causal ? 0 : in.n, threads, &q,
+                                         &k, &v, &o) != FACRT_OK) {
+    std::fprintf(stderr, "attention_speed: the kernel refused the shapes\n");
+    std::exit(1);
+  }
 }
 
 /// The OpenBLAS peer for all heads; causal masks the scores (a GEMM has no
@@ -497,8 +501,9 @@ int main(int argc, char **argv) {
         outKernel.data(), outKernel.data(), 0, {heads, 1, d}, {d, d, 1}};
     fac_memref3d_f32 kv = cache.layer(cache.k), vv = cache.layer(cache.v);
     double tk = best([&] {
-      fac_DenseAttention_attention_layer(1.0f, m - 1, threads, &qv, &kv, &vv,
-                                         &ov);
+      if (fac_DenseAttention_attention_layer(1.0f, m - 1, threads, &qv, &kv,
+                                             &vv, &ov) != FACRT_OK)
+        std::exit(1);
     });
     double tb = best([&] { blasDecode(cache, q, outPeer, scores); });
     fac_memref2d_f32 q0 = facrt_view2d(q.data(), 1, d, d, 0);

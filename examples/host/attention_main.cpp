@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -158,6 +159,12 @@ bool run(Workload &w, bool causal) {
   fac_memref3d_f32 o = layerView(out.data(), w.n, w.heads, w.d);
   // Row i sees keys 0..i (causal), or every key (an offset of n).
   int64_t offset = causal ? 0 : w.n;
+  if (fac_DenseAttention_attention_layer(1.0f, offset, threads, &q, &k, &v,
+                                         &o) != FACRT_OK) {
+    std::fprintf(stderr, "fac-attention-demo: the kernel refused the "
+                         "workload's shapes\n");
+    std::exit(1);
+  }
   double kernelTime = timePerCall([&] {
     fac_DenseAttention_attention_layer(1.0f, offset, threads, &q, &k, &v, &o);
   });
@@ -199,11 +206,10 @@ bool run(Workload &w, bool causal) {
 int compiledAttention(void *, const fac_memref3d_f32 *q,
                       const fac_memref3d_f32 *k, const fac_memref3d_f32 *v,
                       fac_memref3d_f32 *out, int64_t causalOffset) {
-  fac_DenseAttention_attention_layer(1.0f, causalOffset, 1,
-                                     const_cast<fac_memref3d_f32 *>(q),
-                                     const_cast<fac_memref3d_f32 *>(k),
-                                     const_cast<fac_memref3d_f32 *>(v), out);
-  return 0;
+  return fac_DenseAttention_attention_layer(
+      1.0f, causalOffset, 1, const_cast<fac_memref3d_f32 *>(q),
+      const_cast<fac_memref3d_f32 *>(k), const_cast<fac_memref3d_f32 *>(v),
+      out);
 }
 
 /// Plugs the compiled kernel into stories260K (`model.attention := attend`)

@@ -40,9 +40,14 @@ LogicalResult fac::emitCHeader(ModuleOp loops, llvm::StringRef guardName,
       args += p.name;
     }
     os << "\n/* Kernel " << abi->name
-       << ": writes its result into `out`, which the caller allocates. */\n"
-       << "void " << abi->symbol << "(" << params << ");\n"
-       << "static inline void fac_" << abi->name << "(" << params << ") {\n  "
+       << ": writes its result into `out`, which the caller allocates";
+    if (abi->returnsStatus)
+      os << "; returns FACRT_OK, or FACRT_ERR_ARG (writing nothing) when the "
+            "buffers' shapes do not fit together";
+    os << ". */\n"
+       << abi->returnCType() << " " << abi->symbol << "(" << params << ");\n"
+       << "static inline " << abi->returnCType() << " fac_" << abi->name << "("
+       << params << ") {\n  " << (abi->returnsStatus ? "return " : "")
        << abi->symbol << "(" << args << ");\n}\n";
   }
   os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";

@@ -221,7 +221,7 @@ private:
     if (!func.getBody().hasOneBlock())
       return func.emitError("C++ target: kernel must have one block");
     names.clear();
-    os << "\nextern \"C\" void " << abi->symbol << "(";
+    os << "\nextern \"C\" " << abi->returnCType() << " " << abi->symbol << "(";
     for (auto [i, p] : llvm::enumerate(abi->params))
       os << (i ? ", " : "") << p.cType << (p.isBuffer ? "" : " ") << p.name;
     os << ") {\n";
@@ -533,8 +533,11 @@ private:
         .Case([&](scf::ForOp o) { return emitFor(o); })
         .Case([&](scf::ParallelOp o) { return emitParallel(o); })
         .Case([&](scf::IfOp o) { return emitIf(o); })
-        .Case([&](func::ReturnOp) {
-          line() << "return;\n";
+        .Case([&](func::ReturnOp o) {
+          if (o.getNumOperands() == 0)
+            line() << "return;\n";
+          else
+            line() << "return facrt_status(" << name(o.getOperand(0)) << ");\n";
           return success();
         })
         .Case([&](arith::ConstantOp o) { return emitConstant(o); })
@@ -547,6 +550,19 @@ private:
         .Case<arith::DivFOp, arith::DivSIOp, arith::DivUIOp>(
             [&](Operation *o) { return binary(o, "/"); })
         .Case([&](arith::RemSIOp o) { return binary(o, "%"); })
+        .Case([&](arith::AndIOp o) { return binary(o, "&"); })
+        .Case([&](arith::OrIOp o) { return binary(o, "|"); })
+        // Unsigned forms, on the int64_t the C++ holds an index in.
+        .Case([&](arith::RemUIOp o) {
+          return define(o, o.getResult(),
+                        "int64_t(uint64_t(" + name(o.getLhs()) +
+                            ") % uint64_t(" + name(o.getRhs()) + "))");
+        })
+        .Case([&](arith::MaxUIOp o) {
+          return define(o, o.getResult(),
+                        "int64_t(std::max(uint64_t(" + name(o.getLhs()) +
+                            "), uint64_t(" + name(o.getRhs()) + ")))");
+        })
         .Case<arith::MaxNumFOp, arith::MaximumFOp>([&](Operation *o) {
           return isVector(o) ? emitMinMaxLanes(o, "<") : call(o, "std::fmax");
         })

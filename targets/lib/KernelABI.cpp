@@ -99,8 +99,11 @@ FailureOr<KernelABI> fac::getKernelABI(func::FuncOp func) {
     }
     abi.params.push_back(std::move(param));
   }
-  if (func.getNumResults() != 0)
-    return func.emitError("kernel must return its results through buffers; "
-                          "run fac-bufferize first");
+  if (func.getNumResults() == 1 && func.getResultTypes()[0].isInteger(32))
+    abi.returnsStatus = true;
+  else if (func.getNumResults() != 0)
+    return func.emitError("kernel must return its results through buffers "
+                          "and a status; run fac-bufferize and "
+                          "fac-kernel-status first");
   return abi;
 }

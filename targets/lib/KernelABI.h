@@ -29,6 +29,13 @@ struct KernelABI {
   std::string name;   ///< The kernel function, `<Concept>_<slot>`.
   std::string symbol; ///< The C entry point, `_mlir_ciface_<name>`.
   std::vector<KernelParam> params;
+  /// Whether it returns a `facrt_status` (after fac-kernel-status); else
+  /// `void`.
+  bool returnsStatus = false;
+  /// The C type of the result.
+  const char *returnCType() const {
+    return returnsStatus ? "facrt_status" : "void";
+  }
 };
 
 /// The C interface of \p func, a kernel after fac-bufferize. Reports an

@@ -35,6 +35,7 @@ void fac::buildLowerToLoopsPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFacBufferize(FacBufferizeOptions{options.keyTile}));
   pm.addPass(createFacLayerEntry());
+  pm.addPass(createFacKernelStatus());
   const KernelTarget &target = options.target;
   pm.addPass(createConvertFACToVector(
       ConvertFACToVectorOptions{target.vectorLanes, target.vectorRegisters,

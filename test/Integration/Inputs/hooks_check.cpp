@@ -8,13 +8,17 @@
 // masking with offsets, a bias per key, gathered keys with repeats, and
 // 1, 2 and 3 threads. Each head is checked against the fp64 reference
 // (facrt_attention_ref_f64_hooks); the layer's result must be bit-identical
-// for every thread count. Prints one line per case and a summary.
+// for every thread count. Every kernel returns FACRT_OK on these, and
+// FACRT_ERR_ARG, writing nothing, on buffers whose shapes do not fit
+// together or on a gathered row out of range. Prints one line per case and
+// a summary.
 // Usage: hooks_check <relative tolerance> [max threads]
 //
 //===----------------------------------------------------------------------===//
 
 #include "facrt/facrt.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -109,7 +113,11 @@ void run(const Case &c, double tolerance, int maxThreads) {
     std::fill(out.data.begin(), out.data.end(), NAN);
     fac_memref3d_f32 qv = q.view(), kv = k.view(), vv = v.view(),
                      ov = out.view();
-    fac_hooks_layer(offset, threads, &biasView, &rowsView, &qv, &kv, &vv, &ov);
+    if (fac_hooks_layer(offset, threads, &biasView, &rowsView, &qv, &kv, &vv,
+                        &ov) != FACRT_OK) {
+      report(name, false, " (the layer kernel refused the case)");
+      return;
+    }
     if (threads == 1) {
       double worst = 0;
       for (int64_t h = 0; h < c.heads; ++h) {
@@ -143,7 +151,11 @@ void run(const Case &c, double tolerance, int maxThreads) {
     Layer out(1, c.n, c.d, false);
     fac_memref2d_f32 qh = q.head(h), kh = k.head(kvh), vh = v.head(kvh),
                      oh = out.head(0);
-    fac_hooks_head(offset, &biasView, &rowsView, &qh, &kh, &vh, &oh);
+    if (fac_hooks_head(offset, &biasView, &rowsView, &qh, &kh, &vh, &oh) !=
+        FACRT_OK) {
+      report(name + " per head", false, " (the kernel refused the case)");
+      return;
+    }
     std::vector<double> ref(static_cast<size_t>(c.n * c.d) + 1);
     facrt_attention_ref_f64_hooks(&qh, &kh, &vh, scale, &hooks, ref.data());
     worst = std::max(worst, facrt_max_rel_error(&oh, ref.data()));
@@ -151,6 +163,64 @@ void run(const Case &c, double tolerance, int maxThreads) {
   char detail[64];
   std::snprintf(detail, sizeof detail, " head err %.1e", worst);
   report(name + " per head", worst <= tolerance, detail);
+}
+
+/// Shapes that do not fit together, and gathered rows out of range: each
+/// kernel returns FACRT_ERR_ARG and leaves `out` as it was.
+void badArguments() {
+  struct Bad {
+    const char *what;
+    int64_t heads, kvHeads, n, rows, dq, dk, vRows, outRows, biasLength;
+    int64_t badRow; ///< A gathered row to put first, or 0.
+  };
+  const Bad cases[] = {
+      {"query and key widths differ", 2, 2, 4, 8, 16, 8, 8, 4, 8, 0},
+      {"key and value rows differ", 2, 2, 4, 8, 16, 16, 7, 4, 8, 0},
+      {"out has other rows", 2, 2, 4, 8, 16, 16, 8, 5, 8, 0},
+      {"key heads do not divide query heads", 4, 3, 4, 8, 16, 16, 8, 4, 8, 0},
+      {"bias of another length", 2, 2, 4, 8, 16, 16, 8, 4, 7, 0},
+      {"gathered row past the keys", 2, 2, 4, 8, 16, 16, 8, 4, 8, 8},
+      {"gathered row negative", 2, 2, 4, 8, 16, 16, 8, 4, 8, -1},
+  };
+  for (const Bad &b : cases) {
+    Layer q(b.heads, b.n, b.dq, false), k(b.kvHeads, b.rows, b.dk, false),
+        v(b.kvHeads, b.vRows, b.dq, false),
+        out(b.heads, b.outRows, b.dq, false);
+    for (Layer *l : {&q, &k, &v})
+      std::fill(l->data.begin(), l->data.end(), 0.5f);
+    std::fill(out.data.begin(), out.data.end(), 7.0f);
+    // Every key row gathered once (a bad row first, for those cases).
+    std::vector<int64_t> rows(static_cast<size_t>(b.rows) + 1);
+    for (int64_t j = 0; j < b.rows; ++j)
+      rows[j] = j;
+    if (b.badRow)
+      rows[0] = b.badRow;
+    std::vector<float> bias(static_cast<size_t>(b.biasLength) + 1, 0.0f);
+    fac_memref1d_f32 biasView{bias.data(), bias.data(), 0, {b.biasLength}, {1}};
+    fac_memref1d_i64 rowsView{rows.data(), rows.data(), 0, {b.rows}, {1}};
+    fac_memref3d_f32 qv = q.view(), kv = k.view(), vv = v.view(),
+                     ov = out.view();
+    facrt_status layer =
+        fac_hooks_layer(-1, 1, &biasView, &rowsView, &qv, &kv, &vv, &ov);
+    bool untouched = std::all_of(out.data.begin(), out.data.end(),
+                                 [](float x) { return x == 7.0f; });
+    fac_memref2d_f32 qh = q.head(0), kh = k.head(0), vh = v.head(0),
+                     oh = out.head(0);
+    facrt_status head =
+        fac_hooks_head(-1, &biasView, &rowsView, &qh, &kh, &vh, &oh);
+    // One head alone fits when only the head counts do not.
+    bool headFits = b.heads != b.kvHeads && b.heads % b.kvHeads != 0;
+    if (!headFits)
+      untouched = untouched && std::all_of(out.data.begin(), out.data.end(),
+                                           [](float x) { return x == 7.0f; });
+    bool ok = layer == FACRT_ERR_ARG && untouched &&
+              (headFits ? head == FACRT_OK : head == FACRT_ERR_ARG);
+    char detail[96];
+    std::snprintf(detail, sizeof detail, " (layer: %s; head: %s; out %s)",
+                  facrt_status_str(layer), facrt_status_str(head),
+                  untouched ? "untouched" : "written");
+    report(std::string("refused: ") + b.what, ok, detail);
+  }
 }
 
 } // namespace
@@ -196,6 +266,7 @@ int main(int argc, char **argv) {
   cases.push_back({"threads", 3, 3, 200, 260, 64, false, 60, true, false});
   for (const Case &c : cases)
     run(c, tolerance, maxThreads);
+  badArguments();
   std::printf("%d passed, %d failed\n", passes, failures);
   return failures ? 1 : 0;
 }

@@ -30,20 +30,19 @@ int compiledAttention(void *, const fac_memref3d_f32 *q,
                       fac_memref3d_f32 *out, int64_t causalOffset) {
   // Scale 1 (times Attend's 1/sqrt(d)), the query at the cache's last
   // position, one thread.
-  FAC_LAYER_KERNEL(1.0f, causalOffset, 1, const_cast<fac_memref3d_f32 *>(q),
-                   const_cast<fac_memref3d_f32 *>(k),
-                   const_cast<fac_memref3d_f32 *>(v), out);
-  return 0;
+  return FAC_LAYER_KERNEL(1.0f, causalOffset, 1,
+                          const_cast<fac_memref3d_f32 *>(q),
+                          const_cast<fac_memref3d_f32 *>(k),
+                          const_cast<fac_memref3d_f32 *>(v), out);
 }
 #else
 int compiledAttention(void *, const fac_memref2d_f32 *q,
                       const fac_memref2d_f32 *k, const fac_memref2d_f32 *v,
                       fac_memref2d_f32 *out) {
   // The kernel's own scale parameter multiplies Attend's 1/sqrt(d).
-  FAC_KERNEL(1.0f, const_cast<fac_memref2d_f32 *>(q),
-             const_cast<fac_memref2d_f32 *>(k),
-             const_cast<fac_memref2d_f32 *>(v), out);
-  return 0;
+  return FAC_KERNEL(1.0f, const_cast<fac_memref2d_f32 *>(q),
+                    const_cast<fac_memref2d_f32 *>(k),
+                    const_cast<fac_memref2d_f32 *>(v), out);
 }
 #endif
 

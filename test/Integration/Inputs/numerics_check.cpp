@@ -14,6 +14,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 #include <string>
@@ -46,7 +47,11 @@ struct Problem {
   void run() {
     fac_memref2d_f32 qv = view(q, n, d), kv = view(k, m, d),
                      vv = view(v, m, dv), ov = view(out, n, dv);
-    FAC_KERNEL(1.0f, &qv, &kv, &vv, &ov);
+    if (FAC_KERNEL(1.0f, &qv, &kv, &vv, &ov) != FACRT_OK) {
+      std::printf("FAIL: the kernel refused a %lld x %lld x %lld case\n",
+                  (long long)n, (long long)m, (long long)d);
+      std::exit(1);
+    }
   }
   /// The fp64 reference's relative error of the kernel's output.
   double error() {

@@ -195,6 +195,44 @@ def FacLayerEntry : Pass<"fac-layer-entry", "mlir::ModuleOp"> {
   }];
 }
 
+def FacKernelStatus : Pass<"fac-kernel-status", "mlir::ModuleOp"> {
+  let summary = "Make every kernel check its arguments and return a status";
+  let description = [{
+    Every kernel on buffers (after fac-bufferize and fac-layer-entry)
+    returns an i32, libfacrt's `facrt_status`: `FACRT_OK` (0), or
+    `FACRT_ERR_ARG` (4) when the buffers it was given do not fit together;
+    then it writes nothing. Checked for each `fac.attention` on the
+    kernel's own arguments: query and key widths, key and value rows,
+    `out`'s rows and columns, heads (`out` and query; key and value; key
+    heads dividing query heads), the bias's length, and every gathered key
+    row in range.
+
+    Before:
+    ```mlir
+    func.func @K(%q: memref<?x?xf32>, %k: memref<?x?xf32>,
+                 %v: memref<?x?xf32>, %out: memref<?x?xf32>)
+        attributes {fac.kernel} {
+      fac.attention ins(%q, %k, %v : ...) outs(%out : ...)
+      return
+    }
+    ```
+    After:
+    ```mlir
+    func.func @K(...) -> i32 attributes {fac.kernel} {
+      %ok = ... (memref.dim and arith.cmpi of the shapes)
+      scf.if %ok {
+        fac.attention ins(%q, %k, %v : ...) outs(%out : ...)
+      }
+      %status = arith.select %ok, %c0_i32, %c4_i32 : i32
+      return %status : i32
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
 def FacSetNumThreads : Pass<"fac-set-num-threads", "mlir::ModuleOp"> {
   let summary = "Size every OpenMP team by the kernel's thread argument";
   let description = [{
