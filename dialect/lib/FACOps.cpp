@@ -513,6 +513,20 @@ LogicalResult CallOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   return success();
 }
 
+LogicalResult TreeCutOp::verify() {
+  Block &body = getPredicate().front();
+  if (body.getNumArguments() != 1 ||
+      !isa<fac::TensorType>(body.getArgument(0).getType()))
+    return emitOpError("predicate must take one !fac.tensor, the node's");
+  FailureOr<YieldOp> yield = getYield(*this, getPredicate(), 1, "predicate");
+  if (failed(yield))
+    return failure();
+  if (!yield->getValues()[0].getType().isInteger(1))
+    return emitOpError("predicate must yield an i1, got ")
+           << yield->getValues()[0].getType();
+  return success();
+}
+
 LambdaOp SelfOp::getTarget() {
   for (Operation *op = (*this)->getParentOp(); op; op = op->getParentOp())
     if (auto lambda = dyn_cast<LambdaOp>(op))

@@ -704,6 +704,29 @@ struct UnrollListIntrinsic : public OpRewritePattern<IntrinsicOp> {
       rewriter.replaceOpWithNewOp<ListOp>(op, op.getType(), out);
       return success();
     }
+    if (name == "find") {
+      // The first element the predicate holds for: a chain of `if`s that
+      // folds as far as the predicate does.
+      std::optional<OperandRange> elems = literalElements(args[1]);
+      if (!elems)
+        return failure();
+      Type option = op.getType();
+      Value result =
+          rewriter.create<ConstructOp>(loc, option, "None", ValueRange{});
+      for (Value x : llvm::reverse(*elems)) {
+        Value holds = apply(args[0], x);
+        auto branch = rewriter.create<IfOp>(loc, option, holds);
+        OpBuilder::InsertionGuard guard(rewriter);
+        rewriter.createBlock(&branch.getThenRegion());
+        Value some = rewriter.create<ConstructOp>(loc, option, "Some", x);
+        rewriter.create<YieldOp>(loc, some);
+        rewriter.createBlock(&branch.getElseRegion());
+        rewriter.create<YieldOp>(loc, result);
+        result = branch.getResult();
+      }
+      rewriter.replaceOp(op, result);
+      return success();
+    }
     if (name == "List.fold") {
       std::optional<OperandRange> elems = literalElements(args[0]);
       if (!elems)
@@ -903,6 +926,9 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
     };
     Type type = arg.getType();
     if (auto list = dyn_cast<ListType>(type)) {
+      // Any list may be bound to the empty list (`-D rules=`).
+      if (text.empty())
+        return Value(builder.create<ListOp>(loc, type, ValueRange{}));
       Type elem = list.getElementType();
       if (!describe(elem).empty()) {
         SmallVector<Value> elems;
@@ -932,7 +958,8 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
     return emitError(commandLine(), "-D ")
                << name << ": parameter '" << name << "' has type " << type
                << "; -D binds Int, Float and Bool parameters and lists of "
-                  "them",
+                  "them, and any list to the empty list ('-D "
+               << name << "=')",
            failure();
   }
 };

@@ -34,6 +34,14 @@ inline constexpr int64_t kMaxKeyTile = 4096;
 #define GET_TYPEDEF_CLASSES
 #include "fac/Dialect/FAC/FACTypes.h.inc"
 
+namespace fac {
+/// Whether \p type is the prelude's TensorTree.
+inline bool isTensorTree(mlir::Type type) {
+  auto data = llvm::dyn_cast<DataType>(type);
+  return data && data.getName() == "TensorTree" && data.getArgs().empty();
+}
+} // namespace fac
+
 #define GET_OP_CLASSES
 #include "fac/Dialect/FAC/FACOps.h.inc"
 

@@ -142,6 +142,83 @@ def FAC_AttendOp : FAC_Op<"attend", [Pure]> {
 }
 
 /// A key tile from 1 to fac::kMaxKeyTile keys.
+//===----------------------------------------------------------------------===//
+// Trees over token sequences (pyramids)
+//===----------------------------------------------------------------------===//
+
+// A TensorTree value (docs/Rationale.md, "Trees in kernels").
+def FAC_Tree : Type<CPred<"::fac::isTensorTree($_self)">, "a TensorTree",
+                    "::fac::DataType">,
+               BuildableType<"::fac::DataType::get($_builder.getContext(), "
+                             "\"TensorTree\", {})">;
+
+def FAC_TreeBuildOp : FAC_Op<"tree_build", [Pure]> {
+  let summary = "the pyramid over a sequence of token rows";
+  let description = [{
+    The tree the prelude's `Compress(tensor, ratio)` makes, and the tree a
+    kernel's TensorTree parameter stands for: leaves are the rows of
+    `tokens`; node j of level k > 0 stands for tokens
+    [j 2^k, min((j + 1) 2^k, n)) and holds their mean; the root is the one
+    node of the top level. Each node's tensor is one row that counts for
+    the tokens it stands for.
+  }];
+  let arguments = (ins FAC_TensorType:$tokens);
+  let results = (outs FAC_Tree:$tree);
+  let assemblyFormat = "$tokens attr-dict";
+}
+
+def FAC_TreeCutOp : FAC_Op<"tree_cut", [SingleBlock]> {
+  let summary = "a tree cut top-down by a predicate on each node's tensor";
+  let description = [{
+    The structural recursion `f(Node(t, cs)) = if p(t) then Node(t, [])
+    else Node(t, map(f, cs))`: from the root down, a node whose tensor
+    satisfies the predicate (the region: one `!fac.tensor` argument, the
+    node's one-row tensor; it yields an i1) becomes a leaf; any other node
+    keeps its tensor and its children are cut in turn. Leaves of the input
+    stay leaves. The result stands for the same tokens.
+  }];
+  let arguments = (ins FAC_Tree:$tree);
+  let results = (outs FAC_Tree:$result);
+  let regions = (region SizedRegion<1>:$predicate);
+  let assemblyFormat = "$tree $predicate attr-dict";
+  let hasVerifier = 1;
+}
+
+def FAC_TreeAttendOp : FAC_Op<"tree_attend", [Pure]> {
+  let summary = "attention over the leaves of trees, with multiplicities";
+  let description = [{
+    The prelude's `Attend` on trees: one output row per leaf of `query`
+    (that leaf's tensor attending), over the tokens `key` and `value`
+    stand for, each leaf's row counting for every token it stands for
+    (`key` and `value` may be cut differently: attention runs over their
+    common refinement). Scores are `query . key / sqrt(d)`.
+  }];
+  let arguments = (ins FAC_Tree:$query, FAC_Tree:$key, FAC_Tree:$value);
+  let results = (outs FAC_TensorType:$result);
+  let assemblyFormat = "$query `,` $key `,` $value attr-dict";
+}
+
+def FAC_TreeExpandOp : FAC_Op<"tree_expand", [Pure]> {
+  let summary = "one row per leaf of a tree, repeated for its tokens";
+  let description = [{
+    `rows` has one row per leaf of `tree`, in order; the result has one
+    row per token the tree stands for: each leaf's row repeated for each
+    of its tokens. `Decompress(tree)` is the expansion of the leaves' own
+    tensors; a tree whose single node holds `Attend`'s rows over the
+    leaves of a query tree expands along that query tree.
+  }];
+  let arguments = (ins FAC_TensorType:$rows, FAC_Tree:$tree);
+  let results = (outs FAC_TensorType:$result);
+  let assemblyFormat = "$rows `,` $tree attr-dict";
+}
+
+def FAC_TreeLeavesOp : FAC_Op<"tree_leaves", [Pure]> {
+  let summary = "the tensors of a tree's leaves, one row each, in order";
+  let arguments = (ins FAC_Tree:$tree);
+  let results = (outs FAC_TensorType:$result);
+  let assemblyFormat = "$tree attr-dict";
+}
+
 def FAC_KeyTileAttr : ConfinedAttr<I64Attr, [IntPositive,
     AttrConstraint<CPred<"::llvm::cast<::mlir::IntegerAttr>($_self).getInt()"
                          " <= ::fac::kMaxKeyTile">,
@@ -224,9 +301,10 @@ def FAC_AttentionOp : FAC_Op<"attention", [AttrSizedOperandSegments,
 def FAC_Structured : AnyTypeOf<[FAC_DataType, FAC_TensorType]>;
 
 def FAC_YieldOp : FAC_Op<"yield", [Pure, Terminator, ReturnLike,
-    ParentOneOf<["IfOp", "HandleOp", "ComprehensionOp", "TheoremOp"]>]> {
-  let summary = "the value of a region of if, handle, a comprehension or a "
-                "theorem";
+    ParentOneOf<["IfOp", "HandleOp", "ComprehensionOp", "TheoremOp",
+                 "TreeCutOp"]>]> {
+  let summary = "the value of a region of if, handle, a comprehension, a "
+                "theorem or a tree cut's predicate";
   let arguments = (ins Variadic<FAC_Value>:$values);
   let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }
