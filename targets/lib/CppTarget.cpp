@@ -79,9 +79,10 @@ fromDescriptor(const fac_memref1d_i64 *d) {
           {d->strides[0], d->strides[1]}};
 }
 
-[[maybe_unused]] MemRef<2> allocate2d(int64_t rows, int64_t cols) {
-  auto *data = static_cast<float *>(
-      std::malloc(sizeof(float) * static_cast<size_t>(rows * cols + 1)));
+template <class T = float>
+[[maybe_unused]] MemRef<2, T> allocate2d(int64_t rows, int64_t cols) {
+  auto *data = static_cast<T *>(
+      std::malloc(sizeof(T) * static_cast<size_t>(rows * cols + 1)));
   if (!data)
     std::abort();
   return {data, 0, {rows, cols}, {cols, 1}};
@@ -327,6 +328,46 @@ private:
     return success();
   }
 
+  /// The `before` block's arguments are variables carried around the
+  /// loop (the inits, then what `after` yields); `scf.condition` sets the
+  /// results, and leaves when false; the `after` block reads them.
+  LogicalResult emitWhile(scf::WhileOp op) {
+    Block &before = op.getBefore().front();
+    for (auto [arg, init] : llvm::zip(before.getArguments(), op.getInits())) {
+      FailureOr<std::string> t = cType(op, arg.getType());
+      if (failed(t))
+        return failure();
+      line() << *t << " " << name(arg) << " = " << name(init) << ";\n";
+    }
+    for (Value result : op.getResults()) {
+      FailureOr<std::string> t = cType(op, result.getType());
+      if (failed(t))
+        return failure();
+      line() << *t << " " << name(result) << "{};\n";
+    }
+    line() << "while (true) {\n";
+    ++indent;
+    for (Operation &inner : before.without_terminator())
+      if (failed(emitOp(&inner)))
+        return failure();
+    auto condition = cast<scf::ConditionOp>(before.getTerminator());
+    for (auto [result, value] : llvm::zip(op.getResults(), condition.getArgs()))
+      line() << name(result) << " = " << name(value) << ";\n";
+    line() << "if (!" << name(condition.getCondition()) << ")\n";
+    line() << "  break;\n";
+    Block &after = op.getAfter().front();
+    for (auto [arg, result] : llvm::zip(after.getArguments(), op.getResults()))
+      if (failed(define(op, arg, name(result))))
+        return failure();
+    // (What `after` yields never reads `before`'s values: they are out of
+    // its scope.)
+    if (failed(emitYieldingBlock(after, before.getArguments())))
+      return failure();
+    --indent;
+    line() << "}\n";
+    return success();
+  }
+
   LogicalResult emitIf(scf::IfOp op) {
     if (failed(declareResults(op, {})))
       return failure();
@@ -392,6 +433,14 @@ private:
     for (auto [pred, symbol] : symbols)
       if (op.getPredicate() == pred)
         return binary(op, symbol);
+    // Unsigned: on the int64_t an index or an integer is held in.
+    static const std::pair<P, const char *> unsignedSymbols[] = {
+        {P::ult, "<"}, {P::ugt, ">"}, {P::ule, "<="}, {P::uge, ">="}};
+    for (auto [pred, symbol] : unsignedSymbols)
+      if (op.getPredicate() == pred)
+        return define(op, op.getResult(),
+                      "uint64_t(" + name(op.getLhs()) + ") " + symbol +
+                          " uint64_t(" + name(op.getRhs()) + ")");
     return op.emitError("C++ target: unsupported predicate");
   }
 
@@ -428,14 +477,16 @@ private:
 
   LogicalResult emitAlloca(memref::AllocaOp op) {
     MemRefType type = op.getType();
-    if (!type.hasStaticShape() || type.getRank() != 1 ||
-        !type.getElementType().isF32() || !type.getLayout().isIdentity())
-      return op.emitError("C++ target: only static 1-d f32 allocas");
+    std::string element = getScalarCType(type.getElementType());
+    if (!type.hasStaticShape() || type.getRank() != 1 || element.empty() ||
+        type.getElementType().isInteger(1) || !type.getLayout().isIdentity())
+      return op.emitError("C++ target: only static 1-d allocas of f32 or "
+                          "integers");
     std::string n = name(op.getResult());
     int64_t size = type.getDimSize(0);
-    line() << "float " << n << "_storage[" << size << "];\n";
-    line() << "MemRef<1> " << n << "{" << n << "_storage, 0, {" << size
-           << "}, {1}};\n";
+    line() << element << " " << n << "_storage[" << size << "];\n";
+    line() << "MemRef<1, " << element << "> " << n << "{" << n
+           << "_storage, 0, {" << size << "}, {1}};\n";
     return success();
   }
 
@@ -505,9 +556,11 @@ private:
   LogicalResult emitAlloc(memref::AllocOp op) {
     MemRefType type = op.getType();
     int64_t rank = type.getRank();
-    if ((rank != 1 && rank != 2) || !type.getElementType().isF32() ||
-        !type.getLayout().isIdentity())
-      return op.emitError("C++ target: only 1-d and 2-d f32 allocations");
+    std::string element = getScalarCType(type.getElementType());
+    if ((rank != 1 && rank != 2) || element.empty() ||
+        type.getElementType().isInteger(1) || !type.getLayout().isIdentity())
+      return op.emitError("C++ target: only 1-d and 2-d allocations of f32 "
+                          "or integers");
     std::string dims[2] = {"1", ""};
     unsigned dynamic = 0;
     for (int64_t i = 0; i < rank; ++i)
@@ -517,14 +570,15 @@ private:
     // A 1-d buffer is one row of a 2-d allocation.
     std::string n = name(op.getResult());
     if (rank == 1) {
-      line() << "const MemRef<2> " << n << "_rows = allocate2d(1, " << dims[1]
+      line() << "const MemRef<2, " << element << "> " << n
+             << "_rows = allocate2d<" << element << ">(1, " << dims[1]
              << ");\n";
-      line() << "const MemRef<1> " << n << "{" << n << "_rows.data, 0, {"
-             << dims[1] << "}, {1}};\n";
+      line() << "const MemRef<1, " << element << "> " << n << "{" << n
+             << "_rows.data, 0, {" << dims[1] << "}, {1}};\n";
       return success();
     }
-    line() << "MemRef<2> " << n << " = allocate2d(" << dims[0] << ", "
-           << dims[1] << ");\n";
+    line() << "MemRef<2, " << element << "> " << n << " = allocate2d<"
+           << element << ">(" << dims[0] << ", " << dims[1] << ");\n";
     return success();
   }
 
@@ -533,6 +587,7 @@ private:
         .Case([&](scf::ForOp o) { return emitFor(o); })
         .Case([&](scf::ParallelOp o) { return emitParallel(o); })
         .Case([&](scf::IfOp o) { return emitIf(o); })
+        .Case([&](scf::WhileOp o) { return emitWhile(o); })
         .Case([&](func::ReturnOp o) {
           if (o.getNumOperands() == 0)
             line() << "return;\n";
@@ -551,6 +606,12 @@ private:
             [&](Operation *o) { return binary(o, "/"); })
         .Case([&](arith::RemSIOp o) { return binary(o, "%"); })
         .Case([&](arith::AndIOp o) { return binary(o, "&"); })
+        .Case([&](arith::ShRUIOp o) {
+          return define(o, o.getResult(),
+                        "int64_t(uint64_t(" + name(o.getLhs()) + ") >> " +
+                            name(o.getRhs()) + ")");
+        })
+        .Case([&](arith::ShRSIOp o) { return binary(o, ">>"); })
         .Case([&](arith::OrIOp o) { return binary(o, "|"); })
         // Unsigned forms, on the int64_t the C++ holds an index in.
         .Case([&](arith::RemUIOp o) {
@@ -667,6 +728,7 @@ private:
         })
         .Case([&](math::ExpOp o) { return call(o, "std::exp"); })
         .Case([&](math::SqrtOp o) { return call(o, "std::sqrt"); })
+        .Case([&](math::LogOp o) { return call(o, "std::log"); })
         .Case([&](math::RsqrtOp o) {
           return define(o, o.getResult(),
                         "1.0f / std::sqrt(" + name(o.getOperand()) + ")");

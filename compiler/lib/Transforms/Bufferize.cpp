@@ -8,8 +8,12 @@
 
 #include "fac/Transforms/Passes.h"
 
+#include "TreeBuffers.h"
+
 #include "fac/Dialect/FAC/FACDialect.h"
 
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 
 namespace fac {
@@ -87,7 +91,58 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
 
     OpBuilder builder(ctx);
     SmallVector<Value> temporaries;
+    // Trees live in buffers (TreeBuffers.h); their ops go at the end.
+    TreeLowering trees(builder, temporaries);
+    llvm::DenseMap<Value, TreeBuffers> treeValues;
+    SmallVector<Operation *> treeOps;
+    std::optional<int64_t> tile;
+    if (keyTile)
+      tile = keyTile;
+    // The buffer a tensor-valued op writes: `out` when it is the result.
+    auto destination = [&](Operation *op, Value rows, Value cols) -> Value {
+      if (op->getResult(0) == returned)
+        return out;
+      int64_t dyn = ShapedType::kDynamic;
+      Value dest = builder.create<memref::AllocOp>(
+          op->getLoc(), MemRefType::get({dyn, dyn}, builder.getF32Type()),
+          ValueRange{rows, cols});
+      temporaries.push_back(dest);
+      return dest;
+    };
     for (Operation &op : llvm::make_early_inc_range(entry)) {
+      if (isa<TreeBuildOp, TreeCutOp, TreeAttendOp, TreeLeavesOp,
+              TreeExpandOp>(op)) {
+        builder.setInsertionPoint(&op);
+        Location loc = op.getLoc();
+        treeOps.push_back(&op);
+        if (auto build = dyn_cast<TreeBuildOp>(op)) {
+          treeValues[build.getResult()] =
+              trees.build(loc, build.getTokens());
+        } else if (auto cut = dyn_cast<TreeCutOp>(op)) {
+          FailureOr<TreeBuffers> t =
+              trees.cut(loc, treeValues.lookup(cut.getTree()),
+                        cut.getPredicate());
+          if (failed(t))
+            return failure();
+          treeValues[cut.getResult()] = *t;
+        } else if (auto attend = dyn_cast<TreeAttendOp>(op)) {
+          Value rows = trees.attend(loc, treeValues.lookup(attend.getQuery()),
+                                    treeValues.lookup(attend.getKey()),
+                                    treeValues.lookup(attend.getValue()),
+                                    tile);
+          attend.getResult().replaceAllUsesWith(rows);
+        } else if (auto leaves = dyn_cast<TreeLeavesOp>(op)) {
+          leaves.getResult().replaceAllUsesWith(
+              trees.leaves(loc, treeValues.lookup(leaves.getTree())));
+        } else if (auto expand = dyn_cast<TreeExpandOp>(op)) {
+          const TreeBuffers &tree = treeValues.lookup(expand.getTree());
+          Value cols = builder.create<memref::DimOp>(loc, expand.getRows(), 1);
+          Value dest = destination(&op, tree.tokens, cols);
+          trees.expand(loc, expand.getRows(), tree, dest);
+          expand.getResult().replaceAllUsesWith(dest);
+        }
+        continue;
+      }
       if (auto attend = dyn_cast<AttendOp>(op)) {
         builder.setInsertionPoint(attend);
         Value dest = out;
@@ -119,6 +174,10 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
           return op.emitOpError("has no buffer form yet: fac-bufferize "
                                 "handles tensors made by fac.attend only");
     }
+
+    // The tree ops are done: their values live in buffers.
+    for (Operation *op : llvm::reverse(treeOps))
+      op->erase();
 
     // The result was computed into `out` unless it is an argument or a
     // temporary: then it is copied.

@@ -110,7 +110,11 @@ struct OutlineKernelsPass
     Block &lambdaBody = lambda.getBody().front();
     FunctionType lambdaType = lambda.getFunctionType();
 
-    SmallVector<Type> inputs(params.getArgumentTypes());
+    // The model a concept plugs into is not a kernel argument.
+    SmallVector<Type> inputs;
+    for (Type t : params.getArgumentTypes())
+      if (!isa<ModelType>(t))
+        inputs.push_back(t);
     llvm::append_range(inputs, lambdaType.getInputs());
     OpBuilder builder(module.getBodyRegion());
     builder.setInsertionPointToEnd(module.getBody());
@@ -128,7 +132,8 @@ struct OutlineKernelsPass
     func.getBody().push_back(entry);
     IRMapping mapping;
     for (BlockArgument arg : params.getArguments())
-      mapping.map(arg, entry->addArgument(arg.getType(), arg.getLoc()));
+      if (!isa<ModelType>(arg.getType()))
+        mapping.map(arg, entry->addArgument(arg.getType(), arg.getLoc()));
     for (BlockArgument arg : lambdaBody.getArguments())
       mapping.map(arg, entry->addArgument(arg.getType(), arg.getLoc()));
 
@@ -141,8 +146,12 @@ struct OutlineKernelsPass
     builder.setInsertionPointToStart(entry);
     llvm::SetVector<Value> captured;
     getUsedValuesDefinedAbove(lambda.getBody(), captured);
-    for (Value v : captured)
+    for (Value v : captured) {
+      if (isa<ModelType>(v.getType()))
+        return lambda.emitError("a kernel cannot use the model it plugs "
+                                "into");
       materialize(v, mapping, builder);
+    }
     // A recursive function calls itself as a value: a copy of the lambda.
     SmallVector<SelfOp> selfRefs;
     lambda.getBody().walk([&](SelfOp self) {

@@ -113,6 +113,58 @@ def FacOutlineKernels : Pass<"fac-outline-kernels", "mlir::ModuleOp"> {
   ];
 }
 
+def FacLowerTrees : Pass<"fac-lower-trees", "mlir::ModuleOp"> {
+  let summary = "Turn tree recursion and the prelude's tree effects into "
+                "tree ops";
+  let description = [{
+    In kernels (after fac-outline-kernels):
+    - a parameter of type TensorTree is a token matrix: the kernel builds
+      its pyramid (`fac.tree_build`); a TensorTree result is returned as
+      the tokens it stands for (`fac.tree_expand` of its leaves);
+    - the application of a recursive function over a tree whose body is a
+      top-down cut, `let Node(t, cs) = tree; if c(t) then Node(t, []) else
+      Node(t, map(f, cs))` (either branch order; the map as `map(f, cs)`,
+      `map(c => f(c), cs)` or `[f(c) | c in cs]`; any names), becomes
+      `fac.tree_cut` with the computation of `c` from the node's tensor as
+      its predicate;
+    - `Compress(tensor, 0.5)` becomes `fac.tree_build`, `Decompress(tree)`
+      the expansion of its leaves, `Attend` on trees `fac.tree_attend`;
+    - the leaves and the expansion of `Node(x, [])` are `x` and the
+      expansion along the tree `x`'s rows were computed over.
+    A recursion over trees of any other form is an error naming the
+    function.
+
+    Before:
+    ```mlir
+    %f = fac.lambda(%t: !fac.data<"TensorTree">) -> !fac.data<"TensorTree">
+        attributes {name = "compress"} {
+      %x:2 = fac.destructure %t "Node(%0, %1)" : ...
+      %m = fac.intrinsic "magnitude"(%x#0) : (!fac.tensor) -> f32
+      %small = arith.cmpf olt, %m, %threshold : f32
+      %r = fac.if %small -> !fac.data<"TensorTree"> {
+        ... fac.construct "Node"(%x#0, %empty) ...
+      } else {
+        %self = fac.self "compress" : ...
+        %cs = fac.intrinsic "map"(%self, %x#1) : ...
+        ... fac.construct "Node"(%x#0, %cs) ...
+      }
+      fac.return %r : !fac.data<"TensorTree">
+    }
+    %c = fac.apply %f(%tree) : ...
+    ```
+    After:
+    ```mlir
+    %c = fac.tree_cut %tree {
+    ^bb0(%node: !fac.tensor):
+      %m = fac.intrinsic "magnitude"(%node) : (!fac.tensor) -> f32
+      %small = arith.cmpf olt, %m, %threshold : f32
+      fac.yield %small : i1
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 def FacBindPrelude : Pass<"fac-bind-prelude", "mlir::ModuleOp"> {
   let summary = "Bind performed prelude effects to their intrinsic ops";
   let description = [{
@@ -135,7 +187,9 @@ def FacBufferize : Pass<"fac-bufferize", "mlir::ModuleOp"> {
     `llvm.emit_c_interface` so that its C entry point takes descriptors.
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect",
-                           "mlir::arith::ArithDialect"];
+                           "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::scf::SCFDialect"];
   let options = [
     Option<"keyTile", "key-tile", "int64_t", /*default=*/"0",
            "Keys scored per step of the online softmax (1-4096; 0: sized "

@@ -1,0 +1,354 @@
+//===- LowerTrees.cpp - Tree recursion and tree effects to tree ops -------===//
+//
+// Implements fac-lower-trees: in kernels, TensorTree values become the
+// dialect's tree ops. A structural recursion that either stops at a node
+// (a leaf of its tensor) or keeps it and maps itself over the children is
+// a top-down cut (fac.tree_cut), whatever the spec calls it and however it
+// maps (`map(f, cs)`, `map(c => f(c), cs)`, `[f(c) | c in cs]`); the
+// prelude's tree effects become fac.tree_build, fac.tree_attend and
+// fac.tree_expand; a kernel's tree parameters are token matrices and its
+// tree result is the tokens it stands for.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fac/Transforms/Passes.h"
+
+#include "fac/Dialect/FAC/FACDialect.h"
+
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace fac {
+#define GEN_PASS_DEF_FACLOWERTREES
+#include "fac/Transforms/Passes.h.inc"
+} // namespace fac
+
+using namespace mlir;
+using namespace fac;
+
+namespace {
+
+Type treeType(MLIRContext *context) {
+  return DataType::get(context, "TensorTree", {});
+}
+
+Type tensorType(MLIRContext *context) {
+  return fac::TensorType::get(context);
+}
+
+/// Whether \p f, in \p lambda's body, is the lambda itself: its `fac.self`
+/// or a lambda `c => self(c)`.
+bool isSelfFunction(Value f, LambdaOp lambda) {
+  if (auto self = f.getDefiningOp<SelfOp>())
+    return self.getTarget() == lambda;
+  auto wrapper = f.getDefiningOp<LambdaOp>();
+  if (!wrapper || wrapper.getFunctionType().getNumInputs() != 1)
+    return false;
+  Block &body = wrapper.getBody().front();
+  auto ret = cast<ReturnOp>(body.getTerminator());
+  auto apply = ret.getValue().getDefiningOp<ApplyOp>();
+  return apply && apply->getBlock() == &body && apply.getArgs().size() == 1 &&
+         apply.getArgs()[0] == body.getArgument(0) &&
+         isSelfFunction(apply.getCallee(), lambda);
+}
+
+/// Whether \p list is the lambda mapped over \p children.
+bool isRecursiveMap(Value list, Value children, LambdaOp lambda) {
+  if (auto map = list.getDefiningOp<IntrinsicOp>()) {
+    if (map.getCallee() == "map" && map.getArgs().size() == 2)
+      return map.getArgs()[1] == children &&
+             isSelfFunction(map.getArgs()[0], lambda);
+    return false;
+  }
+  // [f(c) | c in children]
+  auto comprehension = list.getDefiningOp<ComprehensionOp>();
+  if (!comprehension || comprehension.getSource() != children)
+    return false;
+  Block &body = comprehension.getBody().front();
+  auto yield = cast<YieldOp>(body.getTerminator());
+  if (yield.getValues().size() != 1)
+    return false;
+  auto apply = yield.getValues()[0].getDefiningOp<ApplyOp>();
+  return apply && apply.getArgs().size() == 1 &&
+         apply.getArgs()[0] == body.getArgument(0) &&
+         isSelfFunction(apply.getCallee(), lambda);
+}
+
+/// The value a single-block region yields.
+Value yielded(Region &region) {
+  return cast<YieldOp>(region.front().getTerminator()).getValues()[0];
+}
+
+/// What a recursion over trees is, when it is a top-down cut.
+struct CutForm {
+  /// The node's tensor, bound by `Node(t, cs)`.
+  Value tensor;
+  /// The condition of the `if`; a leaf when it equals `leafWhen`.
+  Value condition;
+  bool leafWhen;
+};
+
+/// Recognises `t => let Node(x, cs) = t; if c(x) then Node(x, []) else
+/// Node(x, f(cs))` (either branch order), where f maps the lambda itself
+/// over the children.
+std::optional<CutForm> matchCut(LambdaOp lambda) {
+  FunctionType type = lambda.getFunctionType();
+  if (type.getNumInputs() != 1 || !isTensorTree(type.getInput(0)) ||
+      !isTensorTree(type.getResult(0)))
+    return std::nullopt;
+  Block &body = lambda.getBody().front();
+  BlockArgument tree = body.getArgument(0);
+  if (!tree.hasOneUse())
+    return std::nullopt;
+  auto node = dyn_cast<DestructureOp>(*tree.getUsers().begin());
+  if (!node || node.getPattern() != "Node(%0, %1)" ||
+      node->getBlock() != &body)
+    return std::nullopt;
+  Value tensor = node.getBindings()[0], children = node.getBindings()[1];
+  auto ret = cast<ReturnOp>(body.getTerminator());
+  auto branch = ret.getValue().getDefiningOp<IfOp>();
+  if (!branch || branch->getBlock() != &body)
+    return std::nullopt;
+  auto isLeaf = [&](Region &r) {
+    auto leaf = yielded(r).getDefiningOp<ConstructOp>();
+    if (!leaf || leaf.getCtor() != "Node" || leaf.getFields()[0] != tensor)
+      return false;
+    auto empty = leaf.getFields()[1].getDefiningOp<ListOp>();
+    return empty && empty.getElements().empty();
+  };
+  auto isRecursion = [&](Region &r) {
+    auto inner = yielded(r).getDefiningOp<ConstructOp>();
+    return inner && inner.getCtor() == "Node" &&
+           inner.getFields()[0] == tensor &&
+           isRecursiveMap(inner.getFields()[1], children, lambda);
+  };
+  if (isLeaf(branch.getThenRegion()) && isRecursion(branch.getElseRegion()))
+    return CutForm{tensor, branch.getCondition(), true};
+  if (isRecursion(branch.getThenRegion()) && isLeaf(branch.getElseRegion()))
+    return CutForm{tensor, branch.getCondition(), false};
+  return std::nullopt;
+}
+
+/// `f(tree)` of a recursion that is a cut: fac.tree_cut, the predicate
+/// being the condition's computation from the node's tensor.
+struct RecursionToCut : public OpRewritePattern<ApplyOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ApplyOp op,
+                                PatternRewriter &rewriter) const override {
+    auto lambda = op.getCallee().getDefiningOp<LambdaOp>();
+    if (!lambda)
+      return failure();
+    std::optional<CutForm> form = matchCut(lambda);
+    if (!form)
+      return failure();
+    // The ops the condition needs, in the lambda's body, from the node's
+    // tensor only.
+    Block &body = lambda.getBody().front();
+    llvm::SetVector<Operation *> slice;
+    SmallVector<Value> work{form->condition};
+    while (!work.empty()) {
+      Value v = work.pop_back_val();
+      if (v == form->tensor)
+        continue;
+      Operation *def = v.getDefiningOp();
+      if (!def) {
+        // An argument of a block in the lambda is not the node's.
+        if (lambda->isProperAncestor(v.getParentBlock()->getParentOp()) ||
+            v.getParentBlock() == &body)
+          return rewriter.notifyMatchFailure(op, "condition on the subtree");
+        continue;
+      }
+      if (!lambda->isProperAncestor(def))
+        continue; // Defined outside: in scope at the application too.
+      if (isa<DestructureOp>(def) || def->getBlock() != &body)
+        return rewriter.notifyMatchFailure(op, "condition on the subtree");
+      if (slice.insert(def))
+        llvm::append_range(work, def->getOperands());
+    }
+    auto cut = rewriter.create<TreeCutOp>(op.getLoc(), treeType(getContext()),
+                                           op.getArgs()[0]);
+    Block *pred = rewriter.createBlock(&cut.getPredicate(), {},
+                                       rewriter.getType<fac::TensorType>(),
+                                       op.getLoc());
+    IRMapping mapping;
+    mapping.map(form->tensor, pred->getArgument(0));
+    // In the body's order.
+    for (Operation &inner : body)
+      if (slice.contains(&inner))
+        rewriter.clone(inner, mapping);
+    Value leaf = mapping.lookupOrDefault(form->condition);
+    if (!form->leafWhen) {
+      Value yes = rewriter.create<arith::ConstantIntOp>(op.getLoc(), 1, 1);
+      leaf = rewriter.create<arith::XOrIOp>(op.getLoc(), leaf, yes);
+    }
+    rewriter.create<YieldOp>(op.getLoc(), leaf);
+    rewriter.replaceOp(op, cut.getResult());
+    return success();
+  }
+};
+
+/// The prelude's effects on trees: `Compress(tensor, 0.5)` is the pyramid,
+/// `Decompress(tree)` its tokens, `Attend` on trees fac.tree_attend.
+struct BindTreeEffects : public OpRewritePattern<PerformOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(PerformOp op,
+                                PatternRewriter &rewriter) const override {
+    StringRef effect = op.getEffect();
+    ValueRange args = op.getArgs();
+    if (effect == "Attend" && args.size() == 3 &&
+        llvm::all_of(args.getTypes(), isTensorTree)) {
+      rewriter.replaceOpWithNewOp<TreeAttendOp>(
+          op, tensorType(getContext()), args[0], args[1], args[2]);
+      return success();
+    }
+    if (effect == "Compress" && args.size() == 2 &&
+        isa<fac::TensorType>(args[0].getType()) &&
+        isTensorTree(op.getType())) {
+      FloatAttr ratio;
+      if (!matchPattern(args[1], m_Constant(&ratio)) ||
+          ratio.getValueAsDouble() != 0.5)
+        return rewriter.notifyMatchFailure(op, "ratio is not 0.5");
+      rewriter.replaceOpWithNewOp<TreeBuildOp>(op, treeType(getContext()),
+                                               args[0]);
+      return success();
+    }
+    if (effect == "Decompress" && args.size() == 1 &&
+        isTensorTree(args[0].getType())) {
+      Value leaves = rewriter.create<TreeLeavesOp>(
+          op.getLoc(), tensorType(getContext()), args[0]);
+      rewriter.replaceOpWithNewOp<TreeExpandOp>(op, tensorType(getContext()),
+                                                leaves, args[0]);
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// The tree `Node(x, [])` of a tensor: its one leaf is `x`, whose rows
+/// count for the leaves of the tree they were computed over (the query
+/// tree of an attention, the tree whose leaves they are), or once each.
+struct FoldSingleNode : public RewritePattern {
+  FoldSingleNode(MLIRContext *context)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
+
+  static ConstructOp singleNode(Value tree) {
+    auto node = tree.getDefiningOp<ConstructOp>();
+    if (!node || node.getCtor() != "Node")
+      return nullptr;
+    auto children = node.getFields()[1].getDefiningOp<ListOp>();
+    return children && children.getElements().empty() ? node : nullptr;
+  }
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (auto leaves = dyn_cast<TreeLeavesOp>(op)) {
+      ConstructOp node = singleNode(leaves.getTree());
+      if (!node)
+        return failure();
+      rewriter.replaceOp(op, node.getFields()[0]);
+      return success();
+    }
+    auto expand = dyn_cast<TreeExpandOp>(op);
+    if (!expand)
+      return failure();
+    ConstructOp node = singleNode(expand.getTree());
+    if (!node)
+      return failure();
+    Value rows = node.getFields()[0];
+    if (auto attend = rows.getDefiningOp<TreeAttendOp>()) {
+      rewriter.replaceOpWithNewOp<TreeExpandOp>(
+          op, tensorType(getContext()), expand.getRows(), attend.getQuery());
+      return success();
+    }
+    if (auto leaves = rows.getDefiningOp<TreeLeavesOp>()) {
+      rewriter.replaceOpWithNewOp<TreeExpandOp>(
+          op, tensorType(getContext()), expand.getRows(), leaves.getTree());
+      return success();
+    }
+    // Not yet known (an effect or a call still to lower).
+    if (isa_and_nonnull<PerformOp, ApplyOp, IntrinsicOp>(rows.getDefiningOp()))
+      return failure();
+    // A tensor the spec computed: each row stands for itself.
+    rewriter.replaceOp(op, expand.getRows());
+    return success();
+  }
+};
+
+struct LowerTreesPass : public fac::impl::FacLowerTreesBase<LowerTreesPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    for (auto func : module.getOps<func::FuncOp>())
+      if (func->hasAttr("fac.kernel"))
+        treeSignature(func);
+
+    MLIRContext *context = &getContext();
+    RewritePatternSet patterns(context);
+    patterns.add<RecursionToCut, BindTreeEffects, FoldSingleNode>(context);
+    if (failed(applyPatternsAndFoldGreedily(module, std::move(patterns))))
+      return signalPassFailure();
+    module.walk([](LambdaOp op) {
+      if (op.use_empty())
+        op.erase();
+    });
+
+    // A tree left is one no lowering takes: name the construct.
+    WalkResult result = module.walk([&](Operation *op) {
+      if (!op->getParentOfType<func::FuncOp>() ||
+          !op->getParentOfType<func::FuncOp>()->hasAttr("fac.kernel"))
+        return WalkResult::advance();
+      if (auto apply = dyn_cast<ApplyOp>(op)) {
+        auto lambda = apply.getCallee().getDefiningOp<LambdaOp>();
+        if (lambda && llvm::any_of(apply.getArgs().getTypes(), isTensorTree)) {
+          auto name = lambda->getAttrOfType<StringAttr>("name");
+          apply.emitError("the recursion of '")
+              << (name ? name.getValue() : "a lambda")
+              << "' over a tree does not compile: a tree function compiles "
+                 "when each node either becomes a leaf of its own tensor "
+                 "or keeps it and maps the function over its children, "
+                 "decided by the node's tensor";
+          return WalkResult::interrupt();
+        }
+      }
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+
+  /// A kernel's tree parameters are token matrices, the pyramid of which
+  /// the kernel builds; its tree result is the tokens it stands for.
+  void treeSignature(func::FuncOp func) {
+    Block &entry = func.getBody().front();
+    OpBuilder builder = OpBuilder::atBlockBegin(&entry);
+    Type tensor = builder.getType<fac::TensorType>();
+    for (BlockArgument arg : entry.getArguments()) {
+      if (!isTensorTree(arg.getType()))
+        continue;
+      arg.setType(tensor);
+      auto tree = builder.create<TreeBuildOp>(arg.getLoc(),
+                                              treeType(&getContext()), arg);
+      arg.replaceAllUsesExcept(tree.getResult(), tree);
+    }
+    auto ret = cast<func::ReturnOp>(entry.getTerminator());
+    SmallVector<Type> results;
+    for (OpOperand &operand : ret->getOpOperands()) {
+      if (isTensorTree(operand.get().getType())) {
+        builder.setInsertionPoint(ret);
+        Value leaves =
+            builder.create<TreeLeavesOp>(ret.getLoc(), tensor, operand.get());
+        operand.set(builder.create<TreeExpandOp>(ret.getLoc(), tensor, leaves,
+                                                 operand.get()));
+      }
+      results.push_back(operand.get().getType());
+    }
+    func.setFunctionType(
+        FunctionType::get(&getContext(), entry.getArgumentTypes(), results));
+  }
+};
+
+} // namespace

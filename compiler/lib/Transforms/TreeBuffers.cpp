@@ -1,0 +1,434 @@
+//===- TreeBuffers.cpp - Trees as buffers and loops -----------------------===//
+//
+// The loops fac-bufferize emits for the tree ops (TreeBuffers.h describes
+// the layout). They follow the reference interpreter step for step: the
+// pyramid's means are weighted means of the children in f32, the cut is a
+// depth-first walk from the root (so its leaves come in token order), and
+// a node's tensor counts for each token it stands for.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TreeBuffers.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+
+using namespace mlir;
+using namespace fac;
+
+/// Levels a pyramid has at most: 2^63 tokens.
+static constexpr int64_t kMaxLevels = 64;
+
+Value TreeLowering::index(Location loc, int64_t v) {
+  return b.create<arith::ConstantIndexOp>(loc, v);
+}
+
+Value TreeLowering::alloc(Location loc, Type element, ArrayRef<Value> sizes) {
+  SmallVector<int64_t> shape(sizes.size(), ShapedType::kDynamic);
+  Value buffer = b.create<memref::AllocOp>(
+      loc, MemRefType::get(shape, element), ValueRange(sizes));
+  temporaries.push_back(buffer);
+  return buffer;
+}
+
+static Value toIndex(OpBuilder &b, Location loc, Value i64) {
+  return b.create<arith::IndexCastOp>(loc, b.getIndexType(), i64);
+}
+
+static Value toI64(OpBuilder &b, Location loc, Value index) {
+  return b.create<arith::IndexCastOp>(loc, b.getI64Type(), index);
+}
+
+void TreeLowering::copyRow(Location loc, Value src, Value from, Value dst,
+                           Value to) {
+  Value d = b.create<memref::DimOp>(loc, src, 1);
+  b.create<scf::ForOp>(loc, index(loc, 0), d, index(loc, 1), ValueRange{},
+                       [&](OpBuilder &nb, Location l, Value x, ValueRange) {
+                         Value v = nb.create<memref::LoadOp>(
+                             l, src, ValueRange{from, x});
+                         nb.create<memref::StoreOp>(l, v, dst,
+                                                    ValueRange{to, x});
+                         nb.create<scf::YieldOp>(l);
+                       });
+}
+
+TreeBuffers TreeLowering::build(Location loc, Value tokens) {
+  Type i64 = b.getI64Type();
+  TreeBuffers t;
+  t.tokens = b.create<memref::DimOp>(loc, tokens, 0);
+  Value d = b.create<memref::DimOp>(loc, tokens, 1);
+  auto levelsType = MemRefType::get({kMaxLevels}, i64);
+  t.offsets = b.create<memref::AllocaOp>(loc, levelsType);
+  t.sizes = b.create<memref::AllocaOp>(loc, levelsType);
+  Value c0 = index(loc, 0), c1 = index(loc, 1), c2 = index(loc, 2);
+  b.create<memref::StoreOp>(loc, b.create<arith::ConstantIntOp>(loc, 0, 64),
+                            t.offsets, c0);
+  b.create<memref::StoreOp>(loc, toI64(b, loc, t.tokens), t.sizes, c0);
+  // Level k + 1 has ceil(size_k / 2) nodes, up to the one root.
+  auto levels = b.create<scf::WhileOp>(
+      loc, TypeRange{b.getIndexType(), b.getIndexType(), b.getIndexType()},
+      ValueRange{t.tokens, c0, c0},
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value more = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ugt,
+                                              args[0], c1);
+        nb.create<scf::ConditionOp>(l, more, args);
+      },
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value off = nb.create<arith::AddIOp>(l, args[1], args[0]);
+        Value size = nb.create<arith::DivUIOp>(
+            l, nb.create<arith::AddIOp>(l, args[0], c1), c2);
+        Value k = nb.create<arith::AddIOp>(l, args[2], c1);
+        nb.create<memref::StoreOp>(l, toI64(nb, l, off), t.offsets, k);
+        nb.create<memref::StoreOp>(l, toI64(nb, l, size), t.sizes, k);
+        nb.create<scf::YieldOp>(l, ValueRange{size, off, k});
+      });
+  t.levels = b.create<arith::AddIOp>(loc, levels.getResult(2), c1);
+  Value rows =
+      b.create<arith::AddIOp>(loc, levels.getResult(1), levels.getResult(0));
+  t.means = alloc(loc, b.getF32Type(), {rows, d});
+  t.counts = alloc(loc, i64, {rows});
+
+  // Level 0: the tokens, one each.
+  Value one = b.create<arith::ConstantIntOp>(loc, 1, 64);
+  b.create<scf::ForOp>(loc, c0, t.tokens, c1, ValueRange{},
+                       [&](OpBuilder &nb, Location l, Value i, ValueRange) {
+                         OpBuilder::InsertionGuard guard(b);
+                         b.setInsertionPoint(
+                             nb.create<scf::YieldOp>(l).getOperation());
+                         copyRow(l, tokens, i, t.means, i);
+                         b.create<memref::StoreOp>(l, one, t.counts, i);
+                       });
+  // Each node above: the weighted mean of its one or two children.
+  b.create<scf::ForOp>(
+      loc, c1, t.levels, c1, ValueRange{},
+      [&](OpBuilder &nb, Location l, Value k, ValueRange) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.create<scf::YieldOp>(l).getOperation());
+        Value below = b.create<arith::SubIOp>(l, k, c1);
+        Value off = toIndex(b, l, b.create<memref::LoadOp>(l, t.offsets, k));
+        Value size = toIndex(b, l, b.create<memref::LoadOp>(l, t.sizes, k));
+        Value childOff =
+            toIndex(b, l, b.create<memref::LoadOp>(l, t.offsets, below));
+        Value childSize =
+            toIndex(b, l, b.create<memref::LoadOp>(l, t.sizes, below));
+        b.create<scf::ForOp>(
+            l, c0, size, c1, ValueRange{},
+            [&](OpBuilder &jb, Location jl, Value j, ValueRange) {
+              OpBuilder::InsertionGuard inner(b);
+              b.setInsertionPoint(jb.create<scf::YieldOp>(jl).getOperation());
+              Value first = b.create<arith::MulIOp>(jl, j, c2);
+              Value second = b.create<arith::AddIOp>(jl, first, c1);
+              Value hasSecond = b.create<arith::CmpIOp>(
+                  jl, arith::CmpIPredicate::ult, second, childSize);
+              Value r0 = b.create<arith::AddIOp>(jl, childOff, first);
+              // Row r0 + 1 exists even without a second child (it is this
+              // level's first row): it is read and then not used.
+              Value r1 = b.create<arith::AddIOp>(jl, r0, c1);
+              Value w0 = b.create<memref::LoadOp>(jl, t.counts, r0);
+              Value w1 = b.create<arith::SelectOp>(
+                  jl, hasSecond, b.create<memref::LoadOp>(jl, t.counts, r1),
+                  b.create<arith::ConstantIntOp>(jl, 0, 64));
+              Value count = b.create<arith::AddIOp>(jl, w0, w1);
+              Value row = b.create<arith::AddIOp>(jl, off, j);
+              b.create<memref::StoreOp>(jl, count, t.counts, row);
+              Type f32 = b.getF32Type();
+              Value fw0 = b.create<arith::SIToFPOp>(jl, f32, w0);
+              Value fw1 = b.create<arith::SIToFPOp>(jl, f32, w1);
+              Value fcount = b.create<arith::SIToFPOp>(jl, f32, count);
+              Value zero = b.create<arith::ConstantOp>(jl, b.getF32FloatAttr(0));
+              b.create<scf::ForOp>(
+                  jl, c0, d, c1, ValueRange{},
+                  [&](OpBuilder &xb, Location xl, Value x, ValueRange) {
+                    Value m0 = xb.create<memref::LoadOp>(xl, t.means,
+                                                         ValueRange{r0, x});
+                    Value m1 = xb.create<memref::LoadOp>(xl, t.means,
+                                                         ValueRange{r1, x});
+                    Value acc = xb.create<arith::MulFOp>(xl, m0, fw0);
+                    Value second = xb.create<arith::SelectOp>(
+                        xl, hasSecond, xb.create<arith::MulFOp>(xl, m1, fw1),
+                        zero);
+                    acc = xb.create<arith::AddFOp>(xl, acc, second);
+                    Value mean = xb.create<arith::DivFOp>(xl, acc, fcount);
+                    xb.create<memref::StoreOp>(xl, mean, t.means,
+                                               ValueRange{row, x});
+                    xb.create<scf::YieldOp>(xl);
+                  });
+            });
+      });
+  return t;
+}
+
+FailureOr<Value> TreeLowering::predicate(Location loc, const TreeBuffers &tree,
+                                         Region &region, Value row) {
+  Block &body = region.front();
+  Value node = body.getArgument(0);
+  IRMapping mapping;
+  for (Operation &op : body.without_terminator()) {
+    auto intrinsic = dyn_cast<IntrinsicOp>(op);
+    if (intrinsic && intrinsic.getCallee() == "magnitude" &&
+        intrinsic.getArgs()[0] == node) {
+      // The norm of the tokens the node stands for: sqrt(count * |mean|^2).
+      Value d = b.create<memref::DimOp>(loc, tree.means, 1);
+      Value zero = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0));
+      auto sum = b.create<scf::ForOp>(
+          loc, index(loc, 0), d, index(loc, 1), ValueRange{zero},
+          [&](OpBuilder &nb, Location l, Value x, ValueRange acc) {
+            Value v =
+                nb.create<memref::LoadOp>(l, tree.means, ValueRange{row, x});
+            Value sq = nb.create<arith::MulFOp>(l, v, v);
+            nb.create<scf::YieldOp>(
+                l, nb.create<arith::AddFOp>(l, acc[0], sq).getResult());
+          });
+      Value count = b.create<arith::SIToFPOp>(
+          loc, b.getF32Type(), b.create<memref::LoadOp>(loc, tree.counts, row));
+      Value norm = b.create<math::SqrtOp>(
+          loc, b.create<arith::MulFOp>(loc, sum.getResult(0), count));
+      mapping.map(intrinsic.getResult(), norm);
+      continue;
+    }
+    if (llvm::is_contained(op.getOperands(), node) ||
+        !isa<arith::ArithDialect, math::MathDialect>(op.getDialect()))
+      return op.emitError("the predicate of a tree cut uses '")
+                 << op.getName()
+                 << "', which does not compile yet (a node's tensor compiles "
+                    "as magnitude(t), with scalar arithmetic on it)",
+             failure();
+    b.clone(op, mapping);
+  }
+  return mapping.lookupOrDefault(
+      cast<YieldOp>(body.getTerminator()).getValues()[0]);
+}
+
+FailureOr<TreeBuffers> TreeLowering::cut(Location loc, const TreeBuffers &tree,
+                                         Region &region) {
+  if (tree.cutRows)
+    return emitError(loc, "a cut of a cut tree does not compile yet"),
+           failure();
+  Type i64 = b.getI64Type();
+  TreeBuffers t = tree;
+  t.cutRows = alloc(loc, i64, {tree.tokens});
+  t.cutStarts = alloc(loc, i64, {tree.tokens});
+  t.cutCounts = alloc(loc, i64, {tree.tokens});
+  // Depth first from the root, left child on top: at most one entry per
+  // level plus one.
+  auto stackType = MemRefType::get({kMaxLevels + 1}, i64);
+  Value stackLevel = b.create<memref::AllocaOp>(loc, stackType);
+  Value stackNode = b.create<memref::AllocaOp>(loc, stackType);
+  Value c0 = index(loc, 0), c1 = index(loc, 1);
+  Value top = b.create<arith::SubIOp>(loc, tree.levels, c1);
+  b.create<memref::StoreOp>(loc, toI64(b, loc, top), stackLevel, c0);
+  b.create<memref::StoreOp>(loc, b.create<arith::ConstantIntOp>(loc, 0, 64),
+                            stackNode, c0);
+  // An empty pyramid has nothing to walk.
+  Value start = b.create<arith::SelectOp>(
+      loc,
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ugt, tree.tokens, c0),
+      c1, c0);
+  Type indexType = b.getIndexType();
+  LogicalResult status = success();
+  auto walk = b.create<scf::WhileOp>(
+      loc, TypeRange{indexType, indexType}, ValueRange{start, c0},
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value more = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ugt,
+                                              args[0], c0);
+        nb.create<scf::ConditionOp>(l, more, args);
+      },
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToEnd(nb.getInsertionBlock());
+        Value sp = b.create<arith::SubIOp>(l, args[0], c1);
+        Value c = args[1];
+        Value k = toIndex(b, l, b.create<memref::LoadOp>(l, stackLevel, sp));
+        Value j64 = b.create<memref::LoadOp>(l, stackNode, sp);
+        Value j = toIndex(b, l, j64);
+        Value row = b.create<arith::AddIOp>(
+            l, toIndex(b, l, b.create<memref::LoadOp>(l, tree.offsets, k)), j);
+        Value isToken =
+            b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, k, c0);
+        auto leafIf = b.create<scf::IfOp>(l, b.getI1Type(), isToken,
+                                          /*withElseRegion=*/true);
+        {
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPointToStart(leafIf.thenBlock());
+          b.create<scf::YieldOp>(l,
+                                 b.create<arith::ConstantIntOp>(l, 1, 1)
+                                     .getResult());
+          b.setInsertionPointToStart(leafIf.elseBlock());
+          FailureOr<Value> p = predicate(l, tree, region, row);
+          if (failed(p)) {
+            status = failure();
+            p = b.create<arith::ConstantIntOp>(l, 1, 1).getResult();
+          }
+          b.create<scf::YieldOp>(l, *p);
+        }
+        auto step = b.create<scf::IfOp>(l, TypeRange{indexType, indexType},
+                                        leafIf.getResult(0),
+                                        /*withElseRegion=*/true);
+        {
+          // A leaf of the cut.
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPointToStart(step.thenBlock());
+          b.create<memref::StoreOp>(l, toI64(b, l, row), t.cutRows, c);
+          Value first = b.create<arith::ShLIOp>(l, j64, toI64(b, l, k));
+          b.create<memref::StoreOp>(l, first, t.cutStarts, c);
+          b.create<memref::StoreOp>(
+              l, b.create<memref::LoadOp>(l, tree.counts, row), t.cutCounts,
+              c);
+          b.create<scf::YieldOp>(
+              l, ValueRange{sp, b.create<arith::AddIOp>(l, c, c1)});
+          // Its children, the left one on top.
+          b.setInsertionPointToStart(step.elseBlock());
+          Value below = b.create<arith::SubIOp>(l, k, c1);
+          Value below64 = toI64(b, l, below);
+          Value childSize =
+              toIndex(b, l, b.create<memref::LoadOp>(l, tree.sizes, below));
+          Value left = b.create<arith::MulIOp>(l, j, index(l, 2));
+          Value right = b.create<arith::AddIOp>(l, left, c1);
+          Value hasRight = b.create<arith::CmpIOp>(
+              l, arith::CmpIPredicate::ult, right, childSize);
+          auto push = b.create<scf::IfOp>(l, indexType, hasRight,
+                                          /*withElseRegion=*/true);
+          {
+            OpBuilder::InsertionGuard p(b);
+            b.setInsertionPointToStart(push.thenBlock());
+            b.create<memref::StoreOp>(l, below64, stackLevel, sp);
+            b.create<memref::StoreOp>(l, toI64(b, l, right), stackNode, sp);
+            b.create<scf::YieldOp>(
+                l, b.create<arith::AddIOp>(l, sp, c1).getResult());
+            b.setInsertionPointToStart(push.elseBlock());
+            b.create<scf::YieldOp>(l, sp);
+          }
+          Value sp2 = push.getResult(0);
+          b.create<memref::StoreOp>(l, below64, stackLevel, sp2);
+          b.create<memref::StoreOp>(l, toI64(b, l, left), stackNode, sp2);
+          b.create<scf::YieldOp>(
+              l, ValueRange{b.create<arith::AddIOp>(l, sp2, c1), c});
+        }
+        b.create<scf::YieldOp>(l, step.getResults());
+      });
+  if (failed(status))
+    return failure();
+  t.cutSize = walk.getResult(1);
+  return t;
+}
+
+Value TreeLowering::leafCount(Location loc, const TreeBuffers &tree) {
+  return tree.cutRows ? tree.cutSize : tree.tokens;
+}
+
+std::tuple<Value, Value, Value>
+TreeLowering::leaf(Location loc, const TreeBuffers &tree, Value i) {
+  if (!tree.cutRows) {
+    Value one = b.create<arith::ConstantIntOp>(loc, 1, 64);
+    return {i, toI64(b, loc, i), one};
+  }
+  Value row = toIndex(b, loc, b.create<memref::LoadOp>(loc, tree.cutRows, i));
+  return {row, b.create<memref::LoadOp>(loc, tree.cutStarts, i),
+          b.create<memref::LoadOp>(loc, tree.cutCounts, i)};
+}
+
+Value TreeLowering::leaves(Location loc, const TreeBuffers &tree) {
+  Value c = leafCount(loc, tree);
+  Value d = b.create<memref::DimOp>(loc, tree.means, 1);
+  Value out = alloc(loc, b.getF32Type(), {c, d});
+  b.create<scf::ForOp>(loc, index(loc, 0), c, index(loc, 1), ValueRange{},
+                       [&](OpBuilder &nb, Location l, Value i, ValueRange) {
+                         OpBuilder::InsertionGuard guard(b);
+                         b.setInsertionPoint(
+                             nb.create<scf::YieldOp>(l).getOperation());
+                         auto [row, first, count] = leaf(l, tree, i);
+                         (void)first;
+                         (void)count;
+                         copyRow(l, tree.means, row, out, i);
+                       });
+  return out;
+}
+
+Value TreeLowering::attend(Location loc, const TreeBuffers &query,
+                           const TreeBuffers &key, const TreeBuffers &value,
+                           std::optional<int64_t> keyTile) {
+  Value q = leaves(loc, query);
+  Value m = key.tokens;
+  Value d = b.create<memref::DimOp>(loc, key.means, 1);
+  Value dv = b.create<memref::DimOp>(loc, value.means, 1);
+  Value c0 = index(loc, 0), c1 = index(loc, 1);
+  Type indexType = b.getIndexType();
+  // The common refinement of the two cuts: the next piece ends where the
+  // first of the current key leaf and value leaf ends. Walked twice: to
+  // count the pieces, then to gather them.
+  Value keys, values, bias;
+  auto merge = [&](bool gather) {
+    return b.create<scf::WhileOp>(
+        loc, TypeRange{indexType, indexType, b.getI64Type(), indexType},
+        ValueRange{c0, c0, b.create<arith::ConstantIntOp>(loc, 0, 64), c0},
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value more = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt,
+                                                args[2], toI64(nb, l, m));
+          nb.create<scf::ConditionOp>(l, more, args);
+        },
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToEnd(nb.getInsertionBlock());
+          auto [kRow, kFirst, kCount] = leaf(l, key, args[0]);
+          auto [vRow, vFirst, vCount] = leaf(l, value, args[1]);
+          Value kEnd = b.create<arith::AddIOp>(l, kFirst, kCount);
+          Value vEnd = b.create<arith::AddIOp>(l, vFirst, vCount);
+          Value end = b.create<arith::MinSIOp>(l, kEnd, vEnd);
+          Value c = args[3];
+          if (gather) {
+            Value length = b.create<arith::SubIOp>(l, end, args[2]);
+            copyRow(l, key.means, kRow, keys, c);
+            copyRow(l, value.means, vRow, values, c);
+            Value weight = b.create<math::LogOp>(
+                l, b.create<arith::SIToFPOp>(l, b.getF32Type(), length));
+            b.create<memref::StoreOp>(l, weight, bias, c);
+          }
+          Value nextK = b.create<arith::SelectOp>(
+              l,
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, kEnd, end),
+              b.create<arith::AddIOp>(l, args[0], c1), args[0]);
+          Value nextV = b.create<arith::SelectOp>(
+              l,
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, vEnd, end),
+              b.create<arith::AddIOp>(l, args[1], c1), args[1]);
+          b.create<scf::YieldOp>(
+              l, ValueRange{nextK, nextV, end,
+                            b.create<arith::AddIOp>(l, c, c1)});
+        });
+  };
+  Value pieces = merge(/*gather=*/false).getResult(3);
+  keys = alloc(loc, b.getF32Type(), {pieces, d});
+  values = alloc(loc, b.getF32Type(), {pieces, dv});
+  bias = alloc(loc, b.getF32Type(), {pieces});
+  merge(/*gather=*/true);
+  Value out = alloc(loc, b.getF32Type(), {leafCount(loc, query), dv});
+  b.create<AttentionOp>(loc, q, keys, values, out, /*scale=*/Value(),
+                        /*causal_offset=*/Value(), bias,
+                        /*key_indices=*/Value(), /*threads=*/Value(),
+                        b.getUnitAttr(),
+                        keyTile ? b.getI64IntegerAttr(*keyTile) : IntegerAttr());
+  return out;
+}
+
+void TreeLowering::expand(Location loc, Value rows, const TreeBuffers &tree,
+                          Value out) {
+  Value c = leafCount(loc, tree);
+  b.create<scf::ForOp>(
+      loc, index(loc, 0), c, index(loc, 1), ValueRange{},
+      [&](OpBuilder &nb, Location l, Value i, ValueRange) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.create<scf::YieldOp>(l).getOperation());
+        auto [row, first, count] = leaf(l, tree, i);
+        (void)row;
+        Value begin = toIndex(b, l, first);
+        Value end = toIndex(b, l, b.create<arith::AddIOp>(l, first, count));
+        b.create<scf::ForOp>(
+            l, begin, end, index(l, 1), ValueRange{},
+            [&](OpBuilder &tb, Location tl, Value token, ValueRange) {
+              OpBuilder::InsertionGuard inner(b);
+              b.setInsertionPoint(tb.create<scf::YieldOp>(tl).getOperation());
+              copyRow(tl, rows, i, out, token);
+            });
+      });
+}
