@@ -134,7 +134,11 @@ static int64_t v1CompressImpl(const facrt_pyramid *p, float threshold,
     Item it = stack.back();
     stack.pop_back();
     const float *mean = p->means[it.level].data() + it.node * d;
-    if (it.level == 0 || norm(mean, d) < threshold) {
+    // The magnitude of the tokens the node stands for, as the seed's
+    // `magnitude(tensor)` of a node's summary is in the interpreter.
+    double magnitude =
+        std::sqrt(double(p->counts[it.level][it.node])) * norm(mean, d);
+    if (it.level == 0 || magnitude < threshold) {
       emit(it.level, it.node, mean, -1);
       continue;
     }
@@ -225,6 +229,76 @@ extern "C" facrt_status facrt_v1_decompress(const facrt_cut_node *nodes,
         at(out, i, t) = at(compressed, j, t);
   }
   return FACRT_OK;
+}
+
+/// The seed's V1 `attend` with no rules: q, k and v each compressed, the
+/// query leaves attending over the common refinement of the key and value
+/// cuts with multiplicities, each row repeated for its query tokens.
+static facrt_status v1AttentionImpl(const fac_memref2d_f32 *q,
+                                    const fac_memref2d_f32 *k,
+                                    const fac_memref2d_f32 *v, float threshold,
+                                    fac_memref2d_f32 *out, int64_t *scored) {
+  if (!q || !k || !v || !out || q->sizes[0] < 1 || k->sizes[0] < 1 ||
+      k->sizes[0] != v->sizes[0] || k->sizes[1] != q->sizes[1] ||
+      out->sizes[0] != q->sizes[0] || out->sizes[1] != v->sizes[1])
+    return FACRT_ERR_ARG;
+  int64_t n = q->sizes[0], m = k->sizes[0], d = q->sizes[1], dv = v->sizes[1];
+  struct Cut {
+    std::unique_ptr<facrt_pyramid, void (*)(facrt_pyramid *)> pyramid{
+        nullptr, facrt_pyramid_free};
+    std::vector<facrt_cut_node> nodes;
+    std::vector<float> rows;
+  };
+  auto cut = [&](const fac_memref2d_f32 *tokens, Cut &c) {
+    facrt_pyramid *p = nullptr;
+    facrt_status status = pyramidBuildImpl(tokens, &p);
+    if (status != FACRT_OK)
+      return status;
+    c.pyramid.reset(p);
+    int64_t rows = tokens->sizes[0], width = tokens->sizes[1];
+    c.nodes.resize(size_t(rows));
+    c.rows.resize(size_t(rows * width));
+    int64_t count = v1CompressImpl(p, threshold, nullptr, 0, 0, c.nodes.data(),
+                                   c.rows.data(), rows);
+    if (count < 0)
+      return FACRT_ERR_ARG;
+    c.nodes.resize(size_t(count));
+    return FACRT_OK;
+  };
+  Cut cq, ck, cv;
+  for (auto [tokens, c] : {std::pair{q, &cq}, {k, &ck}, {v, &cv}})
+    if (facrt_status status = cut(tokens, *c); status != FACRT_OK)
+      return status;
+  // The common refinement of the key and value cuts.
+  std::vector<float> keys, values;
+  std::vector<int64_t> counts;
+  size_t i = 0, j = 0;
+  for (int64_t t = 0; t < m;) {
+    const facrt_cut_node &a = ck.nodes[i], &b = cv.nodes[j];
+    int64_t end = std::min(a.start + a.count, b.start + b.count);
+    keys.insert(keys.end(), ck.rows.begin() + i * d,
+                ck.rows.begin() + (i + 1) * d);
+    values.insert(values.end(), cv.rows.begin() + j * dv,
+                  cv.rows.begin() + (j + 1) * dv);
+    counts.push_back(end - t);
+    i += a.start + a.count == end;
+    j += b.start + b.count == end;
+    t = end;
+  }
+  int64_t pieces = int64_t(counts.size()), leaves = int64_t(cq.nodes.size());
+  std::vector<float> attended(size_t(leaves * dv));
+  fac_memref2d_f32 qv = facrt_view2d(cq.rows.data(), leaves, d, d, 0);
+  fac_memref2d_f32 kv = facrt_view2d(keys.data(), pieces, d, d, 0);
+  fac_memref2d_f32 vv = facrt_view2d(values.data(), pieces, dv, dv, 0);
+  fac_memref2d_f32 ov = facrt_view2d(attended.data(), leaves, dv, dv, 0);
+  facrt_status status = multiplicityAttentionImpl(
+      &qv, &kv, &vv, counts.data(), 1.0f / std::sqrt(float(d)), &ov);
+  if (status != FACRT_OK)
+    return status;
+  if (scored)
+    *scored = pieces;
+  (void)n;
+  return facrt_v1_decompress(cq.nodes.data(), leaves, &ov, out);
 }
 
 static facrt_status
@@ -319,6 +393,14 @@ extern "C" facrt_status facrt_multiplicity_attention(const fac_memref2d_f32 *q,
                                                      fac_memref2d_f32 *out) {
   return facrt::guard(
       [&] { return multiplicityAttentionImpl(q, k, v, counts, scale, out); });
+}
+
+extern "C" facrt_status
+facrt_v1_attention(const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
+                   const fac_memref2d_f32 *v, float threshold,
+                   fac_memref2d_f32 *out, int64_t *scored) {
+  return facrt::guard(
+      [&] { return v1AttentionImpl(q, k, v, threshold, out, scored); });
 }
 
 extern "C" facrt_status facrt_hierarchical_attention(

@@ -110,26 +110,23 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
       return dest;
     };
     for (Operation &op : llvm::make_early_inc_range(entry)) {
-      if (isa<TreeBuildOp, TreeCutOp, TreeAttendOp, TreeLeavesOp,
-              TreeExpandOp>(op)) {
+      if (isa<TreeBuildOp, TreeCutOp, TreeAttendOp, TreeLeavesOp, TreeExpandOp>(
+              op)) {
         builder.setInsertionPoint(&op);
         Location loc = op.getLoc();
         treeOps.push_back(&op);
         if (auto build = dyn_cast<TreeBuildOp>(op)) {
-          treeValues[build.getResult()] =
-              trees.build(loc, build.getTokens());
+          treeValues[build.getResult()] = trees.build(loc, build.getTokens());
         } else if (auto cut = dyn_cast<TreeCutOp>(op)) {
-          FailureOr<TreeBuffers> t =
-              trees.cut(loc, treeValues.lookup(cut.getTree()),
-                        cut.getPredicate());
+          FailureOr<TreeBuffers> t = trees.cut(
+              loc, treeValues.lookup(cut.getTree()), cut.getPredicate());
           if (failed(t))
             return failure();
           treeValues[cut.getResult()] = *t;
         } else if (auto attend = dyn_cast<TreeAttendOp>(op)) {
           Value rows = trees.attend(loc, treeValues.lookup(attend.getQuery()),
                                     treeValues.lookup(attend.getKey()),
-                                    treeValues.lookup(attend.getValue()),
-                                    tile);
+                                    treeValues.lookup(attend.getValue()), tile);
           attend.getResult().replaceAllUsesWith(rows);
         } else if (auto leaves = dyn_cast<TreeLeavesOp>(op)) {
           leaves.getResult().replaceAllUsesWith(

@@ -35,9 +35,7 @@ Type treeType(MLIRContext *context) {
   return DataType::get(context, "TensorTree", {});
 }
 
-Type tensorType(MLIRContext *context) {
-  return fac::TensorType::get(context);
-}
+Type tensorType(MLIRContext *context) { return fac::TensorType::get(context); }
 
 /// Whether \p f, in \p lambda's body, is the lambda itself: its `fac.self`
 /// or a lambda `c => self(c)`.
@@ -104,8 +102,7 @@ std::optional<CutForm> matchCut(LambdaOp lambda) {
   if (!tree.hasOneUse())
     return std::nullopt;
   auto node = dyn_cast<DestructureOp>(*tree.getUsers().begin());
-  if (!node || node.getPattern() != "Node(%0, %1)" ||
-      node->getBlock() != &body)
+  if (!node || node.getPattern() != "Node(%0, %1)" || node->getBlock() != &body)
     return std::nullopt;
   Value tensor = node.getBindings()[0], children = node.getBindings()[1];
   auto ret = cast<ReturnOp>(body.getTerminator());
@@ -170,10 +167,10 @@ struct RecursionToCut : public OpRewritePattern<ApplyOp> {
         llvm::append_range(work, def->getOperands());
     }
     auto cut = rewriter.create<TreeCutOp>(op.getLoc(), treeType(getContext()),
-                                           op.getArgs()[0]);
-    Block *pred = rewriter.createBlock(&cut.getPredicate(), {},
-                                       rewriter.getType<fac::TensorType>(),
-                                       op.getLoc());
+                                          op.getArgs()[0]);
+    Block *pred =
+        rewriter.createBlock(&cut.getPredicate(), {},
+                             rewriter.getType<fac::TensorType>(), op.getLoc());
     IRMapping mapping;
     mapping.map(form->tensor, pred->getArgument(0));
     // In the body's order.
@@ -202,13 +199,12 @@ struct BindTreeEffects : public OpRewritePattern<PerformOp> {
     ValueRange args = op.getArgs();
     if (effect == "Attend" && args.size() == 3 &&
         llvm::all_of(args.getTypes(), isTensorTree)) {
-      rewriter.replaceOpWithNewOp<TreeAttendOp>(
-          op, tensorType(getContext()), args[0], args[1], args[2]);
+      rewriter.replaceOpWithNewOp<TreeAttendOp>(op, tensorType(getContext()),
+                                                args[0], args[1], args[2]);
       return success();
     }
     if (effect == "Compress" && args.size() == 2 &&
-        isa<fac::TensorType>(args[0].getType()) &&
-        isTensorTree(op.getType())) {
+        isa<fac::TensorType>(args[0].getType()) && isTensorTree(op.getType())) {
       FloatAttr ratio;
       if (!matchPattern(args[1], m_Constant(&ratio)) ||
           ratio.getValueAsDouble() != 0.5)

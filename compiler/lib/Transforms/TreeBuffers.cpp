@@ -26,8 +26,8 @@ Value TreeLowering::index(Location loc, int64_t v) {
 
 Value TreeLowering::alloc(Location loc, Type element, ArrayRef<Value> sizes) {
   SmallVector<int64_t> shape(sizes.size(), ShapedType::kDynamic);
-  Value buffer = b.create<memref::AllocOp>(
-      loc, MemRefType::get(shape, element), ValueRange(sizes));
+  Value buffer = b.create<memref::AllocOp>(loc, MemRefType::get(shape, element),
+                                           ValueRange(sizes));
   temporaries.push_back(buffer);
   return buffer;
 }
@@ -43,14 +43,13 @@ static Value toI64(OpBuilder &b, Location loc, Value index) {
 void TreeLowering::copyRow(Location loc, Value src, Value from, Value dst,
                            Value to) {
   Value d = b.create<memref::DimOp>(loc, src, 1);
-  b.create<scf::ForOp>(loc, index(loc, 0), d, index(loc, 1), ValueRange{},
-                       [&](OpBuilder &nb, Location l, Value x, ValueRange) {
-                         Value v = nb.create<memref::LoadOp>(
-                             l, src, ValueRange{from, x});
-                         nb.create<memref::StoreOp>(l, v, dst,
-                                                    ValueRange{to, x});
-                         nb.create<scf::YieldOp>(l);
-                       });
+  b.create<scf::ForOp>(
+      loc, index(loc, 0), d, index(loc, 1), ValueRange{},
+      [&](OpBuilder &nb, Location l, Value x, ValueRange) {
+        Value v = nb.create<memref::LoadOp>(l, src, ValueRange{from, x});
+        nb.create<memref::StoreOp>(l, v, dst, ValueRange{to, x});
+        nb.create<scf::YieldOp>(l);
+      });
 }
 
 TreeBuffers TreeLowering::build(Location loc, Value tokens) {
@@ -70,8 +69,8 @@ TreeBuffers TreeLowering::build(Location loc, Value tokens) {
       loc, TypeRange{b.getIndexType(), b.getIndexType(), b.getIndexType()},
       ValueRange{t.tokens, c0, c0},
       [&](OpBuilder &nb, Location l, ValueRange args) {
-        Value more = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ugt,
-                                              args[0], c1);
+        Value more =
+            nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ugt, args[0], c1);
         nb.create<scf::ConditionOp>(l, more, args);
       },
       [&](OpBuilder &nb, Location l, ValueRange args) {
@@ -136,7 +135,8 @@ TreeBuffers TreeLowering::build(Location loc, Value tokens) {
               Value fw0 = b.create<arith::SIToFPOp>(jl, f32, w0);
               Value fw1 = b.create<arith::SIToFPOp>(jl, f32, w1);
               Value fcount = b.create<arith::SIToFPOp>(jl, f32, count);
-              Value zero = b.create<arith::ConstantOp>(jl, b.getF32FloatAttr(0));
+              Value zero =
+                  b.create<arith::ConstantOp>(jl, b.getF32FloatAttr(0));
               b.create<scf::ForOp>(
                   jl, c0, d, c1, ValueRange{},
                   [&](OpBuilder &xb, Location xl, Value x, ValueRange) {
@@ -230,8 +230,8 @@ FailureOr<TreeBuffers> TreeLowering::cut(Location loc, const TreeBuffers &tree,
   auto walk = b.create<scf::WhileOp>(
       loc, TypeRange{indexType, indexType}, ValueRange{start, c0},
       [&](OpBuilder &nb, Location l, ValueRange args) {
-        Value more = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ugt,
-                                              args[0], c0);
+        Value more =
+            nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ugt, args[0], c0);
         nb.create<scf::ConditionOp>(l, more, args);
       },
       [&](OpBuilder &nb, Location l, ValueRange args) {
@@ -251,9 +251,8 @@ FailureOr<TreeBuffers> TreeLowering::cut(Location loc, const TreeBuffers &tree,
         {
           OpBuilder::InsertionGuard g(b);
           b.setInsertionPointToStart(leafIf.thenBlock());
-          b.create<scf::YieldOp>(l,
-                                 b.create<arith::ConstantIntOp>(l, 1, 1)
-                                     .getResult());
+          b.create<scf::YieldOp>(
+              l, b.create<arith::ConstantIntOp>(l, 1, 1).getResult());
           b.setInsertionPointToStart(leafIf.elseBlock());
           FailureOr<Value> p = predicate(l, tree, region, row);
           if (failed(p)) {
@@ -273,8 +272,7 @@ FailureOr<TreeBuffers> TreeLowering::cut(Location loc, const TreeBuffers &tree,
           Value first = b.create<arith::ShLIOp>(l, j64, toI64(b, l, k));
           b.create<memref::StoreOp>(l, first, t.cutStarts, c);
           b.create<memref::StoreOp>(
-              l, b.create<memref::LoadOp>(l, tree.counts, row), t.cutCounts,
-              c);
+              l, b.create<memref::LoadOp>(l, tree.counts, row), t.cutCounts, c);
           b.create<scf::YieldOp>(
               l, ValueRange{sp, b.create<arith::AddIOp>(l, c, c1)});
           // Its children, the left one on top.
@@ -285,8 +283,8 @@ FailureOr<TreeBuffers> TreeLowering::cut(Location loc, const TreeBuffers &tree,
               toIndex(b, l, b.create<memref::LoadOp>(l, tree.sizes, below));
           Value left = b.create<arith::MulIOp>(l, j, index(l, 2));
           Value right = b.create<arith::AddIOp>(l, left, c1);
-          Value hasRight = b.create<arith::CmpIOp>(
-              l, arith::CmpIPredicate::ult, right, childSize);
+          Value hasRight = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::ult,
+                                                   right, childSize);
           auto push = b.create<scf::IfOp>(l, indexType, hasRight,
                                           /*withElseRegion=*/true);
           {
@@ -393,8 +391,8 @@ Value TreeLowering::attend(Location loc, const TreeBuffers &query,
               b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, vEnd, end),
               b.create<arith::AddIOp>(l, args[1], c1), args[1]);
           b.create<scf::YieldOp>(
-              l, ValueRange{nextK, nextV, end,
-                            b.create<arith::AddIOp>(l, c, c1)});
+              l,
+              ValueRange{nextK, nextV, end, b.create<arith::AddIOp>(l, c, c1)});
         });
   };
   Value pieces = merge(/*gather=*/false).getResult(3);
@@ -403,11 +401,11 @@ Value TreeLowering::attend(Location loc, const TreeBuffers &query,
   bias = alloc(loc, b.getF32Type(), {pieces});
   merge(/*gather=*/true);
   Value out = alloc(loc, b.getF32Type(), {leafCount(loc, query), dv});
-  b.create<AttentionOp>(loc, q, keys, values, out, /*scale=*/Value(),
-                        /*causal_offset=*/Value(), bias,
-                        /*key_indices=*/Value(), /*threads=*/Value(),
-                        b.getUnitAttr(),
-                        keyTile ? b.getI64IntegerAttr(*keyTile) : IntegerAttr());
+  b.create<AttentionOp>(
+      loc, q, keys, values, out, /*scale=*/Value(),
+      /*causal_offset=*/Value(), bias,
+      /*key_indices=*/Value(), /*threads=*/Value(), b.getUnitAttr(),
+      keyTile ? b.getI64IntegerAttr(*keyTile) : IntegerAttr());
   return out;
 }
 

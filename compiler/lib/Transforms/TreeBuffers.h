@@ -81,8 +81,7 @@ private:
   /// tensor's uses lowered.
   mlir::FailureOr<mlir::Value> predicate(mlir::Location loc,
                                          const TreeBuffers &tree,
-                                         mlir::Region &region,
-                                         mlir::Value row);
+                                         mlir::Region &region, mlir::Value row);
 
   mlir::OpBuilder &b;
   llvm::SmallVectorImpl<mlir::Value> &temporaries;

@@ -199,8 +199,10 @@ typedef struct facrt_rule {
 } facrt_rule;
 
 /// Compresses \p pyramid top-down as the seed's `compress` does: a node whose
-/// summary has L2 norm below \p threshold, or that matches a rule, is kept
-/// whole (as one cut node); otherwise its children are compressed. Writes
+/// magnitude (the L2 norm of the tokens it stands for: sqrt(count) times
+/// the norm of its mean, as the interpreter reads `magnitude` of a node's
+/// tensor) is below \p threshold, or that matches a rule, is kept whole (as
+/// one cut node); otherwise its children are compressed. Writes
 /// at most \p capacity nodes in token order, the vectors they carry (c x d,
 /// row-major) to \p vectors, and returns the number c, or -1 on bad
 /// arguments or too small a capacity.
@@ -230,6 +232,18 @@ facrt_status facrt_multiplicity_attention(const fac_memref2d_f32 *q,
 facrt_status facrt_v1_decompress(const facrt_cut_node *nodes, int64_t c,
                                  const fac_memref2d_f32 *compressed,
                                  fac_memref2d_f32 *out);
+
+/// The seed's V1 `attend` with no compression rules, as the interpreter
+/// runs it and as facc compiles it: the pyramids of q (n x d), k and v
+/// (m x d, m x dv) each compressed by \p threshold, every query leaf
+/// attending over the key and value tokens the cut trees stand for (the
+/// common refinement of their cuts, with multiplicities), each output row
+/// repeated for the query tokens its leaf stands for (out: n x dv).
+/// Writes the number of key pieces scored to \p scored when not NULL.
+facrt_status facrt_v1_attention(const fac_memref2d_f32 *q,
+                                const fac_memref2d_f32 *k,
+                                const fac_memref2d_f32 *v, float threshold,
+                                fac_memref2d_f32 *out, int64_t *scored);
 
 /*===-- V2: hierarchical attention ----------------------------------------===*/
 

@@ -3,10 +3,13 @@
 // Test harness: plugs the attention kernel facc compiled (FAC_KERNEL, with
 // the generated header -include'd; or, with FAC_LAYER_KERNEL, its
 // whole-layer entry, one call per layer) into stories260K's forward pass,
-// writes
-// the greedy story from BOS with it and with the built-in attention, and
-// reports whether the two agree token for token, and the perplexity of
-// both on real text. Usage: model_generate <data dir> <tokens>.
+// writes the greedy story from BOS with it and with the built-in
+// attention, and reports whether the two agree token for token, and the
+// perplexity of both on real text. With FAC_V1_KERNEL (the seed's V1
+// compiled: its first argument is the threshold), the reference is the
+// runtime's V1 (facrt_v1_attention) at the same threshold and dense
+// attention is reported beside them.
+// Usage: model_generate <data dir> <tokens> [threshold]
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +22,9 @@
 #include <string>
 #include <vector>
 
+#if defined(FAC_V1_KERNEL)
+#define FAC_KERNEL FAC_V1_KERNEL
+#endif
 #if !defined(FAC_KERNEL) && !defined(FAC_LAYER_KERNEL)
 #error "define FAC_KERNEL or FAC_LAYER_KERNEL to the kernel's entry point"
 #endif
@@ -36,13 +42,22 @@ int compiledAttention(void *, const fac_memref3d_f32 *q,
                           const_cast<fac_memref3d_f32 *>(v), out);
 }
 #else
+/// The kernel's first argument: the scale that multiplies Attend's
+/// 1/sqrt(d), or V1's threshold.
+float firstArgument = 1.0f;
 int compiledAttention(void *, const fac_memref2d_f32 *q,
                       const fac_memref2d_f32 *k, const fac_memref2d_f32 *v,
                       fac_memref2d_f32 *out) {
-  // The kernel's own scale parameter multiplies Attend's 1/sqrt(d).
-  return FAC_KERNEL(1.0f, const_cast<fac_memref2d_f32 *>(q),
+  return FAC_KERNEL(firstArgument, const_cast<fac_memref2d_f32 *>(q),
                     const_cast<fac_memref2d_f32 *>(k),
                     const_cast<fac_memref2d_f32 *>(v), out);
+}
+#endif
+
+#ifdef FAC_V1_KERNEL
+int runtimeV1(void *, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
+              const fac_memref2d_f32 *v, fac_memref2d_f32 *out) {
+  return facrt_v1_attention(q, k, v, firstArgument, out, nullptr);
 }
 #endif
 
@@ -56,10 +71,15 @@ std::vector<int32_t> generate(facrt_llama_state *state, int32_t count) {
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s <data dir> <tokens>\n", argv[0]);
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: %s <data dir> <tokens> [threshold]\n",
+                 argv[0]);
     return 2;
   }
+#ifndef FAC_LAYER_KERNEL
+  if (argc == 4)
+    firstArgument = float(std::atof(argv[3]));
+#endif
   std::string dir = argv[1];
   int32_t count = std::atoi(argv[2]);
   facrt_llama_model model;
@@ -68,9 +88,16 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "cannot load the model from %s\n", dir.c_str());
     return 2;
   }
-  facrt_llama_state *builtin, *compiled;
+  facrt_llama_state *builtin, *compiled, *dense;
   facrt_llama_state_new(&model, count, &builtin);
   facrt_llama_state_new(&model, count, &compiled);
+  facrt_llama_state_new(&model, count, &dense);
+#ifdef FAC_V1_KERNEL
+  facrt_llama_set_attention(builtin, &runtimeV1, nullptr);
+  const char *reference = "runtime V1";
+#else
+  const char *reference = "built-in";
+#endif
 #ifdef FAC_LAYER_KERNEL
   facrt_llama_set_layer_attention(compiled, &compiledAttention, nullptr);
 #else
@@ -86,7 +113,7 @@ int main(int argc, char **argv) {
   size_t same = 0;
   while (same < a.size() && same < b.size() && a[same] == b[same])
     ++same;
-  std::printf("tokens: %zu built-in, %zu compiled, %zu agree\n", a.size(),
+  std::printf("tokens: %zu %s, %zu compiled, %zu agree\n", a.size(), reference,
               b.size(), same);
 
   std::ifstream in(dir + "/text/moby-dick-ch1-3.txt", std::ios::binary);
@@ -95,10 +122,12 @@ int main(int argc, char **argv) {
   int32_t n =
       facrt_tokenizer_encode(tok, moby.c_str(), 1, 0, tokens.data(), count);
   n = n < count ? n : count;
-  std::printf("perplexity on Moby Dick (%d tokens): built-in %.4f, "
-              "compiled %.4f\n",
-              n, facrt_llama_perplexity(builtin, tokens.data(), n),
-              facrt_llama_perplexity(compiled, tokens.data(), n));
+  std::printf("perplexity on Moby Dick (%d tokens): %s %.4f, "
+              "compiled %.4f (dense %.4f)\n",
+              n, reference, facrt_llama_perplexity(builtin, tokens.data(), n),
+              facrt_llama_perplexity(compiled, tokens.data(), n),
+              facrt_llama_perplexity(dense, tokens.data(), n));
+  facrt_llama_state_free(dense);
   facrt_llama_state_free(builtin);
   facrt_llama_state_free(compiled);
   facrt_tokenizer_free(tok);
