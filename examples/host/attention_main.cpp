@@ -8,8 +8,12 @@
 // [tokens][dim] matrices seen as [heads][tokens][head size] through
 // strides, causal and not. Every head is checked against the dense fp64
 // reference and timed against it. The model host then runs stories260K
-// with the layer entry as its attention. Without ../shared/data it runs a
-// clearly labelled synthetic workload instead.
+// with the layer entry as its attention. Then the seed's first variant
+// (examples/seed/v1-rule-compression.fac, compiled with empty rule lists)
+// runs beside dense: on the activations against the runtime's V1 and the
+// fp64 reference, and as stories260K's attention (story, next-token
+// agreement and perplexity at several thresholds). Without ../shared/data
+// it runs a clearly labelled synthetic workload instead.
 //
 // Usage: fac-attention-demo [data dir]  (default: $FAC_DATA_DIR, then the
 // directory configured at build time).
@@ -18,6 +22,7 @@
 
 #include "dense_attention.h"
 #include "facrt/facrt.h"
+#include "v1_rule_compression.h"
 
 #include <fmt/core.h>
 
@@ -264,6 +269,146 @@ bool runModel(const std::string &dir) {
   return same && std::fabs(pplBuiltin - pplCompiled) < 1e-3 * pplBuiltin;
 }
 
+/// The thresholds the main job runs V1 at.
+constexpr float kV1Thresholds[] = {0.0f, 0.5f, 1.0f, 2.0f};
+
+/// The compiled V1 on each head of \p w (non-causal), against the
+/// runtime's V1 (the same algorithm in libfacrt) and dense fp64 attention.
+bool runV1(Workload &w) {
+  fmt::print("\n== {}: the seed's V1 compiled (pyramids cut by magnitude, "
+             "attention with multiplicities)\n",
+             w.label);
+  bool ok = true;
+  int group = w.heads / w.kvHeads;
+  int qWidth = w.heads * w.d, kvWidth = w.kvHeads * w.d;
+  for (float threshold : kV1Thresholds) {
+    double worstRuntime = 0, worstDense = 0;
+    int64_t scored = 0;
+    for (int h = 0; h < w.heads; ++h) {
+      int kvHead = h / group;
+      fac_memref2d_f32 qh = facrt_view2d(w.q.data(), w.n, w.d, qWidth, h * w.d);
+      fac_memref2d_f32 kh =
+          facrt_view2d(w.k.data(), w.n, w.d, kvWidth, kvHead * w.d);
+      fac_memref2d_f32 vh =
+          facrt_view2d(w.v.data(), w.n, w.d, kvWidth, kvHead * w.d);
+      std::vector<float> got(size_t(w.n) * w.d), runtime(got.size());
+      fac_memref2d_f32 gv = facrt_view2d(got.data(), w.n, w.d, w.d, 0);
+      fac_memref2d_f32 rv = facrt_view2d(runtime.data(), w.n, w.d, w.d, 0);
+      int64_t pieces = 0;
+      if (fac_FractalAttentionCompression_attention(threshold, &qh, &kh, &vh,
+                                                    &gv) != FACRT_OK ||
+          facrt_v1_attention(&qh, &kh, &vh, threshold, &rv, &pieces) !=
+              FACRT_OK)
+        return false;
+      scored += pieces;
+      std::vector<double> runtime64(runtime.begin(), runtime.end()),
+          dense(got.size());
+      facrt_attention_ref_f64(&qh, &kh, &vh, 1.0 / std::sqrt(double(w.d)), 0,
+                              dense.data());
+      worstRuntime =
+          std::max(worstRuntime, facrt_max_rel_error(&gv, runtime64.data()));
+      worstDense = std::max(worstDense, facrt_max_rel_error(&gv, dense.data()));
+    }
+    bool agrees = worstRuntime <= kTolerance;
+    ok &= agrees;
+    fmt::print("   threshold {:<4}: keys scored {:.3f} of dense; max relative "
+               "error vs the runtime's V1 {:.2e} ({}), vs dense {:.2e}\n",
+               threshold, double(scored) / (double(w.n) * w.heads),
+               worstRuntime, agrees ? "OK" : "FAILED", worstDense);
+  }
+  return ok;
+}
+
+/// V1's threshold for the model host's callbacks.
+float v1Threshold = 0;
+
+int compiledV1(void *, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
+               const fac_memref2d_f32 *v, fac_memref2d_f32 *out) {
+  return fac_FractalAttentionCompression_attention(
+      v1Threshold, const_cast<fac_memref2d_f32 *>(q),
+      const_cast<fac_memref2d_f32 *>(k), const_cast<fac_memref2d_f32 *>(v),
+      out);
+}
+
+int runtimeV1(void *, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
+              const fac_memref2d_f32 *v, fac_memref2d_f32 *out) {
+  return facrt_v1_attention(q, k, v, v1Threshold, out, nullptr);
+}
+
+/// The compiled V1 as stories260K's attention beside dense: its greedy
+/// story, next-token agreement with dense on Moby Dick, and perplexity;
+/// each must equal the runtime's V1.
+bool runModelV1(const std::string &dir) {
+  facrt_llama_model model;
+  facrt_tokenizer *tok = nullptr;
+  if (facrt_stories260k_load(dir.c_str(), &model, &tok) != FACRT_OK)
+    return false;
+  constexpr int32_t kTokens = 256;
+  std::ifstream in(dir + "/text/moby-dick-ch1-3.txt", std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  std::vector<int32_t> tokens(kTokens);
+  int32_t n = std::min(kTokens, facrt_tokenizer_encode(tok, text.c_str(), 1, 0,
+                                                       tokens.data(), kTokens));
+  // Every position's argmax: the next-token predictions.
+  auto predictions = [&](facrt_llama_state *state) {
+    std::vector<int32_t> best(static_cast<size_t>(n));
+    std::vector<float> logits(size_t(model.config.vocab_size));
+    for (int32_t pos = 0; pos < n; ++pos) {
+      facrt_llama_forward(state, tokens[pos], pos, logits.data());
+      best[pos] = int32_t(std::max_element(logits.begin(), logits.end()) -
+                          logits.begin());
+    }
+    return best;
+  };
+  facrt_llama_state *dense = nullptr;
+  facrt_llama_state_new(&model, kTokens, &dense);
+  std::vector<int32_t> densePredictions = predictions(dense);
+  double densePpl = facrt_llama_perplexity(dense, tokens.data(), n);
+  fmt::print("\n== REAL MODEL: the seed's V1 compiled as stories260K's "
+             "attention (model.attention := attend), beside dense\n");
+  fmt::print("   dense: perplexity on Moby Dick ({} tokens) {:.4f}\n", n,
+             densePpl);
+  bool ok = true;
+  for (float threshold : kV1Thresholds) {
+    v1Threshold = threshold;
+    facrt_llama_state *compiled = nullptr, *runtime = nullptr;
+    facrt_llama_state_new(&model, kTokens, &compiled);
+    facrt_llama_state_new(&model, kTokens, &runtime);
+    facrt_llama_set_attention(compiled, &compiledV1, nullptr);
+    facrt_llama_set_attention(runtime, &runtimeV1, nullptr);
+    std::vector<int32_t> got = predictions(compiled);
+    std::vector<int32_t> expected = predictions(runtime);
+    size_t agree = 0;
+    for (int32_t i = 0; i < n; ++i)
+      agree += got[i] == densePredictions[i];
+    double ppl = facrt_llama_perplexity(compiled, tokens.data(), n);
+    double pplRuntime = facrt_llama_perplexity(runtime, tokens.data(), n);
+    int32_t bos = 1;
+    std::vector<int32_t> story(64);
+    int32_t ns =
+        facrt_llama_generate_greedy(compiled, &bos, 1, 64, story.data());
+    std::string words;
+    for (int32_t i = 1; i < ns && words.find('\n') == std::string::npos; ++i)
+      words += facrt_tokenizer_decode(tok, story[i - 1], story[i]);
+    if (!words.empty() && words.back() == '\n')
+      words.pop_back();
+    bool same =
+        got == expected && std::fabs(ppl - pplRuntime) <= 1e-3 * pplRuntime;
+    ok &= same;
+    fmt::print("   threshold {:<4}: next-token agreement with dense {:.1f}%, "
+               "perplexity {:.4f} (runtime V1 {:.4f}: {})\n"
+               "                    story: {}\n",
+               threshold, 100.0 * double(agree) / n, ppl, pplRuntime,
+               same ? "same" : "DIFFERENT", words);
+    facrt_llama_state_free(compiled);
+    facrt_llama_state_free(runtime);
+  }
+  facrt_llama_state_free(dense);
+  facrt_tokenizer_free(tok);
+  facrt_llama_free(&model);
+  return ok;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -279,6 +424,8 @@ int main(int argc, char **argv) {
     ok &= run(w, /*causal=*/false);
     ok &= run(w, /*causal=*/true);
     ok &= runModel(dir);
+    ok &= runV1(w);
+    ok &= runModelV1(dir);
   } else if (status != kExitSuccess) {
     return status;
   } else {
@@ -288,6 +435,7 @@ int main(int argc, char **argv) {
     Workload small = syntheticWorkload(512, 8, 4, 8, "stories260K's shape");
     ok &= run(small, /*causal=*/false);
     ok &= run(small, /*causal=*/true);
+    ok &= runV1(small);
   }
   // A larger synthetic shape shows the kernel where vectors are wide.
   Workload large =
