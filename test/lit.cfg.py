@@ -24,7 +24,8 @@ tool_dirs = [config.fac_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
     [ToolSubst("%facc", "facc", unresolved="fatal"),
      ToolSubst("%fac-opt", "fac-opt", unresolved="fatal"),
-     ToolSubst("%fac-interp", "fac-interp", unresolved="fatal")], tool_dirs)
+     ToolSubst("%fac-interp", "fac-interp", unresolved="fatal"),
+     ToolSubst("%fac-check", "fac-check", unresolved="fatal")], tool_dirs)
 
 runtime_include = os.path.join(config.fac_src_root, "runtime", "include")
 runtime_src = os.path.join(config.fac_src_root, "runtime", "src")

@@ -77,6 +77,25 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm,
 
 } // namespace
 
+LogicalResult fac::lowerLoopsToLLVMDialect(ModuleOp module) {
+  // Parameter names are for the C header and the C++ emitter only.
+  module->walk([](func::FuncOp func) {
+    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+      func.removeArgAttr(i, "fac.name");
+  });
+  PassManager pm(module.getContext());
+  buildLoopsToLLVMPipeline(pm);
+  if (failed(pm.run(module)))
+    return failure();
+  // `fac.threads` marked the thread argument for fac-set-num-threads; it
+  // means nothing to LLVM.
+  module->walk([](LLVM::LLVMFuncOp func) {
+    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+      func.removeArgAttr(i, StringAttr::get(func.getContext(), "fac.threads"));
+  });
+  return success();
+}
+
 LogicalResult LLVMTarget::emit(ModuleOp loops, EmitKind kind, unsigned optLevel,
                                llvm::raw_pwrite_stream &os) const {
   Location loc = loops.getLoc();
@@ -89,21 +108,8 @@ LogicalResult LLVMTarget::emit(ModuleOp loops, EmitKind kind, unsigned optLevel,
     if (func->hasAttr("fac.kernel") && failed(getKernelABI(func)))
       return failure();
   OwningOpRef<ModuleOp> module = loops.clone();
-  // Parameter names are for the C header and the C++ emitter only.
-  module->walk([](func::FuncOp func) {
-    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
-      func.removeArgAttr(i, "fac.name");
-  });
-  PassManager pm(loops.getContext());
-  buildLoopsToLLVMPipeline(pm);
-  if (failed(pm.run(*module)))
+  if (failed(lowerLoopsToLLVMDialect(*module)))
     return failure();
-  // `fac.threads` marked the thread argument for fac-set-num-threads; it
-  // means nothing to LLVM.
-  module->walk([](LLVM::LLVMFuncOp func) {
-    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
-      func.removeArgAttr(i, StringAttr::get(func.getContext(), "fac.threads"));
-  });
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =

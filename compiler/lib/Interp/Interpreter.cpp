@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "fac/Interp/Interpreter.h"
+#include "fac/AST/ASTBuilder.h"
+#include "fac/Sema/Sema.h"
 #include "fac/Support/StackGuard.h"
 
 #include "facrt/facrt.h"
@@ -1552,4 +1554,50 @@ ValuePtr Interpreter::evaluate(const ast::Expr &expr, const EnvPtr &scope,
   for (auto &[name, v] : b)
     frame->vars[name] = v;
   return impl->eval(expr, frame);
+}
+
+ValuePtr fac::interp::defaultParameter(const sema::TypePtr &type) {
+  sema::TypePtr t = sema::prune(type);
+  if (t->isCon("List"))
+    return Value::list({});
+  if (t->isCon("LanguageModel"))
+    return Value::record("LanguageModel", {});
+  if (t->getKind() != sema::Type::Kind::Function)
+    return nullptr;
+  // Function-typed parameters default to the prelude's library versions,
+  // written in FAC and checked like any spec; run once.
+  struct Defaults {
+    std::unique_ptr<SourceFile> source;
+    std::unique_ptr<ast::Module> module;
+    std::unique_ptr<Interpreter> interp;
+    std::unique_ptr<ConceptResult> result;
+  };
+  static const Defaults defaults = [] {
+    static const char text[] = R"fac(
+Defaults := () :: {
+  let compressionScheme = (tensor: Tensor, ratio: Float) => Compress(tensor, ratio)
+  let decompressionScheme = (tree: TensorTree) => Decompress(tree)
+  let attentionMask = (query: Tensor, key: Tensor, value: Tensor) => Attend(query, key, value)
+  ()
+}
+)fac";
+    Defaults d;
+    d.source = std::make_unique<SourceFile>(
+        llvm::MemoryBuffer::getMemBuffer(text, "<defaults>"));
+    d.source->setQuiet(true); // Its unused bindings are on purpose.
+    d.module = parseModule(*d.source);
+    if (!d.module || !checkModule(*d.module, *d.source))
+      return d;
+    d.interp = std::make_unique<Interpreter>(*d.module, *d.source);
+    d.result = d.interp->runConcept(
+        llvm::cast<ast::ConceptDecl>(*d.module->getDecls().front()), {});
+    return d;
+  }();
+  if (!defaults.result)
+    return nullptr;
+  for (auto &[name, v] : defaults.result->scope->vars)
+    if (v->kind == Value::Kind::Closure &&
+        sema::prune(v->lambda->type)->str() == t->str())
+      return v;
+  return nullptr;
 }

@@ -818,6 +818,11 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
     });
     if (result.wasInterrupted())
       return signalPassFailure();
+    // Operators nothing calls any more.
+    for (OperatorOp op :
+         llvm::make_early_inc_range(module.getOps<OperatorOp>()))
+      if (SymbolTable::symbolKnownUseEmpty(op, module))
+        op.erase();
     // Lambdas nothing applies any more, but for a concept's named
     // functions, which fac-outline-kernels may compile as entries.
     module.walk([](LambdaOp op) {

@@ -306,17 +306,6 @@ bool checkTheorem(Interpreter &interp, const ast::TheoremDecl &t,
   return true;
 }
 
-/// The default value of a function-typed parameter: the one of the same
-/// type in the defaults concept.
-ValuePtr defaultFunction(const ConceptResult &defaults,
-                         const sema::TypePtr &type) {
-  for (auto &[name, v] : defaults.scope->vars)
-    if (v->kind == Value::Kind::Closure &&
-        sema::prune(v->lambda->type)->str() == type->str())
-      return v;
-  return nullptr;
-}
-
 /// The most values a forward function's input may have (as the
 /// interpreter's longest list).
 constexpr int64_t kMaxForwardValues = int64_t(1) << 24;
@@ -470,18 +459,13 @@ ValuePtr parameterValue(const ast::Field &p, const std::string &text,
              "' is " + t->str());
 }
 
-/// The value of a parameter no -p names: an empty list, the model, or the
-/// library function of its type; null after reporting when there is none.
-ValuePtr defaultValue(const ast::Field &p, const sema::TypePtr &t,
-                      const ConceptResult &defaults, SourceFile &source) {
-  if (t->isCon("List"))
-    return Value::list({});
-  if (t->isCon("LanguageModel"))
-    return Value::record("LanguageModel", {});
-  if (t->getKind() == sema::Type::Kind::Function)
-    if (ValuePtr f = defaultFunction(defaults, t))
-      return f;
-  source.error(p.loc, "give parameter '" + p.name + "' (" + t->str() +
+/// The value of a parameter no -p names (defaultParameter), or null after
+/// reporting that it needs one.
+ValuePtr defaultValue(const ast::Field &p, SourceFile &source) {
+  if (ValuePtr v = defaultParameter(p.resolved))
+    return v;
+  source.error(p.loc, "give parameter '" + p.name + "' (" +
+                          sema::prune(p.resolved)->str() +
                           ") a value with -p " + p.name + "=...");
   return nullptr;
 }
@@ -534,28 +518,6 @@ static int run() {
   if (!checkParameterNames(*module, given))
     return kExitUsageError;
 
-  // Function-typed parameters default to the prelude's library versions,
-  // written in FAC and checked like any spec.
-  static const char *defaultsText = R"fac(
-Defaults := () :: {
-  let compressionScheme = (tensor: Tensor, ratio: Float) => Compress(tensor, ratio)
-  let decompressionScheme = (tree: TensorTree) => Decompress(tree)
-  let attentionMask = (query: Tensor, key: Tensor, value: Tensor) => Attend(query, key, value)
-  ()
-}
-)fac";
-  SourceFile defaultsSource(
-      llvm::MemoryBuffer::getMemBuffer(defaultsText, "<defaults>"));
-  defaultsSource.setQuiet(true); // Its unused bindings are on purpose.
-  std::unique_ptr<ast::Module> defaultsModule = parseModule(defaultsSource);
-  if (!defaultsModule || !checkModule(*defaultsModule, defaultsSource))
-    return kExitFailure;
-  Interpreter defaultsInterp(*defaultsModule, defaultsSource);
-  std::unique_ptr<ConceptResult> defaults = defaultsInterp.runConcept(
-      llvm::cast<ast::ConceptDecl>(*defaultsModule->getDecls().front()), {});
-  if (!defaults)
-    return kExitFailure;
-
   Interpreter interp(*module, source);
   interp.setStepLimit(maxSteps);
   bool ok = true;
@@ -566,10 +528,8 @@ Defaults := () :: {
       std::map<std::string, ValuePtr> params;
       for (const ast::Field &p : c->getParams()) {
         auto it = given.find(p.name);
-        ValuePtr v =
-            it != given.end()
-                ? parameterValue(p, it->second, source)
-                : defaultValue(p, sema::prune(p.resolved), *defaults, source);
+        ValuePtr v = it != given.end() ? parameterValue(p, it->second, source)
+                                       : defaultValue(p, source);
         if (!v)
           return kExitUsageError;
         params[p.name] = v;

@@ -10,6 +10,7 @@
 #define FAC_INTERP_INTERPRETER_H
 
 #include "fac/AST/AST.h"
+#include "fac/Sema/Types.h"
 
 #include <map>
 #include <memory>
@@ -97,6 +98,12 @@ struct Env {
 };
 
 /// What a concept produced when its body ran.
+/// The value a concept parameter of type \p type has when none is given:
+/// an empty list, the model, or the prelude's library function of that
+/// type (`Compress`, `Decompress`, `Attend` as a mask, written in FAC);
+/// null when there is none.
+ValuePtr defaultParameter(const sema::TypePtr &type);
+
 struct ConceptResult {
   EnvPtr scope;       ///< Its bindings, for the theorems after it.
   ValuePtr attention; ///< `model.attention := f`, if any.

@@ -61,6 +61,11 @@ mlir::LogicalResult emitCHeader(mlir::ModuleOp loops, llvm::StringRef guardName,
 /// Registers the MLIR-to-LLVM-IR translations the native targets need.
 void registerTargetTranslations(mlir::DialectRegistry &registry);
 
+/// Lowers \p loops (kernels at the loop level) in place to the LLVM dialect
+/// a translation to LLVM IR takes, as every native target does: the
+/// loops-to-LLVM pipeline, without the attributes only FAC reads.
+mlir::LogicalResult lowerLoopsToLLVMDialect(mlir::ModuleOp loops);
+
 } // namespace fac
 
 #endif // FAC_TARGET_TARGETINFO_H
