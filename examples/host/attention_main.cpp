@@ -58,6 +58,19 @@ struct Workload {
   std::vector<float> q, k, v;
 };
 
+/// Query head \p h of \p w and the K/V head it reads (grouped-query
+/// attention), as [tokens][d] views of the [tokens][heads * d] matrices.
+struct HeadViews {
+  fac_memref2d_f32 q, k, v;
+};
+HeadViews headViews(Workload &w, int h) {
+  int kvHead = h / (w.heads / w.kvHeads);
+  int qWidth = w.heads * w.d, kvWidth = w.kvHeads * w.d;
+  return {facrt_view2d(w.q.data(), w.n, w.d, qWidth, h * w.d),
+          facrt_view2d(w.k.data(), w.n, w.d, kvWidth, kvHead * w.d),
+          facrt_view2d(w.v.data(), w.n, w.d, kvWidth, kvHead * w.d)};
+}
+
 /// Seconds per call of \p fn, repeated for at least \p minSeconds.
 template <typename Fn> double timePerCall(Fn fn, double minSeconds = 0.2) {
   fn(); // Warm up.
@@ -155,8 +168,7 @@ bool run(Workload &w, bool causal) {
              "one call for the layer on {} threads\n",
              w.n, w.heads, w.kvHeads, w.d, causal ? "causal" : "non-causal",
              threads);
-  int qWidth = w.heads * w.d, kvWidth = w.kvHeads * w.d;
-  int group = w.heads / w.kvHeads;
+  int qWidth = w.heads * w.d;
   std::vector<float> out(w.q.size());
   fac_memref3d_f32 q = layerView(w.q.data(), w.n, w.heads, w.d);
   fac_memref3d_f32 k = layerView(w.k.data(), w.n, w.kvHeads, w.d);
@@ -176,12 +188,7 @@ bool run(Workload &w, bool causal) {
   std::vector<double> ref(size_t(w.n) * w.d);
   double worst = 0, refTime = 0;
   for (int h = 0; h < w.heads; ++h) {
-    int kvHead = h / group;
-    fac_memref2d_f32 qh = facrt_view2d(w.q.data(), w.n, w.d, qWidth, h * w.d);
-    fac_memref2d_f32 kh =
-        facrt_view2d(w.k.data(), w.n, w.d, kvWidth, kvHead * w.d);
-    fac_memref2d_f32 vh =
-        facrt_view2d(w.v.data(), w.n, w.d, kvWidth, kvHead * w.d);
+    auto [qh, kh, vh] = headViews(w, h);
     fac_memref2d_f32 oh = facrt_view2d(out.data(), w.n, w.d, qWidth, h * w.d);
     double scale = 1.0 / std::sqrt(double(w.d));
     double start = facrt_now_seconds();
@@ -190,7 +197,7 @@ bool run(Workload &w, bool causal) {
     double err = facrt_max_rel_error(&oh, ref.data());
     worst = std::max(worst, err);
     fmt::print("   head {} (kv head {}): max relative error {:.2e}\n", h,
-               kvHead, err);
+               h / (w.heads / w.kvHeads), err);
   }
   // Useful work: a causal row i scores i + 1 keys.
   double pairs = causal ? w.n * (w.n + 1.0) / 2 : w.n * double(w.n);
@@ -279,18 +286,11 @@ bool runV1(Workload &w) {
              "attention with multiplicities)\n",
              w.label);
   bool ok = true;
-  int group = w.heads / w.kvHeads;
-  int qWidth = w.heads * w.d, kvWidth = w.kvHeads * w.d;
   for (float threshold : kV1Thresholds) {
     double worstRuntime = 0, worstDense = 0;
     int64_t scored = 0;
     for (int h = 0; h < w.heads; ++h) {
-      int kvHead = h / group;
-      fac_memref2d_f32 qh = facrt_view2d(w.q.data(), w.n, w.d, qWidth, h * w.d);
-      fac_memref2d_f32 kh =
-          facrt_view2d(w.k.data(), w.n, w.d, kvWidth, kvHead * w.d);
-      fac_memref2d_f32 vh =
-          facrt_view2d(w.v.data(), w.n, w.d, kvWidth, kvHead * w.d);
+      auto [qh, kh, vh] = headViews(w, h);
       std::vector<float> got(size_t(w.n) * w.d), runtime(got.size());
       fac_memref2d_f32 gv = facrt_view2d(got.data(), w.n, w.d, w.d, 0);
       fac_memref2d_f32 rv = facrt_view2d(runtime.data(), w.n, w.d, w.d, 0);

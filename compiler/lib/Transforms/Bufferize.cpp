@@ -167,9 +167,10 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
         continue;
       }
       for (Value result : op.getResults())
-        if (result.getType() == tensor)
+        if (result.getType() == tensor || isTensorTree(result.getType()))
           return op.emitOpError("has no buffer form yet: fac-bufferize "
-                                "handles tensors made by fac.attend only");
+                                "handles tensors made by fac.attend and the "
+                                "tree ops only");
     }
 
     // The tree ops are done: their values live in buffers.

@@ -19,6 +19,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
@@ -35,6 +36,18 @@ namespace {
 
 /// Lists longer than this are not unrolled into literals.
 constexpr int64_t kMaxUnrolledList = 4096;
+
+/// Calls (of lambdas and operators) one run inlines at most: a recursion
+/// that branches twice per level, or lambdas that each apply the one before
+/// twice, grow exponentially within the depth limit.
+constexpr int64_t kMaxInlinedCalls = 20000;
+
+/// How many calls the patterns have inlined so far, against
+/// kMaxInlinedCalls.
+struct InlineBudget {
+  int64_t used = 0;
+  bool exhausted() const { return used >= kMaxInlinedCalls; }
+};
 
 //===----------------------------------------------------------------------===//
 // Patterns as fac.handle and fac.destructure write them
@@ -208,6 +221,19 @@ bool isCompileTimeValue(Value value) {
   return false;
 }
 
+/// Whether \p value is a constant, or computed without side effects from
+/// constants only (so the canonicalizer is about to fold it).
+bool foldsToConstant(Value value, int depth = 8) {
+  if (matchPattern(value, m_Constant()))
+    return true;
+  Operation *def = value.getDefiningOp();
+  return def && depth > 0 && def->getNumRegions() == 0 && isPure(def) &&
+         def->getNumOperands() > 0 &&
+         llvm::all_of(def->getOperands(), [&](Value operand) {
+           return foldsToConstant(operand, depth - 1);
+         });
+}
+
 /// The `fac.self` ops inside \p lambda that name it.
 SmallVector<SelfOp> selfReferences(LambdaOp lambda) {
   SmallVector<SelfOp> refs;
@@ -358,10 +384,13 @@ struct InlineEffectClauses : public OpRewritePattern<HandleOp> {
 
 /// `fac.call @op(args)`: the operator's body, inlined.
 struct InlineOperatorCall : public OpRewritePattern<CallOp> {
-  using OpRewritePattern::OpRewritePattern;
+  InlineOperatorCall(MLIRContext *context, InlineBudget &budget)
+      : OpRewritePattern(context), budget(budget) {}
 
   LogicalResult matchAndRewrite(CallOp op,
                                 PatternRewriter &rewriter) const override {
+    if (budget.exhausted())
+      return failure();
     auto def = SymbolTable::lookupNearestSymbolFrom<OperatorOp>(
         op, op.getCalleeAttr());
     if (!def)
@@ -373,12 +402,15 @@ struct InlineOperatorCall : public OpRewritePattern<CallOp> {
     });
     if (recursive)
       return failure();
+    ++budget.used;
     IRMapping mapping;
     rewriter.setInsertionPoint(op);
     Value v = cloneRegion(rewriter, def.getBody(), op.getArgs(), mapping);
     rewriter.replaceOp(op, v);
     return success();
   }
+
+  InlineBudget &budget;
 };
 
 /// `fac.apply %f(args)` of a lambda known here: its body, inlined. A
@@ -386,13 +418,14 @@ struct InlineOperatorCall : public OpRewritePattern<CallOp> {
 /// value (its recursion is then unrolled as far as those values decide),
 /// at most `maxUnroll` calls deep.
 struct InlineApplication : public OpRewritePattern<ApplyOp> {
-  InlineApplication(MLIRContext *context, int64_t maxUnroll)
-      : OpRewritePattern(context), maxUnroll(maxUnroll) {}
+  InlineApplication(MLIRContext *context, int64_t maxUnroll,
+                    InlineBudget &budget)
+      : OpRewritePattern(context), maxUnroll(maxUnroll), budget(budget) {}
 
   LogicalResult matchAndRewrite(ApplyOp op,
                                 PatternRewriter &rewriter) const override {
     auto lambda = op.getCallee().getDefiningOp<LambdaOp>();
-    if (!lambda)
+    if (!lambda || budget.exhausted())
       return failure();
     SmallVector<SelfOp> selfRefs = selfReferences(lambda);
     int64_t depth = 0;
@@ -401,13 +434,14 @@ struct InlineApplication : public OpRewritePattern<ApplyOp> {
     if (!selfRefs.empty()) {
       if (depth >= maxUnroll || !llvm::any_of(op.getArgs(), isCompileTimeValue))
         return failure();
-      // Not inside a branch a constant is about to fold away: that branch
-      // may be the recursion's end.
+      // Not inside a branch a constant is about to fold away (that branch
+      // may be the recursion's end), nor before its arguments are folded.
       for (Operation *p = op->getParentOp(); p; p = p->getParentOp())
         if (auto branch = dyn_cast<IfOp>(p);
-            branch && matchPattern(branch.getCondition(), m_Constant()))
+            branch && foldsToConstant(branch.getCondition()))
           return failure();
     }
+    ++budget.used;
     IRMapping mapping;
     rewriter.setInsertionPoint(op);
     Value v = cloneRegion(rewriter, lambda.getBody(), op.getArgs(), mapping);
@@ -430,6 +464,7 @@ struct InlineApplication : public OpRewritePattern<ApplyOp> {
   }
 
   int64_t maxUnroll;
+  InlineBudget &budget;
 };
 
 //===----------------------------------------------------------------------===//
@@ -790,10 +825,12 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
         return signalPassFailure();
     }
     RewritePatternSet patterns(context);
-    patterns.add<InlineOperatorCall, FoldConstantIf, FoldHandle,
-                 FoldDestructure, FoldRebuild, FoldDataAccess, FoldListAccess,
-                 UnrollListIntrinsic, UnrollComprehension>(context);
-    patterns.add<InlineApplication>(context, maxUnroll);
+    InlineBudget budget;
+    patterns.add<InlineOperatorCall>(context, budget);
+    patterns.add<FoldConstantIf, FoldHandle, FoldDestructure, FoldRebuild,
+                 FoldDataAccess, FoldListAccess, UnrollListIntrinsic,
+                 UnrollComprehension>(context);
+    patterns.add<InlineApplication>(context, maxUnroll, budget);
     for (Dialect *dialect : context->getLoadedDialects())
       dialect->getCanonicalizationPatterns(patterns);
     for (RegisteredOperationName name : context->getRegisteredOperations())
@@ -802,6 +839,20 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
             applyPatternsAndFoldGreedily(module, std::move(patterns), config)))
       return signalPassFailure();
 
+    // Inlining that grew without end.
+    if (budget.exhausted()) {
+      Operation *at = nullptr;
+      module.walk([&](Operation *op) {
+        if (!at && isa<ApplyOp, CallOp>(op))
+          at = op;
+      });
+      emitError(at ? at->getLoc() : module.getLoc(),
+                "specialisation inlined more than ")
+          << kMaxInlinedCalls
+          << " calls: the calls known at compile time here grow without "
+             "end (a recursion that calls itself twice per step, say)";
+      return signalPassFailure();
+    }
     // A recursion compile-time values did not end.
     WalkResult result = module.walk([&](ApplyOp apply) {
       auto depth = apply->getAttrOfType<IntegerAttr>("fac.unroll");
