@@ -50,9 +50,9 @@ struct OutlineKernelsPass
     ModuleOp module = getOperation();
     SmallVector<ConceptOp> concepts(module.getOps<ConceptOp>());
     llvm::StringSet<> found;
-    for (ConceptOp concept : concepts) {
+    for (ConceptOp spec : concepts) {
       bool emitted = false;
-      for (ExportOp exp : concept.getBody().getOps<ExportOp>()) {
+      for (ExportOp exp : spec.getBody().getOps<ExportOp>()) {
         emitted = true;
         auto lambda = exp.getValue().getDefiningOp<LambdaOp>();
         if (!lambda) {
@@ -60,53 +60,53 @@ struct OutlineKernelsPass
                           "compile time");
           return signalPassFailure();
         }
-        if (failed(outline(module, concept, lambda, exp.getSlot())))
+        if (failed(outline(module, spec, lambda, exp.getSlot())))
           return signalPassFailure();
       }
-      for (LambdaOp lambda : concept.getBody().getOps<LambdaOp>()) {
+      for (LambdaOp lambda : spec.getBody().getOps<LambdaOp>()) {
         auto name = lambda->getAttrOfType<StringAttr>("name");
         if (!name || !llvm::is_contained(entries, name.getValue()))
           continue;
         found.insert(name.getValue());
         emitted = true;
         // Already a kernel when the concept exports it under that name.
-        if (llvm::any_of(concept.getBody().getOps<ExportOp>(), [&](ExportOp e) {
+        if (llvm::any_of(spec.getBody().getOps<ExportOp>(), [&](ExportOp e) {
               return e.getSlot() == name.getValue() &&
                      e.getValue() == lambda.getResult();
             }))
           continue;
-        if (failed(outline(module, concept, lambda, name.getValue())))
+        if (failed(outline(module, spec, lambda, name.getValue())))
           return signalPassFailure();
       }
       if (!emitted)
-      concept.emitWarning("concept '")
-          << concept.getSymName()
-          << "' exports nothing into the model: no kernel is emitted (name "
-             "a function with --entry to compile it)";
+        spec.emitWarning("concept '")
+            << spec.getSymName()
+            << "' exports nothing into the model: no kernel is emitted (name "
+               "a function with --entry to compile it)";
     }
     for (const std::string &entry : entries)
       if (!found.contains(entry)) {
         InFlightDiagnostic diag = emitError(module.getLoc(), "--entry=")
                                   << entry
                                   << ": no concept has a function of that name";
-        for (ConceptOp concept : concepts) {
+        for (ConceptOp spec : concepts) {
           std::string names;
-          for (LambdaOp lambda : concept.getBody().getOps<LambdaOp>())
+          for (LambdaOp lambda : spec.getBody().getOps<LambdaOp>())
             if (auto name = lambda->getAttrOfType<StringAttr>("name"))
               names += (names.empty() ? "" : ", ") + name.getValue().str();
-          diag.attachNote(concept.getLoc())
-              << "the functions of '" << concept.getSymName()
+          diag.attachNote(spec.getLoc())
+              << "the functions of '" << spec.getSymName()
               << "' are: " << (names.empty() ? "none" : names);
         }
         return signalPassFailure();
       }
-    for (ConceptOp concept : concepts)
-    concept.erase();
+    for (ConceptOp spec : concepts)
+      spec.erase();
   }
 
-  LogicalResult outline(ModuleOp module, ConceptOp concept, LambdaOp lambda,
+  LogicalResult outline(ModuleOp module, ConceptOp spec, LambdaOp lambda,
                         StringRef slot) {
-    Block &params = concept.getBody().front();
+    Block &params = spec.getBody().front();
     Block &lambdaBody = lambda.getBody().front();
     FunctionType lambdaType = lambda.getFunctionType();
 
@@ -118,7 +118,7 @@ struct OutlineKernelsPass
     llvm::append_range(inputs, lambdaType.getInputs());
     OpBuilder builder(module.getBodyRegion());
     builder.setInsertionPointToEnd(module.getBody());
-    std::string name = (concept.getSymName() + "_" + slot).str();
+    std::string name = (spec.getSymName() + "_" + slot).str();
     if (module.lookupSymbol(name))
       return lambda.emitError("kernel '")
              << name << "' is emitted twice (an export and an entry of "

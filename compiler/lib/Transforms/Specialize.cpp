@@ -905,8 +905,8 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
       values[name] = value.str();
     }
     llvm::StringSet<> used;
-    for (ConceptOp concept : module.getOps<ConceptOp>()) {
-      Block &params = concept.getBody().front();
+    for (ConceptOp spec : module.getOps<ConceptOp>()) {
+      Block &params = spec.getBody().front();
       for (unsigned i = params.getNumArguments(); i-- > 0;) {
         BlockArgument arg = params.getArgument(i);
         auto named = dyn_cast<NameLoc>(arg.getLoc());
@@ -930,14 +930,14 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
                                   << entry.first()
                                   << ": no concept has a parameter of that "
                                      "name";
-        for (ConceptOp concept : module.getOps<ConceptOp>()) {
+        for (ConceptOp spec : module.getOps<ConceptOp>()) {
           std::string names;
-          for (BlockArgument arg : concept.getBody().getArguments())
+          for (BlockArgument arg : spec.getBody().getArguments())
             if (auto named = dyn_cast<NameLoc>(arg.getLoc()))
               names += (names.empty() ? "" : ", ") +
                        named.getName().getValue().str();
-          diag.attachNote(concept.getLoc())
-              << "the parameters of '" << concept.getSymName()
+          diag.attachNote(spec.getLoc())
+              << "the parameters of '" << spec.getSymName()
               << "' are: " << (names.empty() ? "none" : names);
         }
         return failure();

@@ -121,7 +121,7 @@ struct KernelArg {
 struct Kernel {
   std::string name; ///< `<Concept>_<slot or entry>`.
   std::vector<KernelArg> args;
-  const ast::ConceptDecl *concept = nullptr;
+  const ast::ConceptDecl *spec = nullptr;
   std::string function; ///< The slot (`attention`, `forward`) or entry.
 };
 
@@ -209,25 +209,19 @@ public:
       if (!r)
         return false;
       results[c->getName().str()] = std::move(r);
-      concepts[c->getName().str()] = c;
     }
     return true;
   }
 
   /// The interpreter's function a kernel compiles.
   ValuePtr function(const Kernel &k) {
-    const ConceptResult &r = *results.at(k.concept->getName().str());
+    const ConceptResult &r = *results.at(k.spec->getName().str());
     if (k.function == "attention")
       return r.attention;
     if (k.function == "forward" && r.value &&
         r.value->kind == Value::Kind::Closure)
       return r.value;
     return r.scope->lookup(k.function);
-  }
-
-  const ast::ConceptDecl *concept(llvm::StringRef name) const {
-    auto it = concepts.find(name.str());
-    return it == concepts.end() ? nullptr : it->second;
   }
 
   /// Runs \p kernel and its function on \p in and reports one line; none
@@ -257,7 +251,7 @@ public:
       else
         values.push_back(Value::tensor({rows, cols}, in.tensors[i]));
     }
-    ValuePtr expected = interp.call(fn, values, kernel.concept->getLoc());
+    ValuePtr expected = interp.call(fn, values, kernel.spec->getLoc());
     if (!expected)
       return false;
     std::vector<float> want;
@@ -358,7 +352,6 @@ private:
   Interpreter interp;
   double tolerance;
   std::map<std::string, std::unique_ptr<ConceptResult>> results;
-  std::map<std::string, const ast::ConceptDecl *> concepts;
 };
 
 /// Random N(0, 1) inputs of the given shapes.
@@ -449,11 +442,11 @@ int run() {
     for (const ast::DeclPtr &d : module->getDecls())
       if (auto *c = llvm::dyn_cast<ast::ConceptDecl>(d.get()))
         if (k.name.rfind(c->getName().str() + "_", 0) == 0 &&
-            (!k.concept || c->getName().size() > k.concept->getName().size())) {
-          k.concept = c;
+            (!k.spec || c->getName().size() > k.spec->getName().size())) {
+          k.spec = c;
           k.function = k.name.substr(c->getName().size() + 1);
         }
-    if (k.concept)
+    if (k.spec)
       kernels.push_back(std::move(k));
   }
   if (kernels.empty()) {
