@@ -33,11 +33,20 @@ func.func @chained(%q: !fac.tensor, %k: !fac.tensor, %v: !fac.tensor) -> !fac.te
 
 // -----
 
-// Returning an argument copies it into `out`.
+// Returning an argument copies it into `out` (a loop: no runtime library),
+// which must have its shape (a fac.require for fac-kernel-status).
 // CHECK-LABEL: func.func @identity
 // CHECK-SAME: (%[[Q:[a-z0-9]+]]: memref{{.*}}, %{{.*}}: memref{{.*}}, %{{.*}}: memref{{.*}}, %[[OUT:[a-z0-9]+]]: memref
-// CHECK: memref.copy %[[Q]], %[[OUT]]
-// CHECK-NEXT: return
+// CHECK-DAG: %[[ROWS:.*]] = memref.dim %[[Q]], %c0
+// CHECK-DAG: %[[OUTROWS:.*]] = memref.dim %[[OUT]], %c0
+// CHECK: %[[SAME:.*]] = arith.cmpi eq, %[[OUTROWS]], %[[ROWS]]
+// CHECK: fac.require %[[SAME]], "rows of out"
+// CHECK: fac.require %{{.*}}, "columns of out"
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: %[[X:.*]] = memref.load %[[Q]]
+// CHECK-NEXT: memref.store %[[X]], %[[OUT]]
+// CHECK-NOT: memref.copy
 func.func @identity(%q: !fac.tensor, %k: !fac.tensor, %v: !fac.tensor) -> !fac.tensor attributes {fac.kernel} {
   return %q : !fac.tensor
 }

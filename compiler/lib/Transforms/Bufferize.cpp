@@ -109,6 +109,15 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
       temporaries.push_back(dest);
       return dest;
     };
+    // `a == b` for the kernel's arguments, checked by fac-kernel-status.
+    auto require = [&](Location loc, Value a, Value b, StringRef what) {
+      Value same =
+          builder.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, a, b);
+      builder.create<RequireOp>(loc, same, what);
+    };
+    auto dim = [&](Location loc, Value buffer, int64_t i) -> Value {
+      return builder.create<memref::DimOp>(loc, buffer, i);
+    };
     for (Operation &op : llvm::make_early_inc_range(entry)) {
       if (isa<TreeBuildOp, TreeCutOp, TreeAttendOp, TreeLeavesOp, TreeExpandOp>(
               op)) {
@@ -124,9 +133,13 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
             return failure();
           treeValues[cut.getResult()] = *t;
         } else if (auto attend = dyn_cast<TreeAttendOp>(op)) {
-          Value rows = trees.attend(loc, treeValues.lookup(attend.getQuery()),
-                                    treeValues.lookup(attend.getKey()),
-                                    treeValues.lookup(attend.getValue()), tile);
+          const TreeBuffers &q = treeValues.lookup(attend.getQuery()),
+                            &k = treeValues.lookup(attend.getKey()),
+                            &v = treeValues.lookup(attend.getValue());
+          require(loc, dim(loc, q.source, 1), dim(loc, k.source, 1),
+                  "query and key widths");
+          require(loc, k.tokens, v.tokens, "key and value tokens");
+          Value rows = trees.attend(loc, q, k, v, tile);
           attend.getResult().replaceAllUsesWith(rows);
         } else if (auto leaves = dyn_cast<TreeLeavesOp>(op)) {
           leaves.getResult().replaceAllUsesWith(
@@ -135,6 +148,10 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
           const TreeBuffers &tree = treeValues.lookup(expand.getTree());
           Value cols = builder.create<memref::DimOp>(loc, expand.getRows(), 1);
           Value dest = destination(&op, tree.tokens, cols);
+          if (dest == out) {
+            require(loc, dim(loc, out, 0), tree.tokens, "rows of out");
+            require(loc, dim(loc, out, 1), cols, "columns of out");
+          }
           trees.expand(loc, expand.getRows(), tree, dest);
           expand.getResult().replaceAllUsesWith(dest);
         }
@@ -181,8 +198,28 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
     // temporary: then it is copied.
     builder.setInsertionPoint(ret);
     Value result = ret.getOperand(0);
-    if (result != out)
-      builder.create<memref::CopyOp>(ret.getLoc(), result, out);
+    if (result != out) {
+      // A loop, not memref.copy: no runtime library to link for it.
+      Location loc = ret.getLoc();
+      Value rows = dim(loc, result, 0), cols = dim(loc, result, 1);
+      require(loc, dim(loc, out, 0), rows, "rows of out");
+      require(loc, dim(loc, out, 1), cols, "columns of out");
+      Value zero = builder.create<arith::ConstantIndexOp>(loc, 0);
+      Value one = builder.create<arith::ConstantIndexOp>(loc, 1);
+      builder.create<scf::ForOp>(
+          loc, zero, rows, one, ValueRange{},
+          [&](OpBuilder &rb, Location l, Value i, ValueRange) {
+            rb.create<scf::ForOp>(
+                l, zero, cols, one, ValueRange{},
+                [&](OpBuilder &cb, Location cl, Value j, ValueRange) {
+                  Value x =
+                      cb.create<memref::LoadOp>(cl, result, ValueRange{i, j});
+                  cb.create<memref::StoreOp>(cl, x, out, ValueRange{i, j});
+                  cb.create<scf::YieldOp>(cl);
+                });
+            rb.create<scf::YieldOp>(l);
+          });
+    }
     for (Value temp : temporaries)
       builder.create<memref::DeallocOp>(ret.getLoc(), temp);
     builder.create<func::ReturnOp>(ret.getLoc());

@@ -13,6 +13,8 @@
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace fac {
 #define GEN_PASS_DEF_FACKERNELSTATUS
@@ -36,12 +38,59 @@ public:
     ok = builder.create<arith::ConstantIntOp>(loc, 1, 1);
   }
 
-  /// Size \p dim of \p buffer when the caller passes it, else null.
-  Value size(Value buffer, int64_t dim) {
-    if (!buffer || !isa<BlockArgument>(buffer) ||
-        buffer.getParentBlock() != &entry)
+  /// \p value computed at the start of the kernel from its arguments: the
+  /// arguments, constants, sizes of the arguments and of the buffers the
+  /// kernel allocates from them, and pure arithmetic on those; null when
+  /// it depends on anything else (a loop's result, a loaded value).
+  Value atEntry(Value value, int depth = 16) {
+    if (!value || depth == 0)
       return nullptr;
-    return builder.create<memref::DimOp>(loc, buffer, dim);
+    if (auto arg = dyn_cast<BlockArgument>(value))
+      return arg.getParentBlock() == &entry ? value : nullptr;
+    auto it = remat.find(value);
+    if (it != remat.end())
+      return it->second;
+    Operation *def = value.getDefiningOp();
+    Value result;
+    if (auto dim = dyn_cast<memref::DimOp>(def)) {
+      if (std::optional<int64_t> index = dim.getConstantIndex())
+        result = size(dim.getSource(), *index, depth - 1);
+    } else if (def->getNumRegions() == 0 && isPure(def) &&
+               def->getNumResults() == 1 &&
+               isa<arith::ArithDialect>(def->getDialect())) {
+      IRMapping mapping;
+      bool ok = true;
+      for (Value operand : def->getOperands()) {
+        Value v = atEntry(operand, depth - 1);
+        ok &= bool(v);
+        if (v)
+          mapping.map(operand, v);
+      }
+      if (ok)
+        result = builder.clone(*def, mapping)->getResult(0);
+    }
+    remat[value] = result;
+    return result;
+  }
+
+  /// Size \p dim of \p buffer at the kernel's start: of an argument, or of
+  /// a buffer allocated with sizes known there; else null.
+  Value size(Value buffer, int64_t dim, int depth = 16) {
+    if (!buffer)
+      return nullptr;
+    if (auto arg = dyn_cast<BlockArgument>(buffer)) {
+      if (arg.getParentBlock() != &entry)
+        return nullptr;
+      return builder.create<memref::DimOp>(loc, buffer, dim);
+    }
+    auto alloc = buffer.getDefiningOp<memref::AllocOp>();
+    if (!alloc)
+      return nullptr;
+    MemRefType type = alloc.getType();
+    if (!type.isDynamicDim(dim))
+      return builder.create<arith::ConstantIndexOp>(loc, type.getDimSize(dim));
+    return atEntry(alloc.getDynamicSizes()[type.getDynamicDimIndex(dim)],
+                   depth);
   }
 
   void require(Value condition) {
@@ -95,6 +144,18 @@ public:
       inRange(indices, size(k, rows));
   }
 
+  /// A fac.require: its condition, computed at the start.
+  LogicalResult requirement(RequireOp op) {
+    Value condition = atEntry(op.getCondition());
+    if (!condition)
+      return op.emitOpError("requirement '")
+             << op.getWhat()
+             << "' depends on values the kernel computes, so it cannot be "
+                "checked before the kernel runs";
+    require(condition);
+    return success();
+  }
+
   /// Every element of \p indices is a row of a buffer of \p rows rows.
   void inRange(Value indices, Value rows) {
     if (!rows)
@@ -128,6 +189,7 @@ private:
   Location loc;
   Block &entry;
   Value ok;
+  llvm::DenseMap<Value, Value> remat;
 };
 
 struct KernelStatusPass
@@ -140,11 +202,12 @@ struct KernelStatusPass
         func.emitOpError("kernel must have a single block");
         return signalPassFailure();
       }
-      addStatus(func);
+      if (failed(addStatus(func)))
+        return signalPassFailure();
     }
   }
 
-  void addStatus(func::FuncOp func) {
+  LogicalResult addStatus(func::FuncOp func) {
     MLIRContext *ctx = &getContext();
     Block &entry = func.getBody().front();
     auto ret = cast<func::ReturnOp>(entry.getTerminator());
@@ -152,12 +215,22 @@ struct KernelStatusPass
 
     // The kernel's work, to be moved under the check.
     SmallVector<Operation *> work;
-    for (Operation &op : entry.without_terminator())
-      work.push_back(&op);
+    SmallVector<RequireOp> requirements;
+    for (Operation &op : entry.without_terminator()) {
+      if (auto r = dyn_cast<RequireOp>(op))
+        requirements.push_back(r);
+      else
+        work.push_back(&op);
+    }
 
     OpBuilder builder(ctx);
     builder.setInsertionPointToStart(&entry);
     Checks checks(builder, loc, entry);
+    for (RequireOp r : requirements) {
+      if (failed(checks.requirement(r)))
+        return failure();
+      r.erase();
+    }
     func.walk([&](AttentionOp op) { checks.attention(op); });
     auto ifOp = builder.create<scf::IfOp>(loc, checks.get(),
                                           /*withElseRegion=*/false);
@@ -174,6 +247,7 @@ struct KernelStatusPass
     ret.erase();
     func.setFunctionType(
         FunctionType::get(ctx, entry.getArgumentTypes(), builder.getI32Type()));
+    return success();
   }
 };
 

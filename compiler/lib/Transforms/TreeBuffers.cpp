@@ -55,6 +55,7 @@ void TreeLowering::copyRow(Location loc, Value src, Value from, Value dst,
 TreeBuffers TreeLowering::build(Location loc, Value tokens) {
   Type i64 = b.getI64Type();
   TreeBuffers t;
+  t.source = tokens;
   t.tokens = b.create<memref::DimOp>(loc, tokens, 0);
   Value d = b.create<memref::DimOp>(loc, tokens, 1);
   auto levelsType = MemRefType::get({kMaxLevels}, i64);

@@ -28,6 +28,7 @@ struct TreeBuffers {
   mlir::Value sizes;   ///< 64 i64: the nodes of each level.
   mlir::Value levels;  ///< index: how many levels.
   mlir::Value tokens;  ///< index: n.
+  mlir::Value source;  ///< The n x d token buffer it was built from.
   /// The cut's leaves (pyramid rows, first tokens, counts: n i64 each)
   /// and how many there are; null for the uncut pyramid.
   mlir::Value cutRows, cutStarts, cutCounts, cutSize;

@@ -142,6 +142,19 @@ def FAC_AttendOp : FAC_Op<"attend", [Pure]> {
 }
 
 /// A key tile from 1 to fac::kMaxKeyTile keys.
+def FAC_RequireOp : FAC_Op<"require"> {
+  let summary = "a condition the kernel's arguments must meet";
+  let description = [{
+    Placed by fac-bufferize where an op needs its buffers' shapes to fit
+    (a tree's width against another's, `out` against the result); the
+    condition is computed from the kernel's arguments. fac-kernel-status
+    checks every requirement before the kernel does any work, and returns
+    `FACRT_ERR_ARG` when one does not hold; it then erases the op.
+  }];
+  let arguments = (ins I1:$condition, StrAttr:$what);
+  let assemblyFormat = "$condition `,` $what attr-dict";
+}
+
 //===----------------------------------------------------------------------===//
 // Trees over token sequences (pyramids)
 //===----------------------------------------------------------------------===//
