@@ -309,6 +309,16 @@ struct LowerTreesPass : public fac::impl::FacLowerTreesBase<LowerTreesPass> {
                  "decided by the node's tensor";
           return WalkResult::interrupt();
         }
+        if (lambda) {
+          auto name = lambda->getAttrOfType<StringAttr>("name");
+          apply.emitError("the recursion of '")
+              << (name ? name.getValue() : "a lambda")
+              << "' does not compile: where it ends depends on values known "
+                 "only at run time; a recursion compiles when values known "
+                 "at compile time (-D) decide its end, or when it is a cut "
+                 "of a tree";
+          return WalkResult::interrupt();
+        }
       }
       return WalkResult::advance();
     });

@@ -234,6 +234,45 @@ bool foldsToConstant(Value value, int depth = 8) {
          });
 }
 
+/// Whether \p value, in \p lambda's body, is known at compile time when
+/// the lambda is applied to \p args: computed without side effects from
+/// constants and from parameters whose arguments are compile-time values.
+bool knownWhenApplied(Value value, LambdaOp lambda, ValueRange args,
+                      int depth = 32) {
+  if (depth == 0)
+    return false;
+  if (auto arg = dyn_cast<BlockArgument>(value)) {
+    if (arg.getOwner() != &lambda.getBody().front())
+      return false;
+    return isCompileTimeValue(args[arg.getArgNumber()]);
+  }
+  Operation *def = value.getDefiningOp();
+  if (!lambda->isProperAncestor(def))
+    return foldsToConstant(value);
+  return def->getNumRegions() == 0 && isPure(def) &&
+         llvm::all_of(def->getOperands(), [&](Value operand) {
+           return knownWhenApplied(operand, lambda, args, depth - 1);
+         });
+}
+
+/// Whether applying recursive \p lambda to \p args unrolls to an end:
+/// every `if` around one of its recursive calls decides on values known at
+/// compile time (a recursion on run-time values is left to run).
+bool unrollsWith(LambdaOp lambda, ValueRange args) {
+  bool guarded = false, decided = true;
+  lambda.getBody().walk([&](IfOp branch) {
+    bool aroundSelf = false;
+    branch->walk([&](SelfOp self) {
+      aroundSelf |= self.getTarget() == lambda;
+    });
+    if (!aroundSelf)
+      return;
+    guarded = true;
+    decided &= knownWhenApplied(branch.getCondition(), lambda, args);
+  });
+  return guarded && decided;
+}
+
 /// The `fac.self` ops inside \p lambda that name it.
 SmallVector<SelfOp> selfReferences(LambdaOp lambda) {
   SmallVector<SelfOp> refs;
@@ -432,7 +471,7 @@ struct InlineApplication : public OpRewritePattern<ApplyOp> {
     if (auto attr = op->getAttrOfType<IntegerAttr>("fac.unroll"))
       depth = attr.getInt();
     if (!selfRefs.empty()) {
-      if (depth >= maxUnroll || !llvm::any_of(op.getArgs(), isCompileTimeValue))
+      if (depth >= maxUnroll || !unrollsWith(lambda, op.getArgs()))
         return failure();
       // Not inside a branch a constant is about to fold away (that branch
       // may be the recursion's end), nor before its arguments are folded.

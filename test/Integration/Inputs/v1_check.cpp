@@ -16,6 +16,7 @@
 
 #include "facrt/facrt.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -178,6 +179,34 @@ int main(int argc, char **argv) {
       v[t * d + x] = float(t / 32) - float(x) / 8;
     }
   check("runs", n, d, 100.0, q, k, v, tolerance);
+
+  // Shapes that do not fit: FACRT_ERR_ARG, and `out` untouched.
+  struct Bad {
+    const char *what;
+    int64_t n, d, m, dk, mv, outRows, outCols;
+  };
+  const Bad bad[] = {{"out has a row less", 5, 8, 7, 8, 7, 4, 8},
+                     {"out has a column more", 5, 8, 7, 8, 7, 5, 9},
+                     {"keys narrower than queries", 5, 8, 7, 4, 7, 5, 8},
+                     {"more keys than values", 5, 8, 9, 8, 7, 5, 8}};
+  for (const Bad &b : bad) {
+    std::vector<float> qb(size_t(b.n * b.d), 0.5f),
+        kb(size_t(b.m * b.dk), 0.5f), vb(size_t(b.mv * b.d), 0.5f),
+        ob(size_t(b.outRows * b.outCols) + 16, 7.0f);
+    fac_memref2d_f32 qv = facrt_view2d(qb.data(), b.n, b.d, b.d, 0);
+    fac_memref2d_f32 kv = facrt_view2d(kb.data(), b.m, b.dk, b.dk, 0);
+    fac_memref2d_f32 vv = facrt_view2d(vb.data(), b.mv, b.d, b.d, 0);
+    fac_memref2d_f32 ov =
+        facrt_view2d(ob.data(), b.outRows, b.outCols, b.outCols, 0);
+    facrt_status status =
+        fac_FractalAttentionCompression_attention(1.0f, &qv, &kv, &vv, &ov);
+    bool untouched =
+        std::all_of(ob.begin(), ob.end(), [](float x) { return x == 7.0f; });
+    bool ok = status == FACRT_ERR_ARG && untouched;
+    std::printf("%s refused: %s (%s, out %s)\n", ok ? "ok" : "FAIL", b.what,
+                facrt_status_str(status), untouched ? "untouched" : "written");
+    (ok ? passes : failures)++;
+  }
   std::printf("%d passed, %d failed\n", passes, failures);
   return failures ? 1 : 0;
 }
