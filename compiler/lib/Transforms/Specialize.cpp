@@ -262,9 +262,8 @@ bool unrollsWith(LambdaOp lambda, ValueRange args) {
   bool guarded = false, decided = true;
   lambda.getBody().walk([&](IfOp branch) {
     bool aroundSelf = false;
-    branch->walk([&](SelfOp self) {
-      aroundSelf |= self.getTarget() == lambda;
-    });
+    branch->walk(
+        [&](SelfOp self) { aroundSelf |= self.getTarget() == lambda; });
     if (!aroundSelf)
       return;
     guarded = true;

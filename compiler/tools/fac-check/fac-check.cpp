@@ -32,6 +32,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -388,8 +389,19 @@ int run() {
                      << ": expected name=value\n";
         return kExitUsageError;
       }
-      given[d.substr(0, eq)] = d.substr(eq + 1);
+      if (!given.emplace(d.substr(0, eq), d.substr(eq + 1)).second) {
+        llvm::errs() << "fac-check: error: parameter '" << d.substr(0, eq)
+                     << "' is given twice (-D and -p, or repeated)\n";
+        return kExitUsageError;
+      }
     }
+  // Real data named on the command line must be there.
+  if (dataDir.getNumOccurrences() && dataDir != "none" &&
+      !llvm::sys::fs::exists(dataDir + "/stories260K/stories260K.bin")) {
+    llvm::errs() << "fac-check: error: --data " << dataDir
+                 << ": no stories260K there ('none' for random inputs only)\n";
+    return kExitIOError;
+  }
 
   auto file = llvm::MemoryBuffer::getFileOrSTDIN(inputFilename, true);
   if (!file) {
@@ -401,6 +413,18 @@ int run() {
   std::unique_ptr<ast::Module> module = parseModule(source);
   if (!module || !checkModule(*module, source))
     return kExitMismatch;
+  for (const auto &entry : given) {
+    bool known = false;
+    for (const ast::DeclPtr &d : module->getDecls())
+      if (auto *c = llvm::dyn_cast<ast::ConceptDecl>(d.get()))
+        for (const ast::Field &p : c->getParams())
+          known |= p.name == entry.first;
+    if (!known) {
+      llvm::errs() << "fac-check: error: no concept of '" << inputFilename
+                   << "' has a parameter '" << entry.first << "'\n";
+      return kExitUsageError;
+    }
+  }
 
   Checker checker(*module, source, *tolerance);
   if (!checker.runConcepts(given))
@@ -482,6 +506,7 @@ int run() {
   };
   unsigned seed = 1;
   for (const Kernel &k : kernels) {
+    int before = passed + failed;
     for (auto [q, kv] : attentionShapes)
       tally(
           checker.check(**engine, k, randomInputs({q, kv, kv}, seed++), given));
@@ -489,6 +514,13 @@ int run() {
       tally(checker.check(**engine, k, randomInputs({shape}, seed++), given));
     if (real)
       tally(checker.check(**engine, k, *real, given));
+    if (passed + failed == before) {
+      // Checked nothing: that is not a pass.
+      llvm::outs() << "FAIL " << k.name
+                   << ": fac-check has no inputs for it (it takes one tensor "
+                      "or three, or trees of them)\n";
+      ++failed;
+    }
   }
   llvm::outs() << passed << " passed, " << failed << " failed"
                << (real ? "" : " (random inputs only: no real data)") << "\n";
