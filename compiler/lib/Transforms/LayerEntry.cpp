@@ -53,8 +53,16 @@ struct LayerEntryPass : public fac::impl::FacLayerEntryBase<LayerEntryPass> {
       if (func->hasAttr("fac.kernel"))
         if (AttentionOp attention = getSoleAttention(func))
           kernels.emplace_back(func, attention);
-    for (auto [kernel, attention] : kernels)
+    for (auto [kernel, attention] : kernels) {
+      std::string name = (kernel.getSymName() + "_layer").str();
+      if (module.lookupSymbol(name)) {
+        kernel.emitError("kernel '")
+            << kernel.getSymName() << "' would get the whole-layer entry '"
+            << name << "', but a kernel of that name exists already";
+        return signalPassFailure();
+      }
       addLayerEntry(kernel, attention);
+    }
   }
 
   void addLayerEntry(func::FuncOp kernel, AttentionOp attention) {

@@ -86,9 +86,11 @@ struct OutlineKernelsPass
     }
     for (const std::string &entry : entries)
       if (!found.contains(entry)) {
-        InFlightDiagnostic diag = emitError(module.getLoc(), "--entry=")
-                                  << entry
-                                  << ": no concept has a function of that name";
+        InFlightDiagnostic diag =
+            emitError(
+                FileLineColLoc::get(&getContext(), "<command line>", 0, 0),
+                "--entry=")
+            << entry << ": no concept has a function of that name";
         for (ConceptOp spec : concepts) {
           std::string names;
           for (LambdaOp lambda : spec.getBody().getOps<LambdaOp>())

@@ -24,6 +24,8 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <cfloat>
+
 namespace fac {
 #define GEN_PASS_DEF_FACSPECIALIZE
 #include "fac/Transforms/Passes.h.inc"
@@ -1001,7 +1003,7 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
           return Value(builder.create<arith::ConstantOp>(
               loc, builder.getI64IntegerAttr(*v)));
       if (type.isF32())
-        if (std::optional<double> v = parseReal(item, -3.4e38, 3.4e38))
+        if (std::optional<double> v = parseReal(item, -FLT_MAX, FLT_MAX))
           return Value(builder.create<arith::ConstantOp>(
               loc, builder.getF32FloatAttr(float(*v))));
       if (type.isInteger(1) && (item == "true" || item == "false"))
@@ -1051,9 +1053,9 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
     }
     return emitError(commandLine(), "-D ")
                << name << ": parameter '" << name << "' has type " << type
-               << "; -D binds Int, Float and Bool parameters and lists of "
-                  "them, and any list to the empty list ('-D "
-               << name << "=')",
+               << ", which -D cannot give: it binds Int, Float and Bool "
+                  "parameters and lists of them (and any list to the empty "
+                  "list, with '-D name=')",
            failure();
   }
 };

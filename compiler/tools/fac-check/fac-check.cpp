@@ -38,6 +38,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
 
+#include <cfloat>
 #include <cmath>
 #include <map>
 #include <random>
@@ -90,7 +91,7 @@ ValuePtr parseValue(const sema::TypePtr &type, llvm::StringRef text) {
       if (auto i = parseInteger(item, INT64_MIN, INT64_MAX))
         return Value::integer(*i);
     if (s->isCon("Float"))
-      if (auto x = parseReal(item, -3.4e38, 3.4e38))
+      if (auto x = parseReal(item, -FLT_MAX, FLT_MAX))
         return Value::real(*x);
     if (s->isCon("Bool") && (item == "true" || item == "false"))
       return Value::boolean(item == "true");
@@ -312,7 +313,7 @@ public:
         return false;
       }
       if (a.type.isF32()) {
-        auto x = parseReal(it->second, -3.4e38, 3.4e38);
+        auto x = parseReal(it->second, -FLT_MAX, FLT_MAX);
         floats.push_back(x ? float(*x) : 0.0f);
         packed.push_back(&floats.back());
       } else {
