@@ -942,7 +942,11 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
         emitError(commandLine(), "-D ") << d << ": expected name=value";
         return failure();
       }
-      values[name] = value.str();
+      if (!values.try_emplace(name, value.str()).second) {
+        emitError(commandLine(), "-D ")
+            << name << " is given twice; give each parameter one value";
+        return failure();
+      }
     }
     llvm::StringSet<> used;
     for (ConceptOp spec : module.getOps<ConceptOp>()) {
