@@ -242,7 +242,7 @@ static facrt_status v1AttentionImpl(const fac_memref2d_f32 *q,
       k->sizes[0] != v->sizes[0] || k->sizes[1] != q->sizes[1] ||
       out->sizes[0] != q->sizes[0] || out->sizes[1] != v->sizes[1])
     return FACRT_ERR_ARG;
-  int64_t n = q->sizes[0], m = k->sizes[0], d = q->sizes[1], dv = v->sizes[1];
+  int64_t m = k->sizes[0], d = q->sizes[1], dv = v->sizes[1];
   struct Cut {
     std::unique_ptr<facrt_pyramid, void (*)(facrt_pyramid *)> pyramid{
         nullptr, facrt_pyramid_free};
@@ -297,7 +297,6 @@ static facrt_status v1AttentionImpl(const fac_memref2d_f32 *q,
     return status;
   if (scored)
     *scored = pieces;
-  (void)n;
   return facrt_v1_decompress(cq.nodes.data(), leaves, &ov, out);
 }
 

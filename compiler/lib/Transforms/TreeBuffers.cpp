@@ -336,9 +336,7 @@ Value TreeLowering::leaves(Location loc, const TreeBuffers &tree) {
                          OpBuilder::InsertionGuard guard(b);
                          b.setInsertionPoint(
                              nb.create<scf::YieldOp>(l).getOperation());
-                         auto [row, first, count] = leaf(l, tree, i);
-                         (void)first;
-                         (void)count;
+                         Value row = std::get<0>(leaf(l, tree, i));
                          copyRow(l, tree.means, row, out, i);
                        });
   return out;
@@ -418,8 +416,8 @@ void TreeLowering::expand(Location loc, Value rows, const TreeBuffers &tree,
       [&](OpBuilder &nb, Location l, Value i, ValueRange) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nb.create<scf::YieldOp>(l).getOperation());
-        auto [row, first, count] = leaf(l, tree, i);
-        (void)row;
+        auto span = leaf(l, tree, i);
+        Value first = std::get<1>(span), count = std::get<2>(span);
         Value begin = toIndex(b, l, first);
         Value end = toIndex(b, l, b.create<arith::AddIOp>(l, first, count));
         b.create<scf::ForOp>(
