@@ -68,9 +68,6 @@ int attention(void *user, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
     for (int64_t t = 0; t < d; ++t)
       o[t] = float(ref[t]);
   } else {
-    facrt_pyramid *kp = nullptr, *vp = nullptr;
-    facrt_pyramid_build(k, &kp);
-    facrt_pyramid_build(v, &vp);
     if (plug.variant == Variant::V1) {
       // The seed's `attend` as the interpreter runs it and facc compiles
       // it: q, k and v each compressed by the threshold.
@@ -78,12 +75,15 @@ int attention(void *user, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
       facrt_v1_attention(q, k, v, plug.threshold, out, &scored);
       ratio = double(scored) / double(n);
     } else {
+      facrt_pyramid *kp = nullptr, *vp = nullptr;
+      facrt_pyramid_build(k, &kp);
+      facrt_pyramid_build(v, &vp);
       int64_t pairs = 0;
       facrt_hierarchical_attention(q, kp, vp, plug.window, scale, out, &pairs);
       ratio = double(pairs) / double(n);
+      facrt_pyramid_free(kp);
+      facrt_pyramid_free(vp);
     }
-    facrt_pyramid_free(kp);
-    facrt_pyramid_free(vp);
   }
   double err = relError(o, ref);
   plug.stats.maxError = std::max(plug.stats.maxError, err);

@@ -54,6 +54,29 @@ func.func @layer(%bias: !bias, %rows: !rows, %q: !layer, %k: !layer, %v: !layer,
 
 // -----
 
+// A fac.require (from fac-bufferize) is checked at the start, computed
+// from the arguments even when written after work, and then erased.
+!m = memref<?x?xf32, strided<[?, 1], offset: ?>>
+// CHECK-LABEL: func.func @required
+// CHECK-SAME: (%[[A:[a-z0-9]+]]: memref<{{.*}}>>, %[[B:[a-z0-9]+]]: memref<{{.*}}>>) -> i32
+// CHECK: %[[ROWS_A:.*]] = memref.dim %[[A]], %c0
+// CHECK: %[[ROWS_B:.*]] = memref.dim %[[B]], %c0
+// CHECK: %[[SAME:.*]] = arith.cmpi eq, %[[ROWS_A]], %[[ROWS_B]]
+// CHECK: %[[OK:.*]] = arith.andi %{{.*}}, %[[SAME]]
+// CHECK: scf.if %[[OK]] {
+// CHECK-NOT: fac.require
+// CHECK: arith.select %[[OK]]
+func.func @required(%a: !m, %b: !m) attributes {fac.kernel} {
+  %c0 = arith.constant 0 : index
+  %ra = memref.dim %a, %c0 : !m
+  %rb = memref.dim %b, %c0 : !m
+  %same = arith.cmpi eq, %ra, %rb : index
+  fac.require %same, "rows of b"
+  return
+}
+
+// -----
+
 // A function that is not a kernel is left alone.
 // CHECK-LABEL: func.func @helper
 // CHECK-SAME: () {

@@ -292,35 +292,27 @@ struct LowerTreesPass : public fac::impl::FacLowerTreesBase<LowerTreesPass> {
         op.erase();
     });
 
-    // A tree left is one no lowering takes: name the construct.
-    WalkResult result = module.walk([&](Operation *op) {
-      if (!op->getParentOfType<func::FuncOp>() ||
-          !op->getParentOfType<func::FuncOp>()->hasAttr("fac.kernel"))
+    // An application left in a kernel is a recursion no pass compiles
+    // (fac-specialize inlined every other one): name it and say why.
+    WalkResult result = module.walk([&](ApplyOp apply) {
+      auto func = apply->getParentOfType<func::FuncOp>();
+      auto lambda = apply.getCallee().getDefiningOp<LambdaOp>();
+      if (!func || !func->hasAttr("fac.kernel") || !lambda)
         return WalkResult::advance();
-      if (auto apply = dyn_cast<ApplyOp>(op)) {
-        auto lambda = apply.getCallee().getDefiningOp<LambdaOp>();
-        if (lambda && llvm::any_of(apply.getArgs().getTypes(), isTensorTree)) {
-          auto name = lambda->getAttrOfType<StringAttr>("name");
-          apply.emitError("the recursion of '")
-              << (name ? name.getValue() : "a lambda")
-              << "' over a tree does not compile: a tree function compiles "
-                 "when each node either becomes a leaf of its own tensor "
-                 "or keeps it and maps the function over its children, "
-                 "decided by the node's tensor";
-          return WalkResult::interrupt();
-        }
-        if (lambda) {
-          auto name = lambda->getAttrOfType<StringAttr>("name");
-          apply.emitError("the recursion of '")
-              << (name ? name.getValue() : "a lambda")
-              << "' does not compile: where it ends depends on values known "
-                 "only at run time; a recursion compiles when values known "
-                 "at compile time (-D) decide its end, or when it is a cut "
-                 "of a tree";
-          return WalkResult::interrupt();
-        }
-      }
-      return WalkResult::advance();
+      auto name = lambda->getAttrOfType<StringAttr>("name");
+      InFlightDiagnostic diag = apply.emitError("the recursion of '")
+                                << (name ? name.getValue() : "a lambda");
+      if (llvm::any_of(apply.getArgs().getTypes(), isTensorTree))
+        diag << "' over a tree does not compile: a tree function compiles "
+                "when each node either becomes a leaf of its own tensor or "
+                "keeps it and maps the function over its children, decided "
+                "by the node's tensor";
+      else
+        diag << "' does not compile: where it ends depends on values known "
+                "only at run time; a recursion compiles when values known at "
+                "compile time (-D) decide its end, or when it is a cut of a "
+                "tree";
+      return WalkResult::interrupt();
     });
     if (result.wasInterrupted())
       signalPassFailure();

@@ -309,7 +309,7 @@ Value cloneRegion(PatternRewriter &rewriter, Region &region, ValueRange args,
   return mapping.lookupOrDefault(block.getTerminator()->getOperand(0));
 }
 
-Value constantIndex(PatternRewriter &rewriter, Location loc, int64_t i) {
+Value constantI64(PatternRewriter &rewriter, Location loc, int64_t i) {
   return rewriter.create<arith::ConstantOp>(loc, rewriter.getI64IntegerAttr(i));
 }
 
@@ -750,7 +750,7 @@ struct UnrollListIntrinsic : public OpRewritePattern<IntrinsicOp> {
       std::optional<OperandRange> elems = literalElements(args[0]);
       if (!elems)
         return failure();
-      rewriter.replaceOp(op, constantIndex(rewriter, loc, elems->size()));
+      rewriter.replaceOp(op, constantI64(rewriter, loc, elems->size()));
       return success();
     }
     if (name == "range" || name == "List.init") {
@@ -759,7 +759,7 @@ struct UnrollListIntrinsic : public OpRewritePattern<IntrinsicOp> {
         return failure();
       SmallVector<Value> elems;
       for (int64_t i = 0; i < std::max<int64_t>(*n, 0); ++i) {
-        Value iv = constantIndex(rewriter, loc, i);
+        Value iv = constantI64(rewriter, loc, i);
         elems.push_back(name == "range" ? iv : apply(args[1], iv));
       }
       rewriter.replaceOpWithNewOp<ListOp>(op, op.getType(), elems);
@@ -774,7 +774,7 @@ struct UnrollListIntrinsic : public OpRewritePattern<IntrinsicOp> {
         return failure();
       SmallVector<Value> out;
       for (auto [i, x] : llvm::enumerate(*elems))
-        out.push_back(indexed ? apply(f, {x, constantIndex(rewriter, loc, i)})
+        out.push_back(indexed ? apply(f, {x, constantI64(rewriter, loc, i)})
                               : apply(f, x));
       rewriter.replaceOpWithNewOp<ListOp>(op, op.getType(), out);
       return success();
