@@ -884,6 +884,9 @@ public:
   /// Cuts \p tree to the leaves of the deepest breadth-first frontier whose
   /// tensors take at most \p budget bytes (the root's at least).
   ValuePtr limitTree(const ValuePtr &tree, int64_t budget) {
+    // The frontier at each depth, from the root down, while the next one
+    // fits; nodes are values, so the cut is by depth, not by identity (a
+    // tree joined with itself is cut the same in both places).
     std::vector<ValuePtr> frontier{tree};
     auto bytes = [](const std::vector<ValuePtr> &nodes) {
       int64_t b = 0;
@@ -891,7 +894,7 @@ public:
         b += int64_t(n->elems[0]->data.size() * sizeof(float));
       return b;
     };
-    std::set<const Value *> keep{tree.get()};
+    int64_t depth = 0;
     while (true) {
       std::vector<ValuePtr> next;
       for (const ValuePtr &n : frontier) {
@@ -904,19 +907,18 @@ public:
       if (next.size() == frontier.size() || bytes(next) > budget)
         break;
       frontier = std::move(next);
-      for (const ValuePtr &n : frontier)
-        keep.insert(n.get());
+      ++depth;
     }
-    std::function<ValuePtr(const ValuePtr &)> rebuild =
-        [&](const ValuePtr &n) -> ValuePtr {
+    std::function<ValuePtr(const ValuePtr &, int64_t)> rebuild =
+        [&](const ValuePtr &n, int64_t at) -> ValuePtr {
       std::vector<ValuePtr> children;
-      for (const ValuePtr &c : n->elems[1]->elems)
-        if (keep.count(c.get()))
-          children.push_back(rebuild(c));
+      if (at < depth)
+        for (const ValuePtr &c : n->elems[1]->elems)
+          children.push_back(rebuild(c, at + 1));
       return Value::record("Node",
                            {n->elems[0], Value::list(std::move(children))});
     };
-    return rebuild(tree);
+    return rebuild(tree, 0);
   }
 
   double treeMagnitude(const ValuePtr &tree) {

@@ -94,6 +94,8 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
     // Trees live in buffers (TreeBuffers.h); their ops go at the end.
     TreeLowering trees(builder, temporaries);
     llvm::DenseMap<Value, TreeBuffers> treeValues;
+    // Joins in their leaf form, made once for their leaves and expansion.
+    llvm::DenseMap<Value, TreeBuffers> flattened;
     SmallVector<Operation *> treeOps;
     std::optional<int64_t> tile;
     if (keyTile)
@@ -119,33 +121,76 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
       return builder.create<memref::DimOp>(loc, buffer, i);
     };
     for (Operation &op : llvm::make_early_inc_range(entry)) {
-      if (isa<TreeBuildOp, TreeCutOp, TreeAttendOp, TreeLeavesOp, TreeExpandOp>(
-              op)) {
+      if (isa<TreeBuildOp, TreeCutOp, TreeAttendOp, TreeLeavesOp, TreeExpandOp,
+              TreeJoinOp, TreeLimitOp>(op)) {
         builder.setInsertionPoint(&op);
         Location loc = op.getLoc();
         treeOps.push_back(&op);
+        // A tree whose leaves are needed: a join's are its tokens.
+        auto leafForm = [&](Value tree) -> FailureOr<TreeBuffers> {
+          auto it = flattened.find(tree);
+          if (it != flattened.end())
+            return it->second;
+          FailureOr<TreeBuffers> t =
+              trees.leafForm(loc, treeValues.lookup(tree));
+          if (succeeded(t))
+            flattened[tree] = *t;
+          return t;
+        };
+        // Cuts and attention read a pyramid's levels.
+        auto pyramid = [&](Value tree) -> FailureOr<TreeBuffers> {
+          const TreeBuffers &t = treeValues.lookup(tree);
+          if (t.join || t.flat)
+            return op.emitOpError("on a joined or memory-limited tree does "
+                                  "not compile yet: cuts and attention over "
+                                  "trees compile on pyramids of tokens and "
+                                  "their cuts"),
+                   failure();
+          return t;
+        };
         if (auto build = dyn_cast<TreeBuildOp>(op)) {
           treeValues[build.getResult()] = trees.build(loc, build.getTokens());
+        } else if (auto join = dyn_cast<TreeJoinOp>(op)) {
+          treeValues[join.getResult()] =
+              trees.join(loc, treeValues.lookup(join.getLeft()),
+                         treeValues.lookup(join.getRight()));
+        } else if (auto limit = dyn_cast<TreeLimitOp>(op)) {
+          FailureOr<TreeBuffers> t = trees.limit(
+              loc, treeValues.lookup(limit.getTree()), limit.getBytes());
+          if (failed(t))
+            return failure();
+          treeValues[limit.getResult()] = *t;
         } else if (auto cut = dyn_cast<TreeCutOp>(op)) {
-          FailureOr<TreeBuffers> t = trees.cut(
-              loc, treeValues.lookup(cut.getTree()), cut.getPredicate());
+          FailureOr<TreeBuffers> source = pyramid(cut.getTree());
+          if (failed(source))
+            return failure();
+          FailureOr<TreeBuffers> t =
+              trees.cut(loc, *source, cut.getPredicate());
           if (failed(t))
             return failure();
           treeValues[cut.getResult()] = *t;
         } else if (auto attend = dyn_cast<TreeAttendOp>(op)) {
-          const TreeBuffers &q = treeValues.lookup(attend.getQuery()),
-                            &k = treeValues.lookup(attend.getKey()),
-                            &v = treeValues.lookup(attend.getValue());
+          FailureOr<TreeBuffers> qt = pyramid(attend.getQuery()),
+                                 kt = pyramid(attend.getKey()),
+                                 vt = pyramid(attend.getValue());
+          if (failed(qt) || failed(kt) || failed(vt))
+            return failure();
+          const TreeBuffers &q = *qt, &k = *kt, &v = *vt;
           require(loc, dim(loc, q.source, 1), dim(loc, k.source, 1),
                   "query and key widths");
           require(loc, k.tokens, v.tokens, "key and value tokens");
           Value rows = trees.attend(loc, q, k, v, tile);
           attend.getResult().replaceAllUsesWith(rows);
         } else if (auto leaves = dyn_cast<TreeLeavesOp>(op)) {
-          leaves.getResult().replaceAllUsesWith(
-              trees.leaves(loc, treeValues.lookup(leaves.getTree())));
+          FailureOr<TreeBuffers> tree = leafForm(leaves.getTree());
+          if (failed(tree))
+            return failure();
+          leaves.getResult().replaceAllUsesWith(trees.leaves(loc, *tree));
         } else if (auto expand = dyn_cast<TreeExpandOp>(op)) {
-          const TreeBuffers &tree = treeValues.lookup(expand.getTree());
+          FailureOr<TreeBuffers> leafTree = leafForm(expand.getTree());
+          if (failed(leafTree))
+            return failure();
+          const TreeBuffers &tree = *leafTree;
           Value cols = builder.create<memref::DimOp>(loc, expand.getRows(), 1);
           Value dest = destination(&op, tree.tokens, cols);
           if (dest == out) {

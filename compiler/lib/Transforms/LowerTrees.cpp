@@ -225,6 +225,54 @@ struct BindTreeEffects : public OpRewritePattern<PerformOp> {
   }
 };
 
+/// Whether \p mask is `(q, k, v) => Attend(a, b, c)` with a, b, c among
+/// its parameters: applied to a node's tensor three times, attention of a
+/// one-row tensor over itself, which is that tensor.
+bool isSelfAttentionMask(Value mask) {
+  auto lambda = mask.getDefiningOp<LambdaOp>();
+  if (!lambda)
+    return false;
+  Block &body = lambda.getBody().front();
+  auto ret = cast<ReturnOp>(body.getTerminator());
+  auto attend = ret.getValue().getDefiningOp<PerformOp>();
+  return attend && attend.getEffect() == "Attend" &&
+         attend.getArgs().size() == 3 &&
+         llvm::all_of(attend.getArgs(), [&](Value v) {
+           return isa<fac::TensorType>(v.getType()) &&
+                  llvm::is_contained(body.getArguments(), v);
+         });
+}
+
+/// The prelude's intrinsics on trees: `treeJoin` (⊚, ⊙) is fac.tree_join,
+/// `treeLimit` (⊡) fac.tree_limit, and `treeMask` (⊛) of a mask that is
+/// attention of each node over itself leaves every node's one-row tensor
+/// as it is (any other mask stays, and is refused below).
+struct BindTreeIntrinsics : public OpRewritePattern<IntrinsicOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(IntrinsicOp op,
+                                PatternRewriter &rewriter) const override {
+    StringRef callee = op.getCallee();
+    ValueRange args = op.getArgs();
+    if (callee == "treeJoin" && args.size() == 2) {
+      rewriter.replaceOpWithNewOp<TreeJoinOp>(op, treeType(getContext()),
+                                              args[0], args[1]);
+      return success();
+    }
+    if (callee == "treeLimit" && args.size() == 2) {
+      rewriter.replaceOpWithNewOp<TreeLimitOp>(op, treeType(getContext()),
+                                               args[0], args[1]);
+      return success();
+    }
+    if (callee == "treeMask" && args.size() == 2 &&
+        isSelfAttentionMask(args[1])) {
+      rewriter.replaceOp(op, args[0]);
+      return success();
+    }
+    return failure();
+  }
+};
+
 /// The tree `Node(x, [])` of a tensor: its one leaf is `x`, whose rows
 /// count for the leaves of the tree they were computed over (the query
 /// tree of an attention, the tree whose leaves they are), or once each.
@@ -284,13 +332,29 @@ struct LowerTreesPass : public fac::impl::FacLowerTreesBase<LowerTreesPass> {
 
     MLIRContext *context = &getContext();
     RewritePatternSet patterns(context);
-    patterns.add<RecursionToCut, BindTreeEffects, FoldSingleNode>(context);
+    patterns.add<RecursionToCut, BindTreeEffects, BindTreeIntrinsics,
+                 FoldSingleNode>(context);
     if (failed(applyPatternsAndFoldGreedily(module, std::move(patterns))))
       return signalPassFailure();
     module.walk([](LambdaOp op) {
       if (op.use_empty())
         op.erase();
     });
+
+    // A mask over a tree that is not attention of each node over itself.
+    WalkResult masks = module.walk([&](IntrinsicOp op) {
+      auto func = op->getParentOfType<func::FuncOp>();
+      if (op.getCallee() != "treeMask" || !func || !func->hasAttr("fac.kernel"))
+        return WalkResult::advance();
+      op.emitError("this mask over a tree does not compile: a kernel applies "
+                   "a mask to a tree's nodes when the mask is attention of "
+                   "the node over itself, `(q, k, v) => Attend(q, k, v)` (the "
+                   "default), which leaves each node's one-row tensor as it "
+                   "is");
+      return WalkResult::interrupt();
+    });
+    if (masks.wasInterrupted())
+      return signalPassFailure();
 
     // An application left in a kernel is a recursion no pass compiles
     // (fac-specialize inlined every other one): name it and say why.

@@ -301,12 +301,27 @@ Value inlineRegionBefore(PatternRewriter &rewriter, Region &region,
 /// Clones the single block of \p region before the rewriter's insertion
 /// point, binding its arguments to \p args; returns the value it yields.
 Value cloneRegion(PatternRewriter &rewriter, Region &region, ValueRange args,
-                  IRMapping &mapping) {
+                  IRMapping &mapping,
+                  std::optional<Location> callSite = std::nullopt) {
   Block &block = region.front();
   mapping.map(block.getArguments(), args);
-  for (Operation &op : block.without_terminator())
-    rewriter.clone(op, mapping);
+  for (Operation &op : block.without_terminator()) {
+    Operation *copy = rewriter.clone(op, mapping);
+    if (!callSite)
+      continue;
+    // Diagnostics show the first file location of a fused one: the call.
+    copy->walk([&](Operation *inner) {
+      inner->setLoc(
+          FusedLoc::get(inner->getContext(), {*callSite, inner->getLoc()}));
+    });
+  }
   return mapping.lookupOrDefault(block.getTerminator()->getOperand(0));
+}
+
+/// Whether \p loc is in the prelude's text.
+bool inPrelude(Location loc) {
+  auto file = loc->findInstanceOf<FileLineColLoc>();
+  return file && file.getFilename() == "<prelude>";
 }
 
 Value constantI64(PatternRewriter &rewriter, Location loc, int64_t i) {
@@ -445,7 +460,13 @@ struct InlineOperatorCall : public OpRewritePattern<CallOp> {
     ++budget.used;
     IRMapping mapping;
     rewriter.setInsertionPoint(op);
-    Value v = cloneRegion(rewriter, def.getBody(), op.getArgs(), mapping);
+    // What goes wrong in a prelude operator's body is reported where the
+    // spec applied it, as fac-interp does.
+    std::optional<Location> callSite;
+    if (inPrelude(def.getLoc()))
+      callSite = op.getLoc();
+    Value v =
+        cloneRegion(rewriter, def.getBody(), op.getArgs(), mapping, callSite);
     rewriter.replaceOp(op, v);
     return success();
   }
@@ -968,6 +989,8 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
         params.eraseArgument(i);
       }
     }
+    for (ConceptOp spec : module.getOps<ConceptOp>())
+      bindDefaultFunctions(spec);
     for (const auto &entry : values)
       if (!used.contains(entry.first())) {
         InFlightDiagnostic diag = emitError(commandLine(), "-D ")
@@ -987,6 +1010,46 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
         return failure();
       }
     return success();
+  }
+
+  /// Binds each function-typed parameter of \p spec that has a library
+  /// default to it, as fac-interp does (interp::defaultParameter): a kernel
+  /// cannot take a function. The defaults perform the prelude's effects:
+  /// `(tensor, ratio) => Compress(tensor, ratio)`, `tree =>
+  /// Decompress(tree)` and `(q, k, v) => Attend(q, k, v)`.
+  void bindDefaultFunctions(ConceptOp spec) {
+    Block &params = spec.getBody().front();
+    MLIRContext *context = &getContext();
+    Type tensor = fac::TensorType::get(context);
+    Type tree = DataType::get(context, "TensorTree", {});
+    for (unsigned i = params.getNumArguments(); i-- > 0;) {
+      BlockArgument arg = params.getArgument(i);
+      auto type = dyn_cast<FunctionType>(arg.getType());
+      if (!type || type.getNumResults() != 1)
+        continue;
+      TypeRange in = type.getInputs();
+      Type out = type.getResult(0);
+      StringRef effect;
+      if (in == TypeRange{tensor, Float32Type::get(context)} && out == tree)
+        effect = "Compress";
+      else if (in == TypeRange{tree} && out == tensor)
+        effect = "Decompress";
+      else if (in == TypeRange{tensor, tensor, tensor} && out == tensor)
+        effect = "Attend";
+      else
+        continue;
+      OpBuilder builder(&params, params.begin());
+      Location loc = arg.getLoc();
+      auto lambda = builder.create<LambdaOp>(loc, type);
+      Block *body = builder.createBlock(&lambda.getBody());
+      for (Type t : in)
+        body->addArgument(t, loc);
+      Value result = builder.create<PerformOp>(
+          loc, out, effect, ValueRange(body->getArguments()));
+      builder.create<ReturnOp>(loc, result);
+      arg.replaceAllUsesWith(lambda.getResult());
+      params.eraseArgument(i);
+    }
   }
 
   /// Where errors in `-D` values are reported.

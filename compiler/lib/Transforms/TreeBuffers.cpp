@@ -429,3 +429,282 @@ void TreeLowering::expand(Location loc, Value rows, const TreeBuffers &tree,
             });
       });
 }
+
+//===----------------------------------------------------------------------===//
+// Joins and limits
+//===----------------------------------------------------------------------===//
+
+void TreeLowering::require(Location loc, Value condition, StringRef what) {
+  b.create<RequireOp>(loc, condition, what);
+}
+
+void TreeLowering::parts(const TreeBuffers &tree, int64_t depth,
+                         SmallVectorImpl<Part> &out) {
+  out.push_back({&tree, depth});
+  if (tree.join) {
+    parts(tree.join->first, depth + 1, out);
+    parts(tree.join->second, depth + 1, out);
+  }
+}
+
+Value TreeLowering::width(Location loc, const TreeBuffers &tree) {
+  if (tree.join)
+    return width(loc, tree.join->first);
+  return b.create<memref::DimOp>(loc, tree.source ? tree.source : tree.means,
+                                 1);
+}
+
+TreeBuffers TreeLowering::join(Location loc, const TreeBuffers &left,
+                               const TreeBuffers &right) {
+  Value d = width(loc, left);
+  // The first tokens each tree was built from: a tree joined with itself
+  // (or with a tree of the same tokens) needs no check.
+  auto tokensOf = [](const TreeBuffers *t) {
+    while (t->join)
+      t = &t->join->first;
+    return t->source;
+  };
+  if (tokensOf(&left) != tokensOf(&right) || !tokensOf(&left))
+    require(loc,
+            b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, d,
+                                    width(loc, right)),
+            "widths of joined trees");
+  for (const TreeBuffers *t : {&left, &right})
+    if (!t->join)
+      require(loc,
+              b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::uge, t->tokens,
+                                      index(loc, 1)),
+              "tokens of a tree (at least one)");
+  TreeBuffers t;
+  t.tokens = b.create<arith::AddIOp>(loc, left.tokens, right.tokens);
+  t.means = alloc(loc, b.getF32Type(), {index(loc, 1), d});
+  t.join =
+      std::make_shared<const std::pair<TreeBuffers, TreeBuffers>>(left, right);
+  // The mean of the two roots (each the last row of its means), weighted
+  // by their tokens, as the interpreter computes it in f32.
+  Type f32 = b.getF32Type();
+  auto rootRow = [&](const TreeBuffers &x) {
+    return b.create<arith::SubIOp>(
+        loc, b.create<memref::DimOp>(loc, x.means, 0), index(loc, 1));
+  };
+  Value leftRow = rootRow(left), rightRow = rootRow(right);
+  Value wl = b.create<arith::SIToFPOp>(loc, f32, toI64(b, loc, left.tokens));
+  Value wr = b.create<arith::SIToFPOp>(loc, f32, toI64(b, loc, right.tokens));
+  Value w = b.create<arith::SIToFPOp>(loc, f32, toI64(b, loc, t.tokens));
+  b.create<scf::ForOp>(
+      loc, index(loc, 0), d, index(loc, 1), ValueRange{},
+      [&](OpBuilder &nb, Location l, Value x, ValueRange) {
+        Value a =
+            nb.create<memref::LoadOp>(l, left.means, ValueRange{leftRow, x});
+        Value c =
+            nb.create<memref::LoadOp>(l, right.means, ValueRange{rightRow, x});
+        Value sum =
+            nb.create<arith::AddFOp>(l, nb.create<arith::MulFOp>(l, a, wl),
+                                     nb.create<arith::MulFOp>(l, c, wr));
+        nb.create<memref::StoreOp>(l, nb.create<arith::DivFOp>(l, sum, w),
+                                   t.means, ValueRange{index(l, 0), x});
+        nb.create<scf::YieldOp>(l);
+      });
+  return t;
+}
+
+Value TreeLowering::partLevel(Location loc, const Part &part, Value depth) {
+  // A pyramid whose root is at depth e is cut at depth D on level
+  // top - (D - e), or on its tokens below that.
+  const TreeBuffers &t = *part.tree;
+  Value top = b.create<arith::SubIOp>(loc, t.levels, index(loc, 1));
+  Value level = b.create<arith::SubIOp>(
+      loc, b.create<arith::AddIOp>(loc, top, index(loc, part.depth)), depth);
+  level = b.create<arith::MaxSIOp>(loc, level, index(loc, 0));
+  return b.create<arith::MinSIOp>(loc, level, top);
+}
+
+Value TreeLowering::frontierSize(Location loc, ArrayRef<Part> all,
+                                 Value depth) {
+  Value total = index(loc, 0);
+  for (const Part &part : all) {
+    Value here;
+    if (part.tree->join) {
+      // A join is a node of the cut at its own depth only.
+      here = b.create<arith::SelectOp>(
+          loc,
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, depth,
+                                  index(loc, part.depth)),
+          index(loc, 1), index(loc, 0));
+    } else {
+      Value size =
+          toIndex(b, loc,
+                  b.create<memref::LoadOp>(loc, part.tree->sizes,
+                                           partLevel(loc, part, depth)));
+      here = b.create<arith::SelectOp>(
+          loc,
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, depth,
+                                  index(loc, part.depth)),
+          size, index(loc, 0));
+    }
+    total = b.create<arith::AddIOp>(loc, total, here);
+  }
+  return total;
+}
+
+TreeBuffers TreeLowering::frontier(Location loc, const TreeBuffers &tree,
+                                   ArrayRef<Part> all, Value depth) {
+  Type i64 = b.getI64Type();
+  Value c = frontierSize(loc, all, depth);
+  TreeBuffers t;
+  t.flat = true;
+  t.tokens = tree.tokens;
+  t.means = alloc(loc, b.getF32Type(), {c, width(loc, tree)});
+  t.counts = alloc(loc, i64, {c});
+  t.cutRows = alloc(loc, i64, {c});
+  t.cutStarts = alloc(loc, i64, {c});
+  t.cutCounts = t.counts;
+  t.cutSize = c;
+  // The next leaf and its first token.
+  Value cursor = b.create<memref::AllocaOp>(loc, MemRefType::get({2}, i64));
+  Value c0 = index(loc, 0), c1 = index(loc, 1);
+  Value zero = b.create<arith::ConstantIntOp>(loc, 0, 64);
+  b.create<memref::StoreOp>(loc, zero, cursor, c0);
+  b.create<memref::StoreOp>(loc, zero, cursor, c1);
+  auto leaf = [&](Location l, Value src, Value row, Value count, Value first) {
+    Value i = toIndex(b, l, b.create<memref::LoadOp>(l, cursor, c0));
+    copyRow(l, src, row, t.means, i);
+    b.create<memref::StoreOp>(l, toI64(b, l, i), t.cutRows, i);
+    b.create<memref::StoreOp>(l, first, t.cutStarts, i);
+    b.create<memref::StoreOp>(l, count, t.counts, i);
+    b.create<memref::StoreOp>(l, toI64(b, l, b.create<arith::AddIOp>(l, i, c1)),
+                              cursor, c0);
+  };
+  std::function<void(const TreeBuffers &, int64_t)> emit =
+      [&](const TreeBuffers &x, int64_t at) {
+        Value first = b.create<memref::LoadOp>(loc, cursor, c1);
+        Value tokens = toI64(b, loc, x.tokens);
+        if (x.join) {
+          auto here = b.create<scf::IfOp>(
+              loc,
+              b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, depth,
+                                      index(loc, at)),
+              /*withElseRegion=*/true);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(here.thenBlock()->getTerminator());
+          leaf(loc, x.means, c0, tokens, first);
+          b.create<memref::StoreOp>(
+              loc, b.create<arith::AddIOp>(loc, first, tokens), cursor, c1);
+          b.setInsertionPoint(here.elseBlock()->getTerminator());
+          emit(x.join->first, at + 1);
+          emit(x.join->second, at + 1);
+          return;
+        }
+        Value level = partLevel(loc, Part{&x, at}, depth);
+        Value off =
+            toIndex(b, loc, b.create<memref::LoadOp>(loc, x.offsets, level));
+        Value size =
+            toIndex(b, loc, b.create<memref::LoadOp>(loc, x.sizes, level));
+        Value level64 = toI64(b, loc, level);
+        b.create<scf::ForOp>(
+            loc, c0, size, c1, ValueRange{},
+            [&](OpBuilder &nb, Location l, Value j, ValueRange) {
+              OpBuilder::InsertionGuard guard(b);
+              b.setInsertionPoint(nb.create<scf::YieldOp>(l).getOperation());
+              Value row = b.create<arith::AddIOp>(l, off, j);
+              Value start = b.create<arith::AddIOp>(
+                  l, first,
+                  b.create<arith::ShLIOp>(l, toI64(b, l, j), level64));
+              leaf(l, x.means, row, b.create<memref::LoadOp>(l, x.counts, row),
+                   start);
+            });
+        b.create<memref::StoreOp>(
+            loc, b.create<arith::AddIOp>(loc, first, tokens), cursor, c1);
+      };
+  emit(tree, 0);
+  return t;
+}
+
+FailureOr<TreeBuffers>
+TreeLowering::limit(Location loc, const TreeBuffers &tree, Value bytes) {
+  if (tree.flat || tree.cutRows)
+    return emitError(loc, "a memory limit on a tree that is already cut or "
+                          "limited does not compile yet"),
+           failure();
+  if (!tree.join)
+    require(loc,
+            b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::uge, tree.tokens,
+                                    index(loc, 1)),
+            "tokens of a tree (at least one)");
+  SmallVector<Part> all;
+  parts(tree, 0, all);
+  // Bytes of n nodes: one row of d f32 each.
+  Value d64 = toI64(b, loc, width(loc, tree));
+  Value four = b.create<arith::ConstantIntOp>(loc, 4, 64);
+  auto bytesOf = [&](Location l, Value nodes) {
+    return b.create<arith::MulIOp>(
+        l, b.create<arith::MulIOp>(l, toI64(b, l, nodes), d64), four);
+  };
+  require(loc,
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sle,
+                                  bytesOf(loc, index(loc, 1)), bytes),
+          "memory limit (at least the root's bytes)");
+  // The deepest depth with something to expand: every pyramid on its
+  // tokens.
+  Value deepest = index(loc, 0);
+  for (const Part &part : all)
+    if (!part.tree->join)
+      deepest = b.create<arith::MaxSIOp>(
+          loc, deepest,
+          b.create<arith::AddIOp>(
+              loc,
+              b.create<arith::SubIOp>(loc, part.tree->levels, index(loc, 1)),
+              index(loc, part.depth)));
+  // Down a level while the next cut fits.
+  Type indexType = b.getIndexType();
+  auto walk = b.create<scf::WhileOp>(
+      loc, TypeRange{indexType}, ValueRange{index(loc, 0)},
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToEnd(nb.getInsertionBlock());
+        Value next = b.create<arith::AddIOp>(l, args[0], index(l, 1));
+        Value deeper = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt,
+                                               args[0], deepest);
+        // Only read the levels of a depth that exists.
+        auto fits = b.create<scf::IfOp>(
+            l, deeper,
+            [&](OpBuilder &tb, Location tl) {
+              OpBuilder::InsertionGuard inner(b);
+              b.setInsertionPointToEnd(tb.getInsertionBlock());
+              Value size = frontierSize(tl, all, next);
+              Value ok = b.create<arith::CmpIOp>(tl, arith::CmpIPredicate::sle,
+                                                 bytesOf(tl, size), bytes);
+              b.create<scf::YieldOp>(tl, ok);
+            },
+            [&](OpBuilder &eb, Location el) {
+              eb.create<scf::YieldOp>(
+                  el, eb.create<arith::ConstantIntOp>(el, 0, 1).getResult());
+            });
+        b.create<scf::ConditionOp>(l, fits.getResult(0), ValueRange{next});
+      },
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        nb.create<scf::YieldOp>(l, args);
+      });
+  // The condition passes depth + 1 on; when it fails, depth + 1 is one
+  // past the answer.
+  Value depth = b.create<arith::SubIOp>(loc, walk.getResult(0), index(loc, 1));
+  return frontier(loc, tree, all, depth);
+}
+
+FailureOr<TreeBuffers> TreeLowering::leafForm(Location loc,
+                                              const TreeBuffers &tree) {
+  if (!tree.join)
+    return tree;
+  SmallVector<Part> all;
+  parts(tree, 0, all);
+  Value deepest = index(loc, 0);
+  for (const Part &part : all)
+    if (!part.tree->join)
+      deepest = b.create<arith::MaxSIOp>(
+          loc, deepest,
+          b.create<arith::AddIOp>(
+              loc,
+              b.create<arith::SubIOp>(loc, part.tree->levels, index(loc, 1)),
+              index(loc, part.depth)));
+  return frontier(loc, tree, all, deepest);
+}

@@ -18,6 +18,8 @@
 
 #include "mlir/IR/Builders.h"
 
+#include <memory>
+
 namespace fac {
 
 /// A tree value in buffers.
@@ -32,6 +34,12 @@ struct TreeBuffers {
   /// The cut's leaves (pyramid rows, first tokens, counts: n i64 each)
   /// and how many there are; null for the uncut pyramid.
   mlir::Value cutRows, cutStarts, cutCounts, cutSize;
+  /// fac.tree_join: the two trees joined. Then `means` is the root's 1 x d
+  /// mean, `tokens` those of both, and the other buffers are null.
+  std::shared_ptr<const std::pair<TreeBuffers, TreeBuffers>> join;
+  /// Only its leaves are known (a limited or flattened join): leaf i is
+  /// row i of `means`, and only the cut's buffers are set besides.
+  bool flat = false;
 };
 
 /// Emits the loops of the tree ops of one kernel body; every buffer it
@@ -49,6 +57,21 @@ public:
   /// an error) on a predicate op that has no loop form.
   mlir::FailureOr<TreeBuffers> cut(mlir::Location loc, const TreeBuffers &tree,
                                    mlir::Region &predicate);
+
+  /// fac.tree_join of \p left and \p right: their root's mean, computed
+  /// now; the rest is done when the tree is limited or expanded.
+  TreeBuffers join(mlir::Location loc, const TreeBuffers &left,
+                   const TreeBuffers &right);
+
+  /// fac.tree_limit of \p tree (pyramids and joins of them): the deepest
+  /// breadth-first cut whose nodes hold at most \p bytes, as a flat tree.
+  mlir::FailureOr<TreeBuffers>
+  limit(mlir::Location loc, const TreeBuffers &tree, mlir::Value bytes);
+
+  /// \p tree as a tree whose leaves are known: a join is flattened to its
+  /// tokens; any other tree is returned as it is.
+  mlir::FailureOr<TreeBuffers> leafForm(mlir::Location loc,
+                                        const TreeBuffers &tree);
 
   /// The rows of a tree's leaves (c x d).
   mlir::Value leaves(mlir::Location loc, const TreeBuffers &tree);
@@ -69,6 +92,27 @@ public:
   mlir::Value leafCount(mlir::Location loc, const TreeBuffers &tree);
 
 private:
+  /// A pyramid or join inside a tree of joins, at \p depth.
+  struct Part {
+    const TreeBuffers *tree;
+    int64_t depth;
+  };
+  /// The parts of \p tree, depth first, left to right.
+  void parts(const TreeBuffers &tree, int64_t depth,
+             llvm::SmallVectorImpl<Part> &out);
+  /// The width (d) of a tree's tensors, from the kernel's arguments.
+  mlir::Value width(mlir::Location loc, const TreeBuffers &tree);
+  /// The level of \p part's pyramid cut at depth \p depth (index).
+  mlir::Value partLevel(mlir::Location loc, const Part &part,
+                        mlir::Value depth);
+  /// The nodes of the breadth-first cut at \p depth of a tree of parts.
+  mlir::Value frontierSize(mlir::Location loc, llvm::ArrayRef<Part> parts,
+                           mlir::Value depth);
+  /// The breadth-first cut of \p tree at \p depth as a flat tree.
+  TreeBuffers frontier(mlir::Location loc, const TreeBuffers &tree,
+                       llvm::ArrayRef<Part> parts, mlir::Value depth);
+  /// Requires \p condition at the kernel's entry (fac.require).
+  void require(mlir::Location loc, mlir::Value condition, llvm::StringRef what);
   mlir::Value index(mlir::Location loc, int64_t v);
   mlir::Value alloc(mlir::Location loc, mlir::Type element,
                     llvm::ArrayRef<mlir::Value> sizes);

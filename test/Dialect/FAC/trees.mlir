@@ -28,6 +28,22 @@ func.func @trees(%x: !fac.tensor, %t: f32) -> !fac.tensor {
   return %e : !fac.tensor
 }
 
+// CHECK-LABEL: func.func @joins
+// CHECK-SAME: (%[[X:.*]]: !fac.tensor, %[[Y:.*]]: !fac.tensor, %[[B:.*]]: i64)
+func.func @joins(%x: !fac.tensor, %y: !fac.tensor, %bytes: i64) -> !fac.tensor {
+  // CHECK: %[[P:.*]] = fac.tree_build %[[X]]
+  // CHECK: %[[Q:.*]] = fac.tree_build %[[Y]]
+  // CHECK: %[[J:.*]] = fac.tree_join %[[P]], %[[Q]]{{$}}
+  // CHECK: %[[K:.*]] = fac.tree_limit %[[J]], %[[B]]{{$}}
+  // CHECK: fac.tree_leaves %[[K]]
+  %p = fac.tree_build %x
+  %q = fac.tree_build %y
+  %j = fac.tree_join %p, %q
+  %k = fac.tree_limit %j, %bytes
+  %l = fac.tree_leaves %k
+  return %l : !fac.tensor
+}
+
 // -----
 
 func.func @not_a_tree(%x: !fac.tensor) {
@@ -57,5 +73,13 @@ func.func @predicate_result(%p: !fac.data<"TensorTree">) {
     %m = fac.intrinsic "magnitude"(%a) : (!fac.tensor) -> f32
     fac.yield %m : f32
   }
+  return
+}
+
+// -----
+
+func.func @limit_bytes(%p: !fac.data<"TensorTree">, %b: i32) {
+  // expected-error @+1 {{operand #1 must be 64-bit signless integer}}
+  %c = "fac.tree_limit"(%p, %b) : (!fac.data<"TensorTree">, i32) -> !fac.data<"TensorTree">
   return
 }

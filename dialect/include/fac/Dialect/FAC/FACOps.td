@@ -232,6 +232,35 @@ def FAC_TreeLeavesOp : FAC_Op<"tree_leaves", [Pure]> {
   let assemblyFormat = "$tree attr-dict";
 }
 
+def FAC_TreeJoinOp : FAC_Op<"tree_join", [Pure]> {
+  let summary = "a new root over two trees";
+  let description = [{
+    The prelude's `treeJoin` (the operators `⊚` and `⊙` on trees): a node
+    whose children are `left` and `right` and whose tensor is the mean of
+    their roots' tensors, each weighted by the tokens it stands for. The
+    result stands for the tokens of `left`, then those of `right`; both
+    trees must have the same width.
+  }];
+  let arguments = (ins FAC_Tree:$left, FAC_Tree:$right);
+  let results = (outs FAC_Tree:$result);
+  let assemblyFormat = "$left `,` $right attr-dict";
+}
+
+def FAC_TreeLimitOp : FAC_Op<"tree_limit", [Pure]> {
+  let summary = "the finest breadth-first cut of a tree that fits in bytes";
+  let description = [{
+    The prelude's `treeLimit` (the operator `⊡`): the tree cut at the
+    deepest depth D such that its nodes at depth D (and its leaves above
+    it) hold at most `bytes` bytes of tensors (4 bytes a value; one row per
+    node); leaves stay leaves. A budget below the root's own bytes cannot
+    be met: a kernel returns FACRT_ERR_ARG. The result stands for the same
+    tokens.
+  }];
+  let arguments = (ins FAC_Tree:$tree, I64:$bytes);
+  let results = (outs FAC_Tree:$result);
+  let assemblyFormat = "$tree `,` $bytes attr-dict";
+}
+
 def FAC_KeyTileAttr : ConfinedAttr<I64Attr, [IntPositive,
     AttrConstraint<CPred<"::llvm::cast<::mlir::IntegerAttr>($_self).getInt()"
                          " <= ::fac::kMaxKeyTile">,

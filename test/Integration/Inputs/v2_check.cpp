@@ -1,0 +1,208 @@
+//===- v2_check.cpp - The compiled seed V2 against its meaning ------------===//
+//
+// Runs the kernels facc compiles from examples/seed/v2-hierarchical.fac
+// with `--entry=forward,computeAttention` (linked in, header -include'd)
+// and checks them against a model of what the reference interpreter
+// computes, written here from the language reference without the
+// compiler's code:
+// - `compress(x, 0.5)` is the pyramid of x's rows (f32 weighted means);
+// - `t ⊛ attentionMask` with the default mask, attention of each node over
+//   itself, leaves every node's one-row tensor as it is;
+// - `a ⊚ b` is a new root over a and b holding their roots' mean weighted
+//   by tokens (f32, as the interpreter computes it);
+// - `t ⊡ limit` is the deepest breadth-first frontier whose nodes hold at
+//   most `limit` bytes (4 bytes a value), refused below the root's bytes;
+// - `decompress` repeats each leaf's row for the tokens it stands for.
+// `forward(x)` is decompress(((c ⊛ m) ⊚ (c ⊛ m) ⊚ (c ⊛ m)) ⊡ limit) with
+// c = compress(x, 0.5): 3n rows. Usage: v2_check <relative tolerance>
+//
+//===----------------------------------------------------------------------===//
+
+#include "facrt/facrt.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <random>
+#include <vector>
+
+namespace {
+
+/// A node of the model's trees.
+struct Node {
+  std::vector<float> mean; ///< One row of d values.
+  int64_t count = 0;       ///< The tokens it stands for.
+  std::vector<const Node *> children;
+};
+
+/// Owns every node the model makes.
+std::deque<Node> arena;
+
+const Node *pyramid(const std::vector<float> &x, int64_t n, int64_t d) {
+  std::vector<const Node *> level;
+  for (int64_t t = 0; t < n; ++t) {
+    Node &leaf = arena.emplace_back();
+    leaf.mean.assign(x.begin() + t * d, x.begin() + (t + 1) * d);
+    leaf.count = 1;
+    level.push_back(&leaf);
+  }
+  while (level.size() > 1) {
+    std::vector<const Node *> up;
+    for (size_t j = 0; j < level.size(); j += 2) {
+      Node &node = arena.emplace_back();
+      node.mean.assign(size_t(d), 0.0f);
+      for (size_t c = j; c < std::min(j + 2, level.size()); ++c) {
+        node.count += level[c]->count;
+        node.children.push_back(level[c]);
+        for (int64_t i = 0; i < d; ++i)
+          node.mean[i] += level[c]->mean[i] * float(level[c]->count);
+      }
+      for (int64_t i = 0; i < d; ++i)
+        node.mean[i] /= float(node.count);
+      up.push_back(&node);
+    }
+    level = std::move(up);
+  }
+  return level.front();
+}
+
+const Node *join(const Node *a, const Node *b) {
+  Node &node = arena.emplace_back();
+  node.count = a->count + b->count;
+  node.children = {a, b};
+  for (size_t i = 0; i < a->mean.size(); ++i)
+    node.mean.push_back(
+        (a->mean[i] * float(a->count) + b->mean[i] * float(b->count)) /
+        float(node.count));
+  return &node;
+}
+
+/// `decompress(tree ⊡ limit)`: the rows of the deepest frontier that fits.
+std::vector<double> limited(const Node *tree, int64_t limit, size_t &leaves) {
+  int64_t rowBytes = int64_t(tree->mean.size() * sizeof(float));
+  std::vector<const Node *> frontier{tree};
+  while (true) {
+    std::vector<const Node *> next;
+    for (const Node *n : frontier) {
+      if (n->children.empty())
+        next.push_back(n);
+      else
+        next.insert(next.end(), n->children.begin(), n->children.end());
+    }
+    if (next.size() == frontier.size() ||
+        int64_t(next.size()) * rowBytes > limit)
+      break;
+    frontier = std::move(next);
+  }
+  leaves = frontier.size();
+  std::vector<double> rows;
+  for (const Node *n : frontier)
+    for (int64_t c = 0; c < n->count; ++c)
+      rows.insert(rows.end(), n->mean.begin(), n->mean.end());
+  return rows;
+}
+
+int failures = 0, passes = 0;
+
+void report(bool ok, const char *what, const char *detail) {
+  std::printf("%s %s: %s\n", ok ? "ok" : "FAIL", what, detail);
+  (ok ? passes : failures)++;
+}
+
+std::vector<float> randomRows(std::mt19937 &rng, int64_t n, int64_t d) {
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(size_t(n * d));
+  for (float &e : x)
+    e = normal(rng);
+  return x;
+}
+
+void checkForward(std::mt19937 &rng, int64_t n, int64_t d, int64_t limit,
+                  double tolerance) {
+  std::vector<float> x = randomRows(rng, n, d);
+  std::vector<float> out(size_t(3 * n * d) + 1, NAN);
+  fac_memref2d_f32 xv = facrt_view2d(x.data(), n, d, d, 0);
+  fac_memref2d_f32 ov = facrt_view2d(out.data(), 3 * n, d, d, 0);
+  facrt_status status =
+      fac_FractalAttentionCompression_forward(limit, &xv, &ov);
+  const Node *c = pyramid(x, n, d);
+  size_t leaves = 0;
+  std::vector<double> ref = limited(join(join(c, c), c), limit, leaves);
+  double err = facrt_max_rel_error(&ov, ref.data());
+  char detail[160];
+  std::snprintf(detail, sizeof detail,
+                "n=%lld d=%lld limit=%lld: %zu leaves, max relative error "
+                "%.1e",
+                (long long)n, (long long)d, (long long)limit, leaves, err);
+  report(status == FACRT_OK && err <= tolerance, "forward", detail);
+}
+
+void checkAttention(std::mt19937 &rng, int64_t nq, int64_t nk, int64_t nv,
+                    int64_t d, int64_t limit, double tolerance) {
+  std::vector<float> q = randomRows(rng, nq, d), k = randomRows(rng, nk, d),
+                     v = randomRows(rng, nv, d);
+  int64_t rows = nq + nk + nv;
+  std::vector<float> out(size_t(rows * d) + 1, NAN);
+  fac_memref2d_f32 qv = facrt_view2d(q.data(), nq, d, d, 0);
+  fac_memref2d_f32 kv = facrt_view2d(k.data(), nk, d, d, 0);
+  fac_memref2d_f32 vv = facrt_view2d(v.data(), nv, d, d, 0);
+  fac_memref2d_f32 ov = facrt_view2d(out.data(), rows, d, d, 0);
+  facrt_status status = fac_FractalAttentionCompression_computeAttention(
+      limit, &qv, &kv, &vv, &ov);
+  size_t leaves = 0;
+  std::vector<double> ref = limited(
+      join(join(pyramid(q, nq, d), pyramid(k, nk, d)), pyramid(v, nv, d)),
+      limit, leaves);
+  double err = facrt_max_rel_error(&ov, ref.data());
+  char detail[160];
+  std::snprintf(detail, sizeof detail,
+                "%lld/%lld/%lld tokens d=%lld limit=%lld: %zu leaves, max "
+                "relative error %.1e",
+                (long long)nq, (long long)nk, (long long)nv, (long long)d,
+                (long long)limit, leaves, err);
+  report(status == FACRT_OK && err <= tolerance, "computeAttention", detail);
+}
+
+/// A call that must be refused: FACRT_ERR_ARG and `out` untouched.
+void checkRefused(const char *what, int64_t n, int64_t d, int64_t outRows,
+                  int64_t limit) {
+  std::vector<float> x(size_t(n * d) + 1, 0.5f),
+      out(size_t(outRows * d) + 1, 7.0f);
+  fac_memref2d_f32 xv = facrt_view2d(x.data(), n, d, d, 0);
+  fac_memref2d_f32 ov = facrt_view2d(out.data(), outRows, d, d, 0);
+  facrt_status status =
+      fac_FractalAttentionCompression_forward(limit, &xv, &ov);
+  bool untouched = true;
+  for (float e : out)
+    untouched = untouched && e == 7.0f;
+  report(status == FACRT_ERR_ARG && untouched, "refused", what);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s <relative tolerance>\n", argv[0]);
+    return 2;
+  }
+  double tolerance = std::atof(argv[1]);
+  std::mt19937 rng(11);
+  for (int64_t d : {8, 64})
+    for (int64_t n : {1, 2, 3, 7, 64, 100, 257}) {
+      int64_t row = 4 * d;
+      // The root only, a few nodes, n nodes, everything.
+      for (int64_t limit : {row, 5 * row, n * row, 3 * n * row})
+        checkForward(rng, n, d, limit, tolerance);
+    }
+  for (int64_t limit : {32, 40 * 32, 1 << 20})
+    checkAttention(rng, 37, 200, 5, 8, limit, tolerance);
+  checkAttention(rng, 1, 1, 1, 8, 3 * 32, tolerance);
+
+  checkRefused("a limit under the root's bytes", 16, 8, 48, 31);
+  checkRefused("a negative limit", 16, 8, 48, -1);
+  checkRefused("no tokens", 0, 8, 0, 1 << 20);
+  checkRefused("out has a row less", 16, 8, 47, 1 << 20);
+  std::printf("%d passed, %d failed\n", passes, failures);
+  return failures ? 1 : 0;
+}
