@@ -50,6 +50,8 @@ enum ExitCode : int {
 /// reference: fp32 scores, exponentials and sums over a few thousand keys
 /// (measured: about 5e-6 on stories260K, 1e-6 on Gaussian inputs).
 constexpr double kTolerance = 1e-4;
+/// The kernels' workspace, grown to what each call needs and kept.
+facrt_workspace workspace = {nullptr, 0};
 
 /// Attention inputs: q is n x (heads * d), k and v are n x (kvHeads * d).
 struct Workload {
@@ -176,14 +178,15 @@ bool run(Workload &w, bool causal) {
   fac_memref3d_f32 o = layerView(out.data(), w.n, w.heads, w.d);
   // Row i sees keys 0..i (causal), or every key (an offset of n).
   int64_t offset = causal ? 0 : w.n;
-  if (fac_DenseAttention_attention_layer(1.0f, offset, threads, &q, &k, &v,
-                                         &o) != FACRT_OK) {
+  if (FACRT_CALL(&workspace, fac_DenseAttention_attention_layer, 1.0f, offset,
+                 threads, &q, &k, &v, &o) != FACRT_OK) {
     std::fprintf(stderr, "fac-attention-demo: the kernel refused the "
                          "workload's shapes\n");
     std::exit(1);
   }
   double kernelTime = timePerCall([&] {
-    fac_DenseAttention_attention_layer(1.0f, offset, threads, &q, &k, &v, &o);
+    FACRT_CALL(&workspace, fac_DenseAttention_attention_layer, 1.0f, offset,
+               threads, &q, &k, &v, &o);
   });
   std::vector<double> ref(size_t(w.n) * w.d);
   double worst = 0, refTime = 0;
@@ -218,10 +221,10 @@ bool run(Workload &w, bool causal) {
 int compiledAttention(void *, const fac_memref3d_f32 *q,
                       const fac_memref3d_f32 *k, const fac_memref3d_f32 *v,
                       fac_memref3d_f32 *out, int64_t causalOffset) {
-  return fac_DenseAttention_attention_layer(
-      1.0f, causalOffset, 1, const_cast<fac_memref3d_f32 *>(q),
-      const_cast<fac_memref3d_f32 *>(k), const_cast<fac_memref3d_f32 *>(v),
-      out);
+  return FACRT_CALL(&workspace, fac_DenseAttention_attention_layer, 1.0f,
+                    causalOffset, 1, const_cast<fac_memref3d_f32 *>(q),
+                    const_cast<fac_memref3d_f32 *>(k),
+                    const_cast<fac_memref3d_f32 *>(v), out);
 }
 
 /// Plugs the compiled kernel into stories260K (`model.attention := attend`)
@@ -290,13 +293,15 @@ bool runV1(Workload &w) {
     double worstRuntime = 0, worstDense = 0;
     int64_t scored = 0;
     for (int h = 0; h < w.heads; ++h) {
-      auto [qh, kh, vh] = headViews(w, h);
+      // Not a structured binding: FACRT_CALL's lambda captures them.
+      auto views = headViews(w, h);
+      fac_memref2d_f32 qh = views.q, kh = views.k, vh = views.v;
       std::vector<float> got(size_t(w.n) * w.d), runtime(got.size());
       fac_memref2d_f32 gv = facrt_view2d(got.data(), w.n, w.d, w.d, 0);
       fac_memref2d_f32 rv = facrt_view2d(runtime.data(), w.n, w.d, w.d, 0);
       int64_t pieces = 0;
-      if (fac_FractalAttentionCompression_attention(threshold, &qh, &kh, &vh,
-                                                    &gv) != FACRT_OK ||
+      if (FACRT_CALL(&workspace, fac_FractalAttentionCompression_attention,
+                     threshold, &qh, &kh, &vh, &gv) != FACRT_OK ||
           facrt_v1_attention(&qh, &kh, &vh, threshold, &rv, &pieces) !=
               FACRT_OK)
         return false;
@@ -324,10 +329,10 @@ float v1Threshold = 0;
 
 int compiledV1(void *, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
                const fac_memref2d_f32 *v, fac_memref2d_f32 *out) {
-  return fac_FractalAttentionCompression_attention(
-      v1Threshold, const_cast<fac_memref2d_f32 *>(q),
-      const_cast<fac_memref2d_f32 *>(k), const_cast<fac_memref2d_f32 *>(v),
-      out);
+  return FACRT_CALL(&workspace, fac_FractalAttentionCompression_attention,
+                    v1Threshold, const_cast<fac_memref2d_f32 *>(q),
+                    const_cast<fac_memref2d_f32 *>(k),
+                    const_cast<fac_memref2d_f32 *>(v), out);
 }
 
 int runtimeV1(void *, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,

@@ -62,6 +62,33 @@ extern "C" void facrt_tensor_free(facrt_tensor *t) {
   t->rows = t->cols = 0;
 }
 
+extern "C" facrt_status facrt_workspace_reserve(facrt_workspace *w,
+                                                int64_t bytes) {
+  if (!w || bytes < 0)
+    return FACRT_ERR_ARG;
+  if (w->data && w->bytes >= bytes)
+    return FACRT_OK;
+  constexpr size_t kAlign = 64;
+  if (static_cast<uint64_t>(bytes) > SIZE_MAX - kAlign)
+    return FACRT_ERR_NOMEM;
+  size_t rounded = (static_cast<size_t>(bytes) + kAlign - 1) / kAlign * kAlign;
+  void *p = std::aligned_alloc(kAlign, rounded ? rounded : kAlign);
+  if (!p)
+    return FACRT_ERR_NOMEM;
+  std::free(w->data);
+  w->data = p;
+  w->bytes = bytes;
+  return FACRT_OK;
+}
+
+extern "C" void facrt_workspace_free(facrt_workspace *w) {
+  if (!w)
+    return;
+  std::free(w->data);
+  w->data = nullptr;
+  w->bytes = 0;
+}
+
 extern "C" fac_memref2d_f32
 facrt_view2d(float *base, int64_t rows, int64_t cols, int64_t ld, int64_t col) {
   fac_memref2d_f32 view;

@@ -25,29 +25,55 @@ LogicalResult fac::emitCHeader(ModuleOp loops, llvm::StringRef guardName,
      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n";
 
   for (auto func : loops.getOps<func::FuncOp>()) {
-    if (!func->hasAttr("fac.kernel"))
+    bool isSize = func->hasAttr("fac.workspace_size");
+    if (!func->hasAttr("fac.kernel") && !isSize)
       continue;
     FailureOr<KernelABI> abi = getKernelABI(func);
     if (failed(abi))
       return failure();
-    std::string params, args;
+    // The entry point takes descriptors; the wrapper takes the workspace
+    // as a pointer and a byte count.
+    std::string params, wrapperParams, args, workspace;
     for (const KernelParam &p : abi->params) {
-      if (!params.empty()) {
-        params += ", ";
-        args += ", ";
+      std::string sep = params.empty() ? "" : ", ";
+      params += sep + p.cType + (p.isBuffer ? "" : " ") + p.name;
+      if (p.isWorkspace) {
+        wrapperParams += sep + "void *workspace, int64_t workspace_bytes";
+        args += sep + "&workspace_view";
+        workspace = p.name;
+        continue;
       }
-      params += p.cType + (p.isBuffer ? "" : " ") + p.name;
-      args += p.name;
+      wrapperParams += sep + p.cType + (p.isBuffer ? "" : " ") + p.name;
+      args += sep + p.name;
     }
-    os << "\n/* Kernel " << abi->name
-       << ": writes its result into `out`, which the caller allocates";
-    if (abi->returnsStatus)
-      os << "; returns FACRT_OK, or FACRT_ERR_ARG (writing nothing) when the "
-            "buffers' shapes do not fit together";
-    os << ". */\n"
-       << abi->returnCType() << " " << abi->symbol << "(" << params << ");\n"
+    if (isSize)
+      os << "\n/* The bytes of workspace kernel "
+         << func->getAttrOfType<StringAttr>("fac.workspace_size").getValue()
+         << " needs for these arguments (their shapes and values). */\n";
+    else {
+      os << "\n/* Kernel " << abi->name
+         << ": writes its result into `out`, which the caller allocates";
+      if (!workspace.empty())
+        os << "; every other buffer it uses is in `workspace` (any "
+              "alignment; fac_"
+           << abi->name
+           << "_workspace_size bytes), which it leaves "
+              "undefined";
+      if (abi->returnsStatus)
+        os << "; returns FACRT_OK, FACRT_ERR_ARG (writing nothing) when the "
+              "buffers' shapes do not fit together";
+      if (!workspace.empty())
+        os << ", or FACRT_ERR_LIMIT (writing nothing) when the workspace is "
+              "too small or the plan needs more than facc's --memory-limit";
+      os << ". */\n";
+    }
+    os << abi->returnCType() << " " << abi->symbol << "(" << params << ");\n"
        << "static inline " << abi->returnCType() << " fac_" << abi->name << "("
-       << params << ") {\n  " << (abi->returnsStatus ? "return " : "")
+       << wrapperParams << ") {\n";
+    if (!workspace.empty())
+      os << "  fac_memref1d_i8 workspace_view = {(int8_t *)workspace, "
+            "(int8_t *)workspace, 0, {workspace_bytes}, {1}};\n";
+    os << "  " << (abi->returnCType() != std::string("void") ? "return " : "")
        << abi->symbol << "(" << args << ");\n}\n";
   }
   os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";

@@ -71,6 +71,9 @@ template <class T, int R, class D> MemRef<R, T> view(const D *d) {
 fromDescriptor(const fac_memref1d_i64 *d) {
   return view<int64_t, 1>(d);
 }
+[[maybe_unused]] MemRef<1, int8_t> fromDescriptor(const fac_memref1d_i8 *d) {
+  return view<int8_t, 1>(d);
+}
 [[maybe_unused]] MemRef<3> fromDescriptor(const fac_memref3d_f32 *d) {
   return view<float, 3>(d);
 }
@@ -133,7 +136,9 @@ public:
         os << "typedef " << lane << w << " __attribute__((vector_size(" << 4 * w
            << ")));\n";
     for (auto func : module.getOps<func::FuncOp>())
-      if (func->hasAttr("fac.kernel") && failed(emitKernel(func)))
+      if ((func->hasAttr("fac.kernel") ||
+           func->hasAttr("fac.workspace_size")) &&
+          failed(emitKernel(func)))
         return failure();
     return success();
   }
@@ -230,8 +235,9 @@ private:
     Block &body = func.getBody().front();
     for (auto [arg, p] : llvm::zip(body.getArguments(), abi->params)) {
       if (p.isBuffer)
+        // A workspace-size function need not read every buffer.
         line() << "const auto " << name(arg) << " = fromDescriptor(" << p.name
-               << ");\n";
+               << "); (void)" << name(arg) << ";\n";
       else
         // A spec need not use every concept parameter.
         line() << "const " << p.cType << " " << name(arg) << " = " << p.name
@@ -445,6 +451,10 @@ private:
   }
 
   LogicalResult emitConstant(arith::ConstantOp op) {
+    // memref.dim reads its index's value, not the variable.
+    if (llvm::all_of(op->getUsers(),
+                     [](Operation *user) { return isa<memref::DimOp>(user); }))
+      return success();
     Attribute value = op.getValue();
     if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
       FailureOr<std::string> t = cType(op, dense.getType());
@@ -582,6 +592,31 @@ private:
     return success();
   }
 
+  /// A typed view of the workspace's bytes from \p op's byte shift: a
+  /// row-major buffer of the view's sizes.
+  LogicalResult emitView(memref::ViewOp op) {
+    MemRefType type = op.getType();
+    int64_t rank = type.getRank();
+    std::string element = getScalarCType(type.getElementType());
+    if (rank < 1 || rank > 2 || element.empty() ||
+        type.getElementType().isInteger(1) || !type.getLayout().isIdentity())
+      return op.emitError("C++ target: only 1-d and 2-d views of f32 or "
+                          "integers");
+    std::vector<std::string> dims;
+    unsigned dynamic = 0;
+    for (int64_t i = 0; i < rank; ++i)
+      dims.push_back(type.isDynamicDim(i) ? name(op.getSizes()[dynamic++])
+                                          : std::to_string(type.getDimSize(i)));
+    std::string source = name(op.getSource());
+    line() << "const MemRef<" << rank << ", " << element << "> "
+           << name(op.getResult()) << "{reinterpret_cast<" << element << " *>("
+           << source << ".data + " << source << ".offset + "
+           << name(op.getByteShift()) << "), 0, {" << dims[0]
+           << (rank == 2 ? ", " + dims[1] : "") << "}, {"
+           << (rank == 2 ? dims[1] + ", 1" : "1") << "}};\n";
+    return success();
+  }
+
   LogicalResult emitOp(Operation *op) {
     return llvm::TypeSwitch<Operation *, LogicalResult>(op)
         .Case([&](scf::ForOp o) { return emitFor(o); })
@@ -591,6 +626,8 @@ private:
         .Case([&](func::ReturnOp o) {
           if (o.getNumOperands() == 0)
             line() << "return;\n";
+          else if (o.getOperand(0).getType().isInteger(64))
+            line() << "return " << name(o.getOperand(0)) << ";\n";
           else
             line() << "return facrt_status(" << name(o.getOperand(0)) << ");\n";
           return success();
@@ -622,6 +659,11 @@ private:
         .Case([&](arith::MaxUIOp o) {
           return define(o, o.getResult(),
                         "int64_t(std::max(uint64_t(" + name(o.getLhs()) +
+                            "), uint64_t(" + name(o.getRhs()) + ")))");
+        })
+        .Case([&](arith::MinUIOp o) {
+          return define(o, o.getResult(),
+                        "int64_t(std::min(uint64_t(" + name(o.getLhs()) +
                             "), uint64_t(" + name(o.getRhs()) + ")))");
         })
         .Case<arith::MaxNumFOp, arith::MaximumFOp>([&](Operation *o) {
@@ -763,6 +805,13 @@ private:
         })
         .Case([&](memref::AllocaOp o) { return emitAlloca(o); })
         .Case([&](memref::AllocOp o) { return emitAlloc(o); })
+        .Case([&](memref::ViewOp o) { return emitView(o); })
+        .Case([&](memref::ExtractAlignedPointerAsIndexOp o) {
+          std::string m = name(o.getSource());
+          return define(o, o.getResult(),
+                        "int64_t(reinterpret_cast<uintptr_t>(" + m +
+                            ".data + " + m + ".offset))");
+        })
         .Case([&](memref::DeallocOp o) {
           line() << "std::free(" << name(o.getMemref()) << ".data);\n";
           return success();

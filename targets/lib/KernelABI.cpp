@@ -28,6 +28,8 @@ std::string fac::getBufferCType(MemRefType type) {
     return "fac_memref" + std::to_string(rank) + "d_f32 *";
   if (type.getElementType().isInteger(64) && rank == 1)
     return "fac_memref1d_i64 *";
+  if (type.getElementType().isInteger(8) && rank == 1)
+    return "fac_memref1d_i8 *";
   return "";
 }
 
@@ -53,8 +55,8 @@ static bool isReservedInC(llvm::StringRef name) {
       // Types and macros the header and its includes define.
       "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t",
       "uint32_t", "uint64_t", "size_t", "ptrdiff_t", "intptr_t", "uintptr_t",
-      "NULL", "fac_memref1d_f32", "fac_memref1d_i64", "fac_memref2d_f32",
-      "fac_memref3d_f32", "facrt_status", "facrt_tensor"};
+      "NULL", "fac_memref1d_f32", "fac_memref1d_i64", "fac_memref1d_i8",
+      "fac_memref2d_f32", "fac_memref3d_f32", "facrt_status", "facrt_tensor"};
   // The emitted C++ names its values v0, v1, ...
   bool emitterLocal = name.size() > 1 && name[0] == 'v' &&
                       llvm::all_of(name.drop_front(), llvm::isDigit);
@@ -63,9 +65,18 @@ static bool isReservedInC(llvm::StringRef name) {
 
 FailureOr<KernelABI> fac::getKernelABI(func::FuncOp func) {
   KernelABI abi;
-  // The names taken so far; the trailing `out` buffer keeps its name.
+  // The names taken so far; the trailing `out` buffer and the workspace
+  // keep their names.
   llvm::StringSet<> taken;
-  unsigned last = func.getNumArguments() ? func.getNumArguments() - 1 : 0;
+  unsigned count = func.getNumArguments();
+  auto isWorkspace = [&](unsigned i) {
+    auto name = func.getArgAttrOfType<StringAttr>(i, "fac.name");
+    auto type = dyn_cast<MemRefType>(func.getArgumentTypes()[i]);
+    return i + 1 == count && name && name.getValue() == "workspace" && type &&
+           type.getRank() == 1 && type.getElementType().isInteger(8);
+  };
+  bool hasWorkspace = count && isWorkspace(count - 1);
+  unsigned last = count ? count - 1 - (hasWorkspace && count > 1) : 0;
   abi.name = func.getSymName().str();
   // The wrapper MLIR's func-to-llvm makes for llvm.emit_c_interface.
   abi.symbol = "_mlir_ciface_" + abi.name;
@@ -78,8 +89,12 @@ FailureOr<KernelABI> fac::getKernelABI(func::FuncOp func) {
       param.name = "arg" + std::to_string(i);
     // A spec's names may be C keywords, repeat (a concept parameter and a
     // lambda parameter of one name) or be `out`: renamed, never reused.
+    param.isWorkspace = hasWorkspace && i + 1 == count;
     while (isReservedInC(param.name) || taken.contains(param.name) ||
-           (i != last && param.name == "out"))
+           (i != last && param.name == "out") ||
+           (!param.isWorkspace &&
+            (param.name == "workspace" || param.name == "workspace_bytes" ||
+             param.name == "workspace_view")))
       param.name += "_";
     taken.insert(param.name);
     auto memref = dyn_cast<MemRefType>(type);
@@ -99,7 +114,10 @@ FailureOr<KernelABI> fac::getKernelABI(func::FuncOp func) {
     }
     abi.params.push_back(std::move(param));
   }
-  if (func.getNumResults() == 1 && func.getResultTypes()[0].isInteger(32))
+  if (func->hasAttr("fac.workspace_size") && func.getNumResults() == 1 &&
+      func.getResultTypes()[0].isInteger(64))
+    abi.returnsSize = true;
+  else if (func.getNumResults() == 1 && func.getResultTypes()[0].isInteger(32))
     abi.returnsStatus = true;
   else if (func.getNumResults() != 0)
     return func.emitError("kernel must return its results through buffers "

@@ -23,6 +23,9 @@ struct KernelParam {
   std::string cType;
   bool isBuffer;
   int64_t rank = 0; ///< Of a buffer.
+  /// The trailing workspace (fac-plan-memory): the C wrapper takes it as
+  /// `void *workspace, int64_t workspace_bytes`.
+  bool isWorkspace = false;
 };
 
 struct KernelABI {
@@ -32,9 +35,11 @@ struct KernelABI {
   /// Whether it returns a `facrt_status` (after fac-kernel-status); else
   /// `void`.
   bool returnsStatus = false;
+  /// Whether it is a kernel's workspace-size function (returns int64_t).
+  bool returnsSize = false;
   /// The C type of the result.
   const char *returnCType() const {
-    return returnsStatus ? "facrt_status" : "void";
+    return returnsStatus ? "facrt_status" : (returnsSize ? "int64_t" : "void");
   }
 };
 

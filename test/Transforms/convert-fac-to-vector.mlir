@@ -13,11 +13,11 @@
 // the block path's transposed queries (d x 64), output accumulator
 // (dv x 64) and block scores (36 x 64). None is n x m.
 // RUN: %fac-opt %s -convert-fac-to-vector="lanes=16 registers=32" | sed -n '/func.func @attention/,/^  }$/p' | grep memref.alloc | FileCheck %s --check-prefix=ALLOC
-// ALLOC: memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<?x?xf32>
-// ALLOC-NEXT: memref.alloc() {alignment = 64 : i64} : memref<512xf32>
-// ALLOC-NEXT: memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x64xf32>
-// ALLOC-NEXT: memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x64xf32>
-// ALLOC-NEXT: memref.alloc() {alignment = 64 : i64} : memref<36x64xf32>
+// ALLOC: memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64, fac.buffer = "decode partial softmaxes"} : memref<?x?xf32>
+// ALLOC-NEXT: memref.alloc() {alignment = 64 : i64, fac.buffer = "decode scores"} : memref<512xf32>
+// ALLOC-NEXT: memref.alloc(%{{.*}}) {alignment = 64 : i64, fac.buffer = "query block"} : memref<?x64xf32>
+// ALLOC-NEXT: memref.alloc(%{{.*}}) {alignment = 64 : i64, fac.buffer = "output block"} : memref<?x64xf32>
+// ALLOC-NEXT: memref.alloc() {alignment = 64 : i64, fac.buffer = "score block"} : memref<36x64xf32>
 // ALLOC-NOT: memref.alloc
 // The decode path (n <= 4): four keys' dot products as independent FMA
 // chains along d (16 lanes), each key line prefetched into L2 ahead, one
@@ -47,10 +47,10 @@
 // CHECK:      scf.for %{{.*}} = %c0{{.*}} to %c1{{.*}} step
 // CHECK:      scf.for %[[BLOCK:.*]] = %c0{{.*}} to %{{.*}} step
 // CHECK:        %[[I0:.*]] = arith.muli %[[BLOCK]], %c64
-// CHECK-DAG:    %[[QT:.*]] = memref.alloc(%[[D]]) {alignment = 64 : i64} : memref<?x64xf32>
-// CHECK-DAG:    %[[OT:.*]] = memref.alloc(%[[DV]]) {alignment = 64 : i64} : memref<?x64xf32>
+// CHECK-DAG:    %[[QT:.*]] = memref.alloc(%[[D]]) {alignment = 64 : i64, fac.buffer = "query block"} : memref<?x64xf32>
+// CHECK-DAG:    %[[OT:.*]] = memref.alloc(%[[DV]]) {alignment = 64 : i64, fac.buffer = "output block"} : memref<?x64xf32>
 // key_tile 32 rounded up to whole micro-tiles of 6 keys.
-// CHECK-DAG:    %[[ST:.*]] = memref.alloc() {alignment = 64 : i64} : memref<36x64xf32>
+// CHECK-DAG:    %[[ST:.*]] = memref.alloc() {alignment = 64 : i64, fac.buffer = "score block"} : memref<36x64xf32>
 // Qt[t][lane] = scale * q[i0 + lane][t].
 // CHECK:        memref.load %[[Q]]
 // CHECK:   arith.mulf %{{.*}}, %[[SCALE]]
@@ -94,13 +94,13 @@ func.func @attention(%q: memref<?x?xf32>, %k: memref<?x?xf32>, %v: memref<?x?xf3
 // 256 rows of AVX2's 8 x 2 lanes (252).
 // CHECK-LABEL: func.func @unscaled
 // CHECK-NOT: math.rsqrt
-// CHECK: memref.alloc() {alignment = 64 : i64} : memref<60x64xf32>
+// CHECK: memref.alloc() {alignment = 64 : i64, fac.buffer = "score block"} : memref<60x64xf32>
 // CHECK: step %c60{{.*}} iter_args
 // NEON-LABEL: func.func @unscaled
-// NEON: memref.alloc() {alignment = 64 : i64} : memref<510x16xf32>
+// NEON: memref.alloc() {alignment = 64 : i64, fac.buffer = "score block"} : memref<510x16xf32>
 // NEON: iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // AVX2-LABEL: func.func @unscaled
-// AVX2: memref.alloc() {alignment = 64 : i64} : memref<252x16xf32>
+// AVX2: memref.alloc() {alignment = 64 : i64, fac.buffer = "score block"} : memref<252x16xf32>
 func.func @unscaled(%q: memref<?x?xf32>, %o: memref<?x?xf32>) {
   fac.attention ins(%q, %q, %q : memref<?x?xf32>, memref<?x?xf32>, memref<?x?xf32>) outs(%o : memref<?x?xf32>)
   return
@@ -108,8 +108,8 @@ func.func @unscaled(%q: memref<?x?xf32>, %o: memref<?x?xf32>) {
 
 // A whole layer: heads first, key/value heads shared by groups of query
 // heads, the causal horizon, a bias per key, a gathered key list, and a
-// thread count, which makes (head, query block) one scf.parallel and
-// marks the argument for the OpenMP team size.
+// thread count, which makes the workers one scf.parallel and marks the
+// argument for the OpenMP team size.
 // CHECK-LABEL: func.func @layer
 // CHECK-SAME: (%[[Q:[a-z0-9]+]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[K:[a-z0-9]+]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[V:[a-z0-9]+]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[O:[a-z0-9]+]]: memref<?x?x?xf32, strided<[?, ?, 1], offset: ?>>, %[[OFF:[a-z0-9]+]]: index, %[[BIAS:[a-z0-9]+]]: memref<?xf32>, %[[IDX:[a-z0-9]+]]: memref<?xi64>, %{{.*}}: i32 {fac.threads})
 // CHECK-DAG:  %[[H:.*]] = memref.dim %[[Q]], %c0
@@ -123,7 +123,13 @@ func.func @unscaled(%q: memref<?x?xf32>, %o: memref<?x?xf32>) {
 // CHECK:      %[[OFFSET:.*]] = arith.select %[[NEG]], %[[M]], %[[CLAMPED]]
 // CHECK:      arith.divui %[[H]],
 // CHECK: %[[GROUP:.*]] = arith.maxsi
-// CHECK:      scf.parallel (%[[HEAD:.*]], %{{.*}}) = ({{.*}}) to (%[[H]], %{{.*}})
+// One parallel iteration per worker (max(threads, 1)), each taking every
+// workers-th (K/V head, key chunk) pair when decoding, then (head, query
+// block) pair.
+// CHECK:      scf.parallel
+// CHECK:      scf.parallel (%[[W:.*]]) = (%c0{{.*}}) to (%[[WORKERS:.*]]) step (%c1{{.*}})
+// CHECK:        scf.for %[[PAIR:.*]] = %[[W]] to %{{.*}} step %[[WORKERS]]
+// CHECK:          %[[HEAD:.*]] = arith.divui %[[PAIR]], %{{.*}}
 // The head's K/V head, kept inside the buffers even when Hkv does not
 // divide H.
 // CHECK:        %[[GI:.*]] = arith.divui %[[HEAD]], %[[GROUP]]

@@ -20,7 +20,7 @@ func.func @direct(%s: f32, %q: !fac.tensor, %k: !fac.tensor, %v: !fac.tensor) ->
 // CHECK-SAME: (%[[Q:[a-z0-9]+]]: memref{{.*}}, %[[K:[a-z0-9]+]]: memref{{.*}}, %[[V:[a-z0-9]+]]: memref{{.*}}, %[[OUT:[a-z0-9]+]]: memref
 // CHECK: %[[ROWS:.*]] = memref.dim %[[Q]], %c0
 // CHECK: %[[COLS:.*]] = memref.dim %[[V]], %c1
-// CHECK: %[[TMP:.*]] = memref.alloc(%[[ROWS]], %[[COLS]]) : memref<?x?xf32>
+// CHECK: %[[TMP:.*]] = memref.alloc(%[[ROWS]], %[[COLS]]) {fac.buffer = "attention rows"} : memref<?x?xf32>
 // CHECK: fac.attention ins(%[[Q]], %[[K]], %[[V]] : {{.*}}) outs(%[[TMP]] : memref<?x?xf32>) {key_tile = 16 : i64}
 // CHECK: fac.attention ins(%[[TMP]], %[[K]], %[[V]] : {{.*}}) outs(%[[OUT]] : {{.*}}) {key_tile = 16 : i64}
 // CHECK: memref.dealloc %[[TMP]]

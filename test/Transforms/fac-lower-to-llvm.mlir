@@ -23,16 +23,17 @@ fac.concept @Dense(%s: f32) {
 // CHECK: llvm.func @Dense_attention(%{{.*}}: f32, %{{.*}}: !llvm.ptr
 // CHECK: llvm.intr.fmuladd
 // CHECK: llvm.intr.floor
-// CHECK: llvm.func @_mlir_ciface_Dense_attention(%{{.*}}: f32, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr{{.*}})
+// CHECK: llvm.func @_mlir_ciface_Dense_attention(%{{.*}}: f32, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr {fac.name = "out"}, %{{.*}}: !llvm.ptr {fac.name = "workspace"})
 // CHECK: llvm.call @Dense_attention
 // The whole-layer entry: one OpenMP region sized by its thread argument,
-// a work-sharing loop over (head, query block) for the block kernel and
-// one over (K/V head, key chunk) for decoding.
+// a work-sharing loop over the workers (one per thread; each takes every
+// workers-th (head, query block) for the block kernel, or (K/V head, key
+// chunk) for decoding, and its own slice of the workspace).
 // CHECK: llvm.func @Dense_attention_layer(%{{.*}}: f32, %{{.*}}: i64 {fac.name = "causal_offset"}, %[[T:[a-z0-9]+]]: i32 {fac.name = "threads", fac.threads}
 // CHECK: %[[N:.*]] = llvm.intr.smax(%[[T]], %{{.*}}) : (i32, i32) -> i32
 // CHECK: omp.parallel num_threads(%[[N]] : i32)
 // CHECK: omp.wsloop
-// CHECK: omp.loop_nest (%{{.*}}, %{{.*}}) : i64
+// CHECK: omp.loop_nest (%{{.*}}) : i64
 // CHECK: %[[N2:.*]] = llvm.intr.smax(%[[T]], %{{.*}}) : (i32, i32) -> i32
 // CHECK: omp.parallel num_threads(%[[N2]] : i32)
 // CHECK: omp.wsloop

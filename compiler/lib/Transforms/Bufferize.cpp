@@ -105,9 +105,10 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
       if (op->getResult(0) == returned)
         return out;
       int64_t dyn = ShapedType::kDynamic;
-      Value dest = builder.create<memref::AllocOp>(
+      auto dest = builder.create<memref::AllocOp>(
           op->getLoc(), MemRefType::get({dyn, dyn}, builder.getF32Type()),
           ValueRange{rows, cols});
+      dest->setAttr("fac.buffer", builder.getStringAttr("expanded rows"));
       temporaries.push_back(dest);
       return dest;
     };
@@ -211,10 +212,12 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
           Value cols = builder.create<memref::DimOp>(attend.getLoc(),
                                                      attend.getValue(), 1);
           int64_t dyn = ShapedType::kDynamic;
-          dest = builder.create<memref::AllocOp>(
+          auto temp = builder.create<memref::AllocOp>(
               attend.getLoc(),
               MemRefType::get({dyn, dyn}, builder.getF32Type()),
               ValueRange{rows, cols});
+          temp->setAttr("fac.buffer", builder.getStringAttr("attention rows"));
+          dest = temp;
           temporaries.push_back(dest);
         }
         builder.create<AttentionOp>(

@@ -9,12 +9,12 @@
 
 #include "fac/Transforms/Passes.h"
 
+#include "EntryValues.h"
+
 #include "fac/Dialect/FAC/FACDialect.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/IRMapping.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace fac {
 #define GEN_PASS_DEF_FACKERNELSTATUS
@@ -34,64 +34,12 @@ constexpr int32_t kStatusBadArgument = 4;
 class Checks {
 public:
   Checks(OpBuilder &builder, Location loc, Block &entry)
-      : builder(builder), loc(loc), entry(entry) {
+      : builder(builder), loc(loc), values(builder, loc, entry) {
     ok = builder.create<arith::ConstantIntOp>(loc, 1, 1);
   }
 
-  /// \p value computed at the start of the kernel from its arguments: the
-  /// arguments, constants, sizes of the arguments and of the buffers the
-  /// kernel allocates from them, and pure arithmetic on those; null when
-  /// it depends on anything else (a loop's result, a loaded value).
-  Value atEntry(Value value, int depth = 16) {
-    if (!value || depth == 0)
-      return nullptr;
-    if (auto arg = dyn_cast<BlockArgument>(value))
-      return arg.getParentBlock() == &entry ? value : nullptr;
-    auto it = remat.find(value);
-    if (it != remat.end())
-      return it->second;
-    Operation *def = value.getDefiningOp();
-    Value result;
-    if (auto dim = dyn_cast<memref::DimOp>(def)) {
-      if (std::optional<int64_t> index = dim.getConstantIndex())
-        result = size(dim.getSource(), *index, depth - 1);
-    } else if (def->getNumRegions() == 0 && isPure(def) &&
-               def->getNumResults() == 1 &&
-               isa<arith::ArithDialect>(def->getDialect())) {
-      IRMapping mapping;
-      bool ok = true;
-      for (Value operand : def->getOperands()) {
-        Value v = atEntry(operand, depth - 1);
-        ok &= bool(v);
-        if (v)
-          mapping.map(operand, v);
-      }
-      if (ok)
-        result = builder.clone(*def, mapping)->getResult(0);
-    }
-    remat[value] = result;
-    return result;
-  }
-
-  /// Size \p dim of \p buffer at the kernel's start: of an argument, or of
-  /// a buffer allocated with sizes known there; else null.
-  Value size(Value buffer, int64_t dim, int depth = 16) {
-    if (!buffer)
-      return nullptr;
-    if (auto arg = dyn_cast<BlockArgument>(buffer)) {
-      if (arg.getParentBlock() != &entry)
-        return nullptr;
-      return builder.create<memref::DimOp>(loc, buffer, dim);
-    }
-    auto alloc = buffer.getDefiningOp<memref::AllocOp>();
-    if (!alloc)
-      return nullptr;
-    MemRefType type = alloc.getType();
-    if (!type.isDynamicDim(dim))
-      return builder.create<arith::ConstantIndexOp>(loc, type.getDimSize(dim));
-    return atEntry(alloc.getDynamicSizes()[type.getDynamicDimIndex(dim)],
-                   depth);
-  }
+  Value atEntry(Value value) { return values.atEntry(value); }
+  Value size(Value buffer, int64_t dim) { return values.size(buffer, dim); }
 
   void require(Value condition) {
     ok = builder.create<arith::AndIOp>(loc, ok, condition);
@@ -187,9 +135,8 @@ public:
 private:
   OpBuilder &builder;
   Location loc;
-  Block &entry;
+  EntryValues values;
   Value ok;
-  llvm::DenseMap<Value, Value> remat;
 };
 
 struct KernelStatusPass

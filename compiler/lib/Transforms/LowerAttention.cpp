@@ -148,21 +148,37 @@ public:
   }
 
 private:
+  /// \p alloc, named \p what in the memory plan (fac-plan-memory).
+  Value named(memref::AllocOp alloc, StringRef what) {
+    alloc->setAttr("fac.buffer", b.getStringAttr(what));
+    return alloc;
+  }
+
   /// for (a, b) in [0, ua) x [0, ub): body(a, b). With a thread count the
-  /// pairs are independent iterations of one scf.parallel, which the LLVM
-  /// targets turn into an OpenMP work-sharing loop and the C++ target into
-  /// `#pragma omp parallel for`. Each output is computed by one iteration
-  /// in one fixed order, so the result does not depend on the thread
-  /// count. Without one, the kernel runs on the calling thread.
+  /// pairs are shared by that many workers, the iterations of one
+  /// scf.parallel, which the LLVM targets turn into an OpenMP work-sharing
+  /// loop and the C++ target into `#pragma omp parallel for`. Each output
+  /// is computed by one pair in one fixed order, so the result does not
+  /// depend on the thread count. Without one, the kernel runs on the
+  /// calling thread.
   void parallelFor(Value ua, Value ub,
                    llvm::function_ref<void(Value, Value)> body) {
-    if (op.getThreads()) {
+    if (Value threads = op.getThreads()) {
+      // One parallel iteration per thread, a worker: worker w takes pairs
+      // w, w + workers, ... in order, so the scratch the body allocates is
+      // per worker (fac-plan-memory gives each worker its own slice of the
+      // workspace) and a causal triangle's rows are spread evenly.
+      Value workers = b.create<arith::MaxSIOp>(
+          b.create<arith::IndexCastOp>(b.getIndexType(), threads), idx(1));
+      Value pairs = b.create<arith::MulIOp>(ua, ub);
       b.create<scf::ParallelOp>(
-          ValueRange{idx(0), idx(0)}, ValueRange{ua, ub},
-          ValueRange{idx(1), idx(1)},
+          ValueRange{idx(0)}, ValueRange{workers}, ValueRange{idx(1)},
           [&](OpBuilder &nested, Location, ValueRange ivs) {
             Nest nest(b, nested);
-            body(ivs[0], ivs[1]);
+            forEach(ivs[0], pairs, workers, [&](Value pair) {
+              body(b.create<arith::DivUIOp>(pair, ub),
+                   b.create<arith::RemUIOp>(pair, ub));
+            });
           });
       return;
     }
@@ -197,8 +213,10 @@ private:
     Value partialCols = b.create<arith::AddIOp>(dv, idx(2));
     auto dyn2 = MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic},
                                 b.getF32Type());
-    Value partial = b.create<memref::AllocOp>(
-        dyn2, ValueRange{partialRows, partialCols}, b.getI64IntegerAttr(64));
+    Value partial = named(
+        b.create<memref::AllocOp>(dyn2, ValueRange{partialRows, partialCols},
+                                  b.getI64IntegerAttr(64)),
+        "decode partial softmaxes");
     parallelFor(groups, chunks, [&](Value groupIndex, Value c) {
       buildDecodeChunk(groupIndex, c, chunks, keyEnd, partial);
     });
@@ -276,9 +294,10 @@ private:
     Value k0 = b.create<arith::MulIOp>(c, idx(chunk));
     Value count = b.create<arith::MinSIOp>(idx(chunk),
                                            b.create<arith::SubIOp>(keyEnd, k0));
-    Value scores =
+    Value scores = named(
         b.create<memref::AllocOp>(MemRefType::get({chunk}, b.getF32Type()),
-                                  ValueRange{}, b.getI64IntegerAttr(64));
+                                  ValueRange{}, b.getI64IntegerAttr(64)),
+        "decode scores");
     Value dFull = roundDown(d, lanes), dvFull = roundDown(dv, lanes);
     Value zeroLine = b.create<arith::ConstantOp>(
         DenseElementsAttr::get(lineType, b.getF32FloatAttr(0.0f)));
@@ -457,11 +476,16 @@ private:
     auto alignment = b.getI64IntegerAttr(64);
     auto dynRows =
         MemRefType::get({ShapedType::kDynamic, width}, b.getF32Type());
-    Value qt = b.create<memref::AllocOp>(dynRows, ValueRange{d}, alignment);
-    Value ot = b.create<memref::AllocOp>(dynRows, ValueRange{dv}, alignment);
-    Value st = b.create<memref::AllocOp>(
-        MemRefType::get({stRows, width}, b.getF32Type()), ValueRange{},
-        alignment);
+    Value qt =
+        named(b.create<memref::AllocOp>(dynRows, ValueRange{d}, alignment),
+              "query block");
+    Value ot =
+        named(b.create<memref::AllocOp>(dynRows, ValueRange{dv}, alignment),
+              "output block");
+    Value st = named(b.create<memref::AllocOp>(
+                         MemRefType::get({stRows, width}, b.getF32Type()),
+                         ValueRange{}, alignment),
+                     "score block");
 
     // Qt = scale * the block's query rows, transposed; lanes past the
     // last row are 0 (their results are never written).

@@ -44,6 +44,13 @@ void fac::buildLowerToLoopsPipeline(OpPassManager &pm,
   pm.addPass(createFacApproximateMath());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  FacPlanMemoryOptions memory;
+  memory.limit = options.memoryLimit;
+  memory.print = options.printMemoryPlan;
+  memory.bounds = options.bounds;
+  pm.addPass(createFacPlanMemory(memory));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
 void fac::buildLoopsToLLVMPipeline(OpPassManager &pm) {
@@ -93,11 +100,25 @@ struct PipelineOptions : public PassPipelineOptions<PipelineOptions> {
   ListOption<std::string> entries{
       *this, "entries",
       llvm::cl::desc("Functions compiled as kernels besides the exports")};
+  Option<int64_t> memoryLimit{
+      *this, "memory-limit",
+      llvm::cl::desc("Bytes a kernel's workspace may hold (0: no limit)"),
+      llvm::cl::init(0)};
+  Option<bool> printMemoryPlan{
+      *this, "print-memory-plan",
+      llvm::cl::desc("Print each kernel's memory plan to stdout"),
+      llvm::cl::init(false)};
+  ListOption<std::string> bounds{
+      *this, "bounds",
+      llvm::cl::desc("Largest shapes of kernel parameters (name=RxC)")};
   fac::LoweringOptions get() const {
     return {keyTile,
             {lanes, registers, l1Bytes, l2Bytes},
             {defines.begin(), defines.end()},
-            {entries.begin(), entries.end()}};
+            {entries.begin(), entries.end()},
+            memoryLimit,
+            printMemoryPlan,
+            {bounds.begin(), bounds.end()}};
   }
 };
 } // namespace

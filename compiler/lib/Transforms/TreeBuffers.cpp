@@ -24,10 +24,12 @@ Value TreeLowering::index(Location loc, int64_t v) {
   return b.create<arith::ConstantIndexOp>(loc, v);
 }
 
-Value TreeLowering::alloc(Location loc, Type element, ArrayRef<Value> sizes) {
+Value TreeLowering::alloc(Location loc, Type element, ArrayRef<Value> sizes,
+                          StringRef what) {
   SmallVector<int64_t> shape(sizes.size(), ShapedType::kDynamic);
-  Value buffer = b.create<memref::AllocOp>(loc, MemRefType::get(shape, element),
-                                           ValueRange(sizes));
+  auto buffer = b.create<memref::AllocOp>(loc, MemRefType::get(shape, element),
+                                          ValueRange(sizes));
+  buffer->setAttr("fac.buffer", b.getStringAttr(what));
   temporaries.push_back(buffer);
   return buffer;
 }
@@ -86,8 +88,14 @@ TreeBuffers TreeLowering::build(Location loc, Value tokens) {
   t.levels = b.create<arith::AddIOp>(loc, levels.getResult(2), c1);
   Value rows =
       b.create<arith::AddIOp>(loc, levels.getResult(1), levels.getResult(0));
-  t.means = alloc(loc, b.getF32Type(), {rows, d});
-  t.counts = alloc(loc, i64, {rows});
+  // The levels hold at most 2n + 64 nodes (ceil(n / 2^k) <= n / 2^k + 1
+  // on each of at most 64 levels): the bound the memory plan reserves.
+  rows = b.create<arith::MinUIOp>(
+      loc, rows,
+      b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, t.tokens, c2),
+                              index(loc, 64)));
+  t.means = alloc(loc, b.getF32Type(), {rows, d}, "pyramid means");
+  t.counts = alloc(loc, i64, {rows}, "pyramid counts");
 
   // Level 0: the tokens, one each.
   Value one = b.create<arith::ConstantIntOp>(loc, 1, 64);
@@ -208,9 +216,9 @@ FailureOr<TreeBuffers> TreeLowering::cut(Location loc, const TreeBuffers &tree,
            failure();
   Type i64 = b.getI64Type();
   TreeBuffers t = tree;
-  t.cutRows = alloc(loc, i64, {tree.tokens});
-  t.cutStarts = alloc(loc, i64, {tree.tokens});
-  t.cutCounts = alloc(loc, i64, {tree.tokens});
+  t.cutRows = alloc(loc, i64, {tree.tokens}, "cut rows");
+  t.cutStarts = alloc(loc, i64, {tree.tokens}, "cut first tokens");
+  t.cutCounts = alloc(loc, i64, {tree.tokens}, "cut counts");
   // Depth first from the root, left child on top: at most one entry per
   // level plus one.
   auto stackType = MemRefType::get({kMaxLevels + 1}, i64);
@@ -313,7 +321,9 @@ FailureOr<TreeBuffers> TreeLowering::cut(Location loc, const TreeBuffers &tree,
 }
 
 Value TreeLowering::leafCount(Location loc, const TreeBuffers &tree) {
-  return tree.cutRows ? tree.cutSize : tree.tokens;
+  // A cut has at most as many leaves as tokens.
+  return tree.cutRows ? b.create<arith::MinUIOp>(loc, tree.cutSize, tree.tokens)
+                      : tree.tokens;
 }
 
 std::tuple<Value, Value, Value>
@@ -330,7 +340,7 @@ TreeLowering::leaf(Location loc, const TreeBuffers &tree, Value i) {
 Value TreeLowering::leaves(Location loc, const TreeBuffers &tree) {
   Value c = leafCount(loc, tree);
   Value d = b.create<memref::DimOp>(loc, tree.means, 1);
-  Value out = alloc(loc, b.getF32Type(), {c, d});
+  Value out = alloc(loc, b.getF32Type(), {c, d}, "tree leaves");
   b.create<scf::ForOp>(loc, index(loc, 0), c, index(loc, 1), ValueRange{},
                        [&](OpBuilder &nb, Location l, Value i, ValueRange) {
                          OpBuilder::InsertionGuard guard(b);
@@ -395,11 +405,14 @@ Value TreeLowering::attend(Location loc, const TreeBuffers &query,
         });
   };
   Value pieces = merge(/*gather=*/false).getResult(3);
-  keys = alloc(loc, b.getF32Type(), {pieces, d});
-  values = alloc(loc, b.getF32Type(), {pieces, dv});
-  bias = alloc(loc, b.getF32Type(), {pieces});
+  // The pieces split the m key tokens: at most m of them.
+  pieces = b.create<arith::MinUIOp>(loc, pieces, m);
+  keys = alloc(loc, b.getF32Type(), {pieces, d}, "tree attention keys");
+  values = alloc(loc, b.getF32Type(), {pieces, dv}, "tree attention values");
+  bias = alloc(loc, b.getF32Type(), {pieces}, "tree attention log counts");
   merge(/*gather=*/true);
-  Value out = alloc(loc, b.getF32Type(), {leafCount(loc, query), dv});
+  Value out = alloc(loc, b.getF32Type(), {leafCount(loc, query), dv},
+                    "tree attention rows");
   b.create<AttentionOp>(
       loc, q, keys, values, out, /*scale=*/Value(),
       /*causal_offset=*/Value(), bias,
@@ -477,7 +490,14 @@ TreeBuffers TreeLowering::join(Location loc, const TreeBuffers &left,
               "tokens of a tree (at least one)");
   TreeBuffers t;
   t.tokens = b.create<arith::AddIOp>(loc, left.tokens, right.tokens);
-  t.means = alloc(loc, b.getF32Type(), {index(loc, 1), d});
+  // One row, as a static size (the canonicalizer would rebuild the
+  // buffer without its name otherwise).
+  auto mean = b.create<memref::AllocOp>(
+      loc, MemRefType::get({1, ShapedType::kDynamic}, b.getF32Type()),
+      ValueRange{d});
+  mean->setAttr("fac.buffer", b.getStringAttr("join mean"));
+  temporaries.push_back(mean);
+  t.means = mean;
   t.join =
       std::make_shared<const std::pair<TreeBuffers, TreeBuffers>>(left, right);
   // The mean of the two roots (each the last row of its means), weighted
@@ -550,14 +570,16 @@ Value TreeLowering::frontierSize(Location loc, ArrayRef<Part> all,
 TreeBuffers TreeLowering::frontier(Location loc, const TreeBuffers &tree,
                                    ArrayRef<Part> all, Value depth) {
   Type i64 = b.getI64Type();
-  Value c = frontierSize(loc, all, depth);
+  // Each node stands for tokens of its own: at most as many as tokens.
+  Value c =
+      b.create<arith::MinUIOp>(loc, frontierSize(loc, all, depth), tree.tokens);
   TreeBuffers t;
   t.flat = true;
   t.tokens = tree.tokens;
-  t.means = alloc(loc, b.getF32Type(), {c, width(loc, tree)});
-  t.counts = alloc(loc, i64, {c});
-  t.cutRows = alloc(loc, i64, {c});
-  t.cutStarts = alloc(loc, i64, {c});
+  t.means = alloc(loc, b.getF32Type(), {c, width(loc, tree)}, "cut means");
+  t.counts = alloc(loc, i64, {c}, "cut counts");
+  t.cutRows = alloc(loc, i64, {c}, "cut rows");
+  t.cutStarts = alloc(loc, i64, {c}, "cut first tokens");
   t.cutCounts = t.counts;
   t.cutSize = c;
   // The next leaf and its first token.

@@ -114,8 +114,10 @@ private:
   /// Requires \p condition at the kernel's entry (fac.require).
   void require(mlir::Location loc, mlir::Value condition, llvm::StringRef what);
   mlir::Value index(mlir::Location loc, int64_t v);
+  /// A buffer the kernel's workspace will hold, named \p what in the
+  /// memory plan (fac-plan-memory).
   mlir::Value alloc(mlir::Location loc, mlir::Type element,
-                    llvm::ArrayRef<mlir::Value> sizes);
+                    llvm::ArrayRef<mlir::Value> sizes, llvm::StringRef what);
   /// Pyramid row, first token and count of leaf \p i.
   std::tuple<mlir::Value, mlir::Value, mlir::Value>
   leaf(mlir::Location loc, const TreeBuffers &tree, mlir::Value i);

@@ -288,7 +288,17 @@ public:
     std::vector<void *> packed;
     std::vector<float> out(size_t(wantRows * wantCols) + 1, NAN);
     size_t tensor = 0;
+    // The workspace, sized by the kernel's own function (after the other
+    // arguments are packed).
+    std::vector<int8_t> workspace;
+    fac_memref1d_i8 workspaceView{};
+    void *workspacePointer = &workspaceView;
+    bool hasWorkspace = false;
     for (const KernelArg &a : kernel.args) {
+      if (a.name == "workspace") {
+        hasWorkspace = true;
+        continue;
+      }
       if (auto memref = llvm::dyn_cast<mlir::MemRefType>(a.type)) {
         if (memref.getRank() != 2 || !memref.getElementType().isF32()) {
           llvm::outs() << "FAIL " << kernel.name << ": parameter '" << a.name
@@ -321,6 +331,20 @@ public:
         ints.push_back(i ? *i : 0);
         packed.push_back(&ints.back());
       }
+    }
+    if (hasWorkspace) {
+      int64_t need = -1;
+      std::vector<void *> sizeArgs = packed;
+      sizeArgs.push_back(&need);
+      if (llvm::Error e = engine.invokePacked(
+              "_mlir_ciface_" + kernel.name + "_workspace_size", sizeArgs)) {
+        llvm::outs() << "FAIL " << kernel.name << ": "
+                     << llvm::toString(std::move(e)) << "\n";
+        return false;
+      }
+      workspace.assign(size_t(std::max<int64_t>(need, 0)), 0);
+      workspaceView = {workspace.data(), workspace.data(), 0, {need}, {1}};
+      packed.push_back(&workspacePointer);
     }
     int32_t status = -1;
     packed.push_back(&status);
@@ -450,7 +474,10 @@ int run() {
                             LoweringOptions{0,
                                             target->getKernelTarget(),
                                             {defines.begin(), defines.end()},
-                                            {entries.begin(), entries.end()}});
+                                            {entries.begin(), entries.end()},
+                                            /*memoryLimit=*/0,
+                                            /*printMemoryPlan=*/false,
+                                            /*bounds=*/{}});
   if (mlir::failed(loops.run(*ir)))
     return kExitMismatch;
   std::vector<Kernel> kernels;

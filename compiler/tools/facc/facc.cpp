@@ -89,8 +89,24 @@ cl::list<std::string> entries(
     cl::desc("Compile this function of a concept as a kernel too (besides "
              "its exports)"),
     cl::value_desc("name"), cl::CommaSeparated);
+cl::opt<std::string> memoryLimitText(
+    "memory-limit",
+    cl::desc("Bytes each kernel's workspace may hold: a call that needs more "
+             "returns FACRT_ERR_LIMIT, and with --bound for every parameter "
+             "a plan over it is a compile error"),
+    cl::value_desc("BYTES"));
+cl::opt<bool> printMemoryPlan(
+    "print-memory-plan",
+    cl::desc("Print each kernel's buffers, their sizes as formulas of the "
+             "parameters, and the workspace total to stdout"));
+cl::list<std::string> bounds(
+    "bound",
+    cl::desc("The largest shape a kernel parameter takes (name=RxC for a "
+             "matrix, name=N for an Int): the memory plan is evaluated there"),
+    cl::value_desc("name=RxC"));
 unsigned optLevel = 3;
 int64_t keyTile = 0;
+int64_t memoryLimit = 0;
 
 /// Keeps the output when every byte reached it, else an I/O error.
 int finish(llvm::ToolOutputFile &output) {
@@ -106,10 +122,16 @@ int compile() {
           ? parseIntegerOption("facc", "--key-tile", keyTileText, 1,
                                kMaxKeyTile)
           : std::optional<int64_t>(0);
-  if (!level || !tile)
+  std::optional<int64_t> limit =
+      memoryLimitText.getNumOccurrences()
+          ? parseIntegerOption("facc", "--memory-limit", memoryLimitText, 1,
+                               std::numeric_limits<int64_t>::max())
+          : std::optional<int64_t>(0);
+  if (!level || !tile || !limit)
     return kExitUsageError;
   optLevel = unsigned(*level);
   keyTile = *tile;
+  memoryLimit = *limit;
   auto fileOrErr = llvm::MemoryBuffer::getFileOrSTDIN(inputFilename,
                                                       /*IsText=*/true);
   if (std::error_code ec = fileOrErr.getError()) {
@@ -192,7 +214,10 @@ int compile() {
                             LoweringOptions{keyTile,
                                             target->getKernelTarget(),
                                             {defines.begin(), defines.end()},
-                                            {entries.begin(), entries.end()}});
+                                            {entries.begin(), entries.end()},
+                                            memoryLimit,
+                                            printMemoryPlan,
+                                            {bounds.begin(), bounds.end()}});
   if (mlir::failed(pm.run(*ir)))
     return kExitCompileError;
 

@@ -75,6 +75,17 @@ typedef struct fac_memref1d_i64 {
   int64_t strides[1];
 } fac_memref1d_i64;
 
+/// A kernel's workspace, bytes (StridedMemRefType<int8_t, 1>). The C header
+/// facc writes builds it from `void *workspace, int64_t workspace_bytes`;
+/// `fac_<kernel>_workspace_size` says how many bytes a call needs.
+typedef struct fac_memref1d_i8 {
+  int8_t *allocated;
+  int8_t *aligned;
+  int64_t offset;
+  int64_t sizes[1];
+  int64_t strides[1];
+} fac_memref1d_i8;
+
 /// An owning, row-major, 64-byte aligned 2-d f32 tensor.
 typedef struct facrt_tensor {
   float *data;
@@ -88,6 +99,18 @@ typedef struct facrt_tensor {
 facrt_status facrt_tensor_alloc(facrt_tensor *t, int64_t rows, int64_t cols);
 /// Frees \p t's storage and zeroes it; safe on a zeroed tensor.
 void facrt_tensor_free(facrt_tensor *t);
+/// A kernel's workspace, kept by its caller and reused across calls: what
+/// `fac_<kernel>(..., workspace.data, workspace.bytes)` takes.
+typedef struct facrt_workspace {
+  void *data;
+  int64_t bytes;
+} facrt_workspace;
+/// Makes \p w hold at least \p bytes (64-byte aligned), keeping its
+/// storage when it already does: FACRT_ERR_ARG for a negative size,
+/// FACRT_ERR_NOMEM when the allocation fails (then \p w is as it was).
+facrt_status facrt_workspace_reserve(facrt_workspace *w, int64_t bytes);
+/// Frees \p w's storage and zeroes it; safe on a zeroed workspace.
+void facrt_workspace_free(facrt_workspace *w);
 /// A view of columns [col, col + cols) of every row of \p base, a
 /// rows x ld row-major array: how a head is cut out of a [n][dim] matrix.
 fac_memref2d_f32 facrt_view2d(float *base, int64_t rows, int64_t cols,
@@ -497,6 +520,29 @@ const char *facrt_tokenizer_decode(facrt_tokenizer *tok, int32_t prev,
 
 #ifdef __cplusplus
 }
+
+namespace facrt {
+/// Grows \p w to \p need bytes, then makes \p call with its storage.
+template <class Call>
+facrt_status callWithWorkspace(facrt_workspace *w, int64_t need, Call call) {
+  if (need < 0)
+    return FACRT_ERR_ARG;
+  if (facrt_status s = facrt_workspace_reserve(w, need))
+    return s;
+  return facrt_status(call(w->data, w->bytes));
+}
+} // namespace facrt
+
+#define FACRT_CAT_(a, b) a##b
+#define FACRT_CAT(a, b) FACRT_CAT_(a, b)
+/// From C++: `kernel(args..., workspace)` of a facc kernel, with \p w
+/// (a facrt_workspace *) grown first to `kernel_workspace_size(args...)`.
+#define FACRT_CALL(w, kernel, ...)                                             \
+  facrt::callWithWorkspace((w),                                                \
+                           FACRT_CAT(kernel, _workspace_size)(__VA_ARGS__),    \
+                           [&](void *data_, int64_t bytes_) {                  \
+                             return kernel(__VA_ARGS__, data_, bytes_);        \
+                           })
 #endif
 
 #endif /* FACRT_FACRT_H */

@@ -23,6 +23,8 @@
 
 namespace {
 
+facrt_workspace workspace = {nullptr, 0};
+
 struct Case {
   int64_t n, m, d, dv;
   float scale;
@@ -48,7 +50,8 @@ int runCase(const Case &c, double tolerance) {
   std::vector<float> out(c.n * c.dv + 1, NAN);
   fac_memref2d_f32 ov = facrt_view2d(out.data(), c.n, c.dv, c.dv, 0);
 
-  if (FAC_KERNEL(c.scale, &qv, &kv, &vv, &ov) != FACRT_OK) {
+  if (FACRT_CALL(&workspace, FAC_KERNEL, c.scale, &qv, &kv, &vv, &ov) !=
+      FACRT_OK) {
     std::printf("the kernel refused the case\n");
     return 1;
   }

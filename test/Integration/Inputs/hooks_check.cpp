@@ -29,6 +29,8 @@
 
 namespace {
 
+facrt_workspace workspace = {nullptr, 0};
+
 struct Case {
   const char *what;
   int64_t heads, kvHeads, n, rows, d;
@@ -113,8 +115,8 @@ void run(const Case &c, double tolerance, int maxThreads) {
     std::fill(out.data.begin(), out.data.end(), NAN);
     fac_memref3d_f32 qv = q.view(), kv = k.view(), vv = v.view(),
                      ov = out.view();
-    if (fac_hooks_layer(offset, threads, &biasView, &rowsView, &qv, &kv, &vv,
-                        &ov) != FACRT_OK) {
+    if (FACRT_CALL(&workspace, fac_hooks_layer, offset, threads, &biasView,
+                   &rowsView, &qv, &kv, &vv, &ov) != FACRT_OK) {
       report(name, false, " (the layer kernel refused the case)");
       return;
     }
@@ -151,8 +153,8 @@ void run(const Case &c, double tolerance, int maxThreads) {
     Layer out(1, c.n, c.d, false);
     fac_memref2d_f32 qh = q.head(h), kh = k.head(kvh), vh = v.head(kvh),
                      oh = out.head(0);
-    if (fac_hooks_head(offset, &biasView, &rowsView, &qh, &kh, &vh, &oh) !=
-        FACRT_OK) {
+    if (FACRT_CALL(&workspace, fac_hooks_head, offset, &biasView, &rowsView,
+                   &qh, &kh, &vh, &oh) != FACRT_OK) {
       report(name + " per head", false, " (the kernel refused the case)");
       return;
     }
@@ -200,14 +202,14 @@ void badArguments() {
     fac_memref1d_i64 rowsView{rows.data(), rows.data(), 0, {b.rows}, {1}};
     fac_memref3d_f32 qv = q.view(), kv = k.view(), vv = v.view(),
                      ov = out.view();
-    facrt_status layer =
-        fac_hooks_layer(-1, 1, &biasView, &rowsView, &qv, &kv, &vv, &ov);
+    facrt_status layer = FACRT_CALL(&workspace, fac_hooks_layer, -1, 1,
+                                    &biasView, &rowsView, &qv, &kv, &vv, &ov);
     bool untouched = std::all_of(out.data.begin(), out.data.end(),
                                  [](float x) { return x == 7.0f; });
     fac_memref2d_f32 qh = q.head(0), kh = k.head(0), vh = v.head(0),
                      oh = out.head(0);
-    facrt_status head =
-        fac_hooks_head(-1, &biasView, &rowsView, &qh, &kh, &vh, &oh);
+    facrt_status head = FACRT_CALL(&workspace, fac_hooks_head, -1, &biasView,
+                                   &rowsView, &qh, &kh, &vh, &oh);
     // One head alone fits when only the head counts do not.
     bool headFits = b.heads != b.kvHeads && b.heads % b.kvHeads != 0;
     if (!headFits)

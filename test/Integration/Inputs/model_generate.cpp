@@ -30,16 +30,17 @@
 #endif
 
 namespace {
+facrt_workspace workspace = {nullptr, 0};
 #ifdef FAC_LAYER_KERNEL
 int compiledAttention(void *, const fac_memref3d_f32 *q,
                       const fac_memref3d_f32 *k, const fac_memref3d_f32 *v,
                       fac_memref3d_f32 *out, int64_t causalOffset) {
   // Scale 1 (times Attend's 1/sqrt(d)), the query at the cache's last
   // position, one thread.
-  return FAC_LAYER_KERNEL(1.0f, causalOffset, 1,
-                          const_cast<fac_memref3d_f32 *>(q),
-                          const_cast<fac_memref3d_f32 *>(k),
-                          const_cast<fac_memref3d_f32 *>(v), out);
+  return FACRT_CALL(&workspace, FAC_LAYER_KERNEL, 1.0f, causalOffset, 1,
+                    const_cast<fac_memref3d_f32 *>(q),
+                    const_cast<fac_memref3d_f32 *>(k),
+                    const_cast<fac_memref3d_f32 *>(v), out);
 }
 #else
 /// The kernel's first argument: the scale that multiplies Attend's
@@ -48,7 +49,8 @@ float firstArgument = 1.0f;
 int compiledAttention(void *, const fac_memref2d_f32 *q,
                       const fac_memref2d_f32 *k, const fac_memref2d_f32 *v,
                       fac_memref2d_f32 *out) {
-  return FAC_KERNEL(firstArgument, const_cast<fac_memref2d_f32 *>(q),
+  return FACRT_CALL(&workspace, FAC_KERNEL, firstArgument,
+                    const_cast<fac_memref2d_f32 *>(q),
                     const_cast<fac_memref2d_f32 *>(k),
                     const_cast<fac_memref2d_f32 *>(v), out);
 }

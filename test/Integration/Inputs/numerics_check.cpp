@@ -26,6 +26,7 @@
 
 namespace {
 
+facrt_workspace workspace = {nullptr, 0};
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
@@ -47,7 +48,8 @@ struct Problem {
   void run() {
     fac_memref2d_f32 qv = view(q, n, d), kv = view(k, m, d),
                      vv = view(v, m, dv), ov = view(out, n, dv);
-    if (FAC_KERNEL(1.0f, &qv, &kv, &vv, &ov) != FACRT_OK) {
+    if (FACRT_CALL(&workspace, FAC_KERNEL, 1.0f, &qv, &kv, &vv, &ov) !=
+        FACRT_OK) {
       std::printf("FAIL: the kernel refused a %lld x %lld x %lld case\n",
                   (long long)n, (long long)m, (long long)d);
       std::exit(1);

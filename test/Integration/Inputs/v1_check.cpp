@@ -95,6 +95,7 @@ struct Pyramid {
 };
 
 int failures = 0, passes = 0;
+facrt_workspace workspace = {nullptr, 0};
 
 void check(const char *what, int64_t n, int64_t d, double threshold,
            const std::vector<float> &q, const std::vector<float> &k,
@@ -105,8 +106,9 @@ void check(const char *what, int64_t n, int64_t d, double threshold,
   fac_memref2d_f32 kv = facrt_view2d(kc.data(), n, d, d, 0);
   fac_memref2d_f32 vv = facrt_view2d(vc.data(), n, d, d, 0);
   fac_memref2d_f32 ov = facrt_view2d(out.data(), n, d, d, 0);
-  facrt_status status = fac_FractalAttentionCompression_attention(
-      float(threshold), &qv, &kv, &vv, &ov);
+  facrt_status status =
+      FACRT_CALL(&workspace, fac_FractalAttentionCompression_attention,
+                 float(threshold), &qv, &kv, &vv, &ov);
 
   Pyramid pq(q, n, d), pk(k, n, d), pv(v, n, d);
   auto cq = pq.cut(threshold), ck = pk.cut(threshold), cv = pv.cut(threshold);
@@ -199,7 +201,8 @@ int main(int argc, char **argv) {
     fac_memref2d_f32 ov =
         facrt_view2d(ob.data(), b.outRows, b.outCols, b.outCols, 0);
     facrt_status status =
-        fac_FractalAttentionCompression_attention(1.0f, &qv, &kv, &vv, &ov);
+        FACRT_CALL(&workspace, fac_FractalAttentionCompression_attention, 1.0f,
+                   &qv, &kv, &vv, &ov);
     bool untouched =
         std::all_of(ob.begin(), ob.end(), [](float x) { return x == 7.0f; });
     bool ok = status == FACRT_ERR_ARG && untouched;

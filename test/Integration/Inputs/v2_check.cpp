@@ -14,7 +14,16 @@
 //   most `limit` bytes (4 bytes a value), refused below the root's bytes;
 // - `decompress` repeats each leaf's row for the tokens it stands for.
 // `forward(x)` is decompress(((c ⊛ m) ⊚ (c ⊛ m) ⊚ (c ⊛ m)) ⊡ limit) with
-// c = compress(x, 0.5): 3n rows. Usage: v2_check <relative tolerance>
+// c = compress(x, 0.5): 3n rows.
+//
+// The kernels allocate nothing: every buffer is in the caller's workspace.
+// Built with -DFAC_COUNT_MALLOC and -Wl,--wrap=malloc, the check counts the
+// kernels' calls to malloc (there must be none), and measures the bytes of
+// the workspace a call writes (its peak), which must fit in what
+// fac_..._workspace_size asked for; one byte less is FACRT_ERR_LIMIT.
+// Usage: v2_check <relative tolerance>
+//        v2_check --limit <bytes>: forward at n = 1024, 4096, 8192 (d = 64)
+//        in a kernel compiled with --memory-limit=<bytes>
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,7 +34,18 @@
 #include <cstdlib>
 #include <deque>
 #include <random>
+#include <string>
 #include <vector>
+
+#ifdef FAC_COUNT_MALLOC
+extern "C" void *__real_malloc(size_t);
+/// Calls to malloc from the objects linked in (the kernels').
+static int mallocCalls = 0;
+extern "C" void *__wrap_malloc(size_t bytes) {
+  ++mallocCalls;
+  return __real_malloc(bytes);
+}
+#endif
 
 namespace {
 
@@ -104,6 +124,7 @@ std::vector<double> limited(const Node *tree, int64_t limit, size_t &leaves) {
 }
 
 int failures = 0, passes = 0;
+facrt_workspace workspace = {nullptr, 0};
 
 void report(bool ok, const char *what, const char *detail) {
   std::printf("%s %s: %s\n", ok ? "ok" : "FAIL", what, detail);
@@ -124,8 +145,8 @@ void checkForward(std::mt19937 &rng, int64_t n, int64_t d, int64_t limit,
   std::vector<float> out(size_t(3 * n * d) + 1, NAN);
   fac_memref2d_f32 xv = facrt_view2d(x.data(), n, d, d, 0);
   fac_memref2d_f32 ov = facrt_view2d(out.data(), 3 * n, d, d, 0);
-  facrt_status status =
-      fac_FractalAttentionCompression_forward(limit, &xv, &ov);
+  facrt_status status = FACRT_CALL(
+      &workspace, fac_FractalAttentionCompression_forward, limit, &xv, &ov);
   const Node *c = pyramid(x, n, d);
   size_t leaves = 0;
   std::vector<double> ref = limited(join(join(c, c), c), limit, leaves);
@@ -148,8 +169,9 @@ void checkAttention(std::mt19937 &rng, int64_t nq, int64_t nk, int64_t nv,
   fac_memref2d_f32 kv = facrt_view2d(k.data(), nk, d, d, 0);
   fac_memref2d_f32 vv = facrt_view2d(v.data(), nv, d, d, 0);
   fac_memref2d_f32 ov = facrt_view2d(out.data(), rows, d, d, 0);
-  facrt_status status = fac_FractalAttentionCompression_computeAttention(
-      limit, &qv, &kv, &vv, &ov);
+  facrt_status status =
+      FACRT_CALL(&workspace, fac_FractalAttentionCompression_computeAttention,
+                 limit, &qv, &kv, &vv, &ov);
   size_t leaves = 0;
   std::vector<double> ref = limited(
       join(join(pyramid(q, nq, d), pyramid(k, nk, d)), pyramid(v, nv, d)),
@@ -171,17 +193,82 @@ void checkRefused(const char *what, int64_t n, int64_t d, int64_t outRows,
       out(size_t(outRows * d) + 1, 7.0f);
   fac_memref2d_f32 xv = facrt_view2d(x.data(), n, d, d, 0);
   fac_memref2d_f32 ov = facrt_view2d(out.data(), outRows, d, d, 0);
-  facrt_status status =
-      fac_FractalAttentionCompression_forward(limit, &xv, &ov);
+  facrt_status status = FACRT_CALL(
+      &workspace, fac_FractalAttentionCompression_forward, limit, &xv, &ov);
   bool untouched = true;
   for (float e : out)
     untouched = untouched && e == 7.0f;
   report(status == FACRT_ERR_ARG && untouched, "refused", what);
 }
 
+/// forward on n x d rows with a workspace exactly as large as asked for,
+/// filled with a pattern: the bytes the call changed are its peak.
+/// Reports the status, the peak, and the kernel's mallocs.
+void checkWorkspace(int64_t n, int64_t d, int64_t limit, int64_t memoryLimit) {
+  std::mt19937 rng(5);
+  std::vector<float> x = randomRows(rng, n, d);
+  std::vector<float> out(size_t(3 * n * d) + 1, NAN);
+  fac_memref2d_f32 xv = facrt_view2d(x.data(), n, d, d, 0);
+  fac_memref2d_f32 ov = facrt_view2d(out.data(), 3 * n, d, d, 0);
+  int64_t need =
+      fac_FractalAttentionCompression_forward_workspace_size(limit, &xv, &ov);
+  // Off a cache line on purpose, with a guard after it.
+  std::vector<unsigned char> bytes(size_t(need) + 128 + 3, 0xA5);
+  unsigned char *start = bytes.data() + 3;
+  int calls = 0;
+#ifdef FAC_COUNT_MALLOC
+  calls = mallocCalls;
+#endif
+  facrt_status status =
+      fac_FractalAttentionCompression_forward(limit, &xv, &ov, start, need);
+#ifdef FAC_COUNT_MALLOC
+  calls = mallocCalls - calls;
+#endif
+  int64_t peak = 0;
+  for (int64_t i = 0; i < need + 128; ++i)
+    if (start[i] != 0xA5)
+      peak = i + 1;
+  char detail[200];
+  std::snprintf(detail, sizeof detail,
+                "n=%lld d=%lld: status %s, workspace asked %lld bytes, "
+                "written %lld, mallocs %d",
+                (long long)n, (long long)d, facrt_status_str(status),
+                (long long)need, (long long)peak, calls);
+  bool fits = peak <= need && calls == 0;
+  if (memoryLimit > 0)
+    // A plan over the limit is refused, having written nothing.
+    report(fits &&
+               (need <= memoryLimit ? status == FACRT_OK
+                                    : status == FACRT_ERR_LIMIT && peak == 0),
+           "limited workspace", detail);
+  else
+    report(fits && status == FACRT_OK, "workspace", detail);
+  if (memoryLimit > 0)
+    return;
+  // One byte short: refused, nothing written.
+  std::fill(bytes.begin(), bytes.end(), 0xA5);
+  status =
+      fac_FractalAttentionCompression_forward(limit, &xv, &ov, start, need - 1);
+  bool untouched = true;
+  for (unsigned char b : bytes)
+    untouched = untouched && b == 0xA5;
+  std::snprintf(detail, sizeof detail, "n=%lld d=%lld, %lld bytes: %s",
+                (long long)n, (long long)d, (long long)(need - 1),
+                facrt_status_str(status));
+  report(status == FACRT_ERR_LIMIT && untouched, "workspace one byte short",
+         detail);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
+  if (argc == 3 && std::string(argv[1]) == "--limit") {
+    int64_t memoryLimit = std::atoll(argv[2]);
+    for (int64_t n : {1024, 4096, 8192})
+      checkWorkspace(n, 64, 1 << 30, memoryLimit);
+    std::printf("%d passed, %d failed\n", passes, failures);
+    return failures ? 1 : 0;
+  }
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s <relative tolerance>\n", argv[0]);
     return 2;
@@ -203,6 +290,8 @@ int main(int argc, char **argv) {
   checkRefused("a negative limit", 16, 8, 48, -1);
   checkRefused("no tokens", 0, 8, 0, 1 << 20);
   checkRefused("out has a row less", 16, 8, 47, 1 << 20);
+  for (int64_t n : {1, 100, 4096})
+    checkWorkspace(n, 64, 1 << 30, 0);
   std::printf("%d passed, %d failed\n", passes, failures);
   return failures ? 1 : 0;
 }

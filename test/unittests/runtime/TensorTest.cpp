@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 TEST(Tensor, AllocIsZeroedAndAligned) {
@@ -64,4 +65,50 @@ TEST(Tensor, AllocRejectsSizesWhoseByteCountOverflows) {
   EXPECT_EQ(facrt_tensor_alloc(&t, int64_t(1) << 62, 4), FACRT_ERR_NOMEM);
   EXPECT_EQ(facrt_tensor_alloc(&t, INT64_MAX, INT64_MAX), FACRT_ERR_NOMEM);
   EXPECT_EQ(t.data, nullptr);
+}
+
+TEST(Workspace, GrowsAlignedAndKeepsStorageThatIsLargeEnough) {
+  facrt_workspace w{};
+  ASSERT_EQ(facrt_workspace_reserve(&w, 100), FACRT_OK);
+  ASSERT_NE(w.data, nullptr);
+  EXPECT_EQ(w.bytes, 100);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(w.data) % 64, 0u);
+  void *first = w.data;
+  // Smaller: the same storage.
+  ASSERT_EQ(facrt_workspace_reserve(&w, 10), FACRT_OK);
+  EXPECT_EQ(w.data, first);
+  EXPECT_EQ(w.bytes, 100);
+  // Larger: new storage, every byte writable.
+  ASSERT_EQ(facrt_workspace_reserve(&w, 1000), FACRT_OK);
+  EXPECT_EQ(w.bytes, 1000);
+  std::memset(w.data, 1, 1000);
+  facrt_workspace_free(&w);
+  EXPECT_EQ(w.data, nullptr);
+  EXPECT_EQ(w.bytes, 0);
+  facrt_workspace_free(&w); // Safe twice.
+}
+
+TEST(Workspace, RejectsNegativeAndUnallocatableSizes) {
+  facrt_workspace w{};
+  EXPECT_EQ(facrt_workspace_reserve(&w, -1), FACRT_ERR_ARG);
+  EXPECT_EQ(facrt_workspace_reserve(nullptr, 8), FACRT_ERR_ARG);
+  EXPECT_EQ(facrt_workspace_reserve(&w, INT64_MAX), FACRT_ERR_NOMEM);
+  EXPECT_EQ(w.data, nullptr);
+  // A zero-byte request still gives storage (kernels without buffers).
+  EXPECT_EQ(facrt_workspace_reserve(&w, 0), FACRT_OK);
+  EXPECT_NE(w.data, nullptr);
+  facrt_workspace_free(&w);
+}
+
+TEST(Workspace, CallGrowsToWhatTheKernelAsks) {
+  facrt_workspace w{};
+  int64_t seen = -1;
+  auto call = [&](void *data, int64_t bytes) {
+    seen = bytes;
+    return data ? FACRT_OK : FACRT_ERR_ARG;
+  };
+  EXPECT_EQ(facrt::callWithWorkspace(&w, 4096, call), FACRT_OK);
+  EXPECT_EQ(seen, 4096);
+  EXPECT_EQ(facrt::callWithWorkspace(&w, -5, call), FACRT_ERR_ARG);
+  facrt_workspace_free(&w);
 }

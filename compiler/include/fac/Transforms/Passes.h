@@ -62,6 +62,12 @@ struct LoweringOptions {
   std::vector<std::string> defines;
   /// Functions of a concept compiled as kernels besides its exports.
   std::vector<std::string> entries;
+  /// Bytes a kernel's workspace may hold at most; 0: no limit.
+  int64_t memoryLimit = 0;
+  /// Print each kernel's memory plan to stdout.
+  bool printMemoryPlan = false;
+  /// Largest shapes of the kernels' parameters (`name=RxC`, `name=N`).
+  std::vector<std::string> bounds;
 };
 
 /// fac dialect (as MLIRGen emits it) down to scf/arith/math/memref loops

@@ -287,6 +287,72 @@ def FacKernelStatus : Pass<"fac-kernel-status", "mlir::ModuleOp"> {
                            "mlir::scf::SCFDialect"];
 }
 
+def FacPlanMemory : Pass<"fac-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Place every buffer of a kernel in a workspace its caller "
+                "passes";
+  let description = [{
+    Runs last on the loops (after convert-fac-to-vector). Every
+    `memref.alloc` of a kernel gets a slice of one byte buffer, the
+    workspace, a new last parameter (`memref<?xi8>`): its size, computed
+    at the kernel's start from the arguments (a size the kernel computes
+    later must be written `min(size, bound)` with a bound known there, as
+    the tree lowering does), rounded up to 64 bytes, times the iterations
+    of the `scf.parallel` loops around it (each worker of the attention
+    core has its own). Slices do not overlap; the deallocations go. A
+    function `<kernel>_workspace_size` with the kernel's other parameters
+    returns the bytes the kernel needs (the sum, plus 64 to align the
+    start). A kernel given less returns `FACRT_ERR_LIMIT` (6) and writes
+    nothing; so does one whose plan needs more than `limit` bytes.
+
+    `bounds` (`name=RxC` for a matrix, `name=HxRxC`, `name=N` for an
+    integer parameter) are the largest shapes the kernel will see: with
+    all of a kernel's given, its plan is evaluated at compile time, and a
+    plan over `limit` is an error at the kernel's spec location. `print`
+    writes each kernel's plan to stdout: every buffer, its element type,
+    its shape and bytes as formulas of the parameters (`rows(x)`,
+    `cols(x)`), and the total, evaluated at the bounds when given.
+
+    Before:
+    ```mlir
+    func.func @K(%x: memref<?x?xf32>, %out: memref<?x?xf32>) -> i32 {
+      %t = memref.alloc(%n, %d) {fac.buffer = "pyramid means"} : memref<?x?xf32>
+      ...
+      memref.dealloc %t : memref<?x?xf32>
+      return %status : i32
+    }
+    ```
+    After:
+    ```mlir
+    func.func @K(%x: memref<?x?xf32>, %out: memref<?x?xf32>,
+                 %workspace: memref<?xi8>) -> i32 {
+      %need = ... (sizes from memref.dim of the arguments)
+      %fits = arith.cmpi sge, %bytes, %need : index
+      %r = scf.if %fits -> (i32) {
+        %t = memref.view %workspace[%shift][%n, %d] : memref<?xi8> to memref<?x?xf32>
+        ...
+        scf.yield %status : i32
+      } else {
+        scf.yield %c6_i32 : i32
+      }
+      return %r : i32
+    }
+    func.func @K_workspace_size(%x: memref<?x?xf32>, %out: memref<?x?xf32>) -> i64
+    ```
+  }];
+  let options = [
+    Option<"limit", "limit", "int64_t", /*default=*/"0",
+           "Bytes a kernel's workspace may hold at most (0: no limit)">,
+    Option<"print", "print", "bool", /*default=*/"false",
+           "Print each kernel's memory plan to stdout">,
+    ListOption<"bounds", "bounds", "std::string",
+               "Largest shapes of the kernels' parameters (name=RxC, "
+               "name=N)">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
 def FacSetNumThreads : Pass<"fac-set-num-threads", "mlir::ModuleOp"> {
   let summary = "Size every OpenMP team by the kernel's thread argument";
   let description = [{

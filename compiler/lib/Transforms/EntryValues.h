@@ -1,0 +1,169 @@
+//===- EntryValues.h - Values a kernel can compute at its start -*- C++ -*-===//
+//
+// A kernel checks its arguments (fac-kernel-status) and sizes its workspace
+// (fac-plan-memory) before doing any work, from values it can compute
+// there: its arguments, constants, the sizes of its argument buffers and of
+// the buffers it allocates from them, and pure arithmetic on those. This
+// class rebuilds such a value at the kernel's start, or into another
+// function with the same arguments (the workspace-size function).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FAC_TRANSFORMS_ENTRYVALUES_H
+#define FAC_TRANSFORMS_ENTRYVALUES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace fac {
+
+class EntryValues {
+public:
+  /// Rebuilds values of the function whose entry block is \p entry with
+  /// \p builder; \p arguments maps that block's arguments to what stands
+  /// for them where the builder builds (they map to themselves when it
+  /// builds in \p entry).
+  EntryValues(mlir::OpBuilder &builder, mlir::Location loc, mlir::Block &entry,
+              mlir::IRMapping arguments = {})
+      : builder(builder), loc(loc), entry(entry),
+        arguments(std::move(arguments)) {}
+
+  /// \p value rebuilt where the builder is; null when it depends on
+  /// anything else (a loop's result, a loaded value).
+  mlir::Value atEntry(mlir::Value value, int depth = 24) {
+    if (!value || depth == 0)
+      return nullptr;
+    if (auto arg = llvm::dyn_cast<mlir::BlockArgument>(value))
+      return arg.getParentBlock() == &entry ? arguments.lookupOrDefault(value)
+                                            : nullptr;
+    auto it = remat.find(value);
+    if (it != remat.end())
+      return it->second;
+    mlir::Operation *def = value.getDefiningOp();
+    mlir::Value result;
+    if (auto dim = llvm::dyn_cast<mlir::memref::DimOp>(def)) {
+      if (std::optional<int64_t> index = dim.getConstantIndex())
+        result = size(dim.getSource(), *index, depth - 1);
+    } else if (def->getNumRegions() == 0 && mlir::isPure(def) &&
+               def->getNumResults() == 1 &&
+               llvm::isa<mlir::arith::ArithDialect>(def->getDialect())) {
+      mlir::IRMapping mapping;
+      bool ok = true;
+      for (mlir::Value operand : def->getOperands()) {
+        mlir::Value v = atEntry(operand, depth - 1);
+        ok &= bool(v);
+        if (v)
+          mapping.map(operand, v);
+      }
+      if (ok)
+        result = builder.clone(*def, mapping)->getResult(0);
+    }
+    remat[value] = result;
+    return result;
+  }
+
+  /// An upper bound of \p value (an index, a size) at the start: the
+  /// value itself when it is known there; else, through the operations
+  /// that grow with their operands, from bounds of those. A size the
+  /// kernel computes later is bounded where it is written `min(size, b)`
+  /// with b known at the start (the tree lowering's form: a leaf count is
+  /// at most the tokens), and so is what is computed from such sizes.
+  mlir::Value upperBound(mlir::Value value, int depth = 24) {
+    if (mlir::Value v = atEntry(value, depth))
+      return v;
+    if (!value || depth == 0 || llvm::isa<mlir::BlockArgument>(value))
+      return nullptr;
+    auto it = bounds.find(value);
+    if (it != bounds.end())
+      return it->second;
+    mlir::Operation *def = value.getDefiningOp();
+    mlir::Value result;
+    auto bound = [&](mlir::Value v) { return upperBound(v, depth - 1); };
+    if (auto dim = llvm::dyn_cast<mlir::memref::DimOp>(def)) {
+      std::optional<int64_t> index = dim.getConstantIndex();
+      auto alloc = dim.getSource().getDefiningOp<mlir::memref::AllocOp>();
+      if (index && alloc) {
+        mlir::MemRefType type = alloc.getType();
+        result =
+            type.isDynamicDim(*index)
+                ? bound(
+                      alloc.getDynamicSizes()[type.getDynamicDimIndex(*index)])
+                : builder.create<mlir::arith::ConstantIndexOp>(
+                      loc, type.getDimSize(*index));
+      }
+    } else if (llvm::isa<mlir::arith::MinUIOp, mlir::arith::MinSIOp>(def)) {
+      // Either side bounds a minimum.
+      mlir::Value a = bound(def->getOperand(0)), b = bound(def->getOperand(1));
+      if (a && b)
+        result = builder.create<mlir::arith::MinUIOp>(loc, a, b);
+      else
+        result = a ? a : b;
+    } else if (auto select = llvm::dyn_cast<mlir::arith::SelectOp>(def)) {
+      mlir::Value a = bound(select.getTrueValue()),
+                  b = bound(select.getFalseValue());
+      if (a && b)
+        result = builder.create<mlir::arith::MaxUIOp>(loc, a, b);
+    } else if (llvm::isa<mlir::arith::DivUIOp, mlir::arith::CeilDivUIOp>(def)) {
+      // Grows with the dividend; the divisor must be known.
+      mlir::Value a = bound(def->getOperand(0));
+      mlir::Value b = atEntry(def->getOperand(1), depth - 1);
+      if (a && b) {
+        mlir::IRMapping mapping;
+        mapping.map(def->getOperand(0), a);
+        mapping.map(def->getOperand(1), b);
+        result = builder.clone(*def, mapping)->getResult(0);
+      }
+    } else if (llvm::isa<mlir::arith::AddIOp, mlir::arith::MulIOp,
+                         mlir::arith::MaxUIOp, mlir::arith::MaxSIOp,
+                         mlir::arith::IndexCastOp>(def)) {
+      mlir::IRMapping mapping;
+      bool ok = true;
+      for (mlir::Value operand : def->getOperands()) {
+        mlir::Value v = bound(operand);
+        ok &= bool(v);
+        if (v)
+          mapping.map(operand, v);
+      }
+      if (ok)
+        result = builder.clone(*def, mapping)->getResult(0);
+    }
+    bounds[value] = result;
+    return result;
+  }
+
+  /// Size \p dim of \p buffer at the start: of an argument, or of a
+  /// buffer allocated with sizes known there; else null.
+  mlir::Value size(mlir::Value buffer, int64_t dim, int depth = 24) {
+    if (!buffer)
+      return nullptr;
+    if (auto arg = llvm::dyn_cast<mlir::BlockArgument>(buffer)) {
+      if (arg.getParentBlock() != &entry)
+        return nullptr;
+      return builder.create<mlir::memref::DimOp>(
+          loc, arguments.lookupOrDefault(buffer), dim);
+    }
+    auto alloc = buffer.getDefiningOp<mlir::memref::AllocOp>();
+    if (!alloc)
+      return nullptr;
+    mlir::MemRefType type = alloc.getType();
+    if (!type.isDynamicDim(dim))
+      return builder.create<mlir::arith::ConstantIndexOp>(loc,
+                                                          type.getDimSize(dim));
+    return atEntry(alloc.getDynamicSizes()[type.getDynamicDimIndex(dim)],
+                   depth);
+  }
+
+private:
+  mlir::OpBuilder &builder;
+  mlir::Location loc;
+  mlir::Block &entry;
+  mlir::IRMapping arguments;
+  llvm::DenseMap<mlir::Value, mlir::Value> remat, bounds;
+};
+
+} // namespace fac
+
+#endif // FAC_TRANSFORMS_ENTRYVALUES_H

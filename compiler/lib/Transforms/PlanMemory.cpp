@@ -1,0 +1,641 @@
+//===- PlanMemory.cpp - Kernels' buffers in a caller's workspace ----------===//
+//
+// Implements fac-plan-memory (see Passes.td): every buffer a kernel
+// allocates becomes a slice of a workspace its caller passes, sized at the
+// kernel's start from its arguments; a `<kernel>_workspace_size` function
+// tells the caller how much; the plan can be printed, bounded and checked
+// against a byte limit at compile time.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fac/Transforms/Passes.h"
+
+#include "EntryValues.h"
+
+#include "fac/Dialect/FAC/FACDialect.h"
+#include "fac/Support/ParseNumber.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace fac {
+#define GEN_PASS_DEF_FACPLANMEMORY
+#include "fac/Transforms/Passes.h.inc"
+} // namespace fac
+
+using namespace mlir;
+using namespace fac;
+
+namespace {
+
+/// libfacrt's FACRT_ERR_LIMIT: the workspace is too small, or the plan
+/// needs more than the limit.
+constexpr int32_t kStatusLimit = 6;
+/// Every slice starts on a cache line.
+constexpr int64_t kAlign = 64;
+
+/// A buffer of a kernel, and the parallel loops around it (outermost
+/// first): it needs one copy per iteration of them.
+struct Buffer {
+  /// Op handles are values; their accessors are not const.
+  mutable memref::AllocOp alloc;
+  SmallVector<scf::ParallelOp> parallels;
+
+  std::string what() const {
+    auto name = alloc->getAttrOfType<StringAttr>("fac.buffer");
+    return name ? name.str() : "buffer";
+  }
+  int64_t elementBytes() const {
+    return (alloc.getType().getElementTypeBitWidth() + 7) / 8;
+  }
+};
+
+/// The largest shapes given with `bounds`.
+struct Bounds {
+  llvm::StringMap<SmallVector<int64_t>> shapes;
+  llvm::StringMap<int64_t> scalars;
+};
+
+/// The name of a kernel's parameter \p arg.
+std::string parameterName(BlockArgument arg) {
+  auto func = cast<func::FuncOp>(arg.getOwner()->getParentOp());
+  if (auto name =
+          func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "fac.name"))
+    return name.str();
+  if (auto name = dyn_cast<NameLoc>(arg.getLoc()))
+    return name.getName().str();
+  return "arg" + std::to_string(arg.getArgNumber());
+}
+
+/// Formulas and values of the sizes a kernel computes at its start: the
+/// same expressions EntryValues rebuilds, printed or evaluated.
+class Expressions {
+public:
+  explicit Expressions(const Bounds &bounds) : bounds(bounds) {}
+
+  /// \p v as a formula of the parameters (an upper bound for `min(x, b)`
+  /// where only b is known at the start); nullopt when it is not known
+  /// there.
+  std::optional<std::string> formula(Value v, int depth = 24) {
+    if (!v || depth == 0)
+      return std::nullopt;
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      if (!isa<func::FuncOp>(arg.getOwner()->getParentOp()))
+        return std::nullopt;
+      return parameterName(arg);
+    }
+    Operation *def = v.getDefiningOp();
+    IntegerAttr constant;
+    if (matchPattern(v, m_Constant(&constant)))
+      return std::to_string(constant.getValue().getSExtValue());
+    if (auto dim = dyn_cast<memref::DimOp>(def)) {
+      std::optional<int64_t> index = dim.getConstantIndex();
+      if (!index)
+        return std::nullopt;
+      if (auto arg = dyn_cast<BlockArgument>(dim.getSource())) {
+        if (!isa<func::FuncOp>(arg.getOwner()->getParentOp()))
+          return std::nullopt;
+        int64_t rank = cast<MemRefType>(arg.getType()).getRank();
+        std::string name = parameterName(arg);
+        if (*index == rank - 1)
+          return "cols(" + name + ")";
+        if (*index == rank - 2)
+          return "rows(" + name + ")";
+        return "heads(" + name + ")";
+      }
+      if (auto alloc = dim.getSource().getDefiningOp<memref::AllocOp>()) {
+        MemRefType type = alloc.getType();
+        if (!type.isDynamicDim(*index))
+          return std::to_string(type.getDimSize(*index));
+        return formula(alloc.getDynamicSizes()[type.getDynamicDimIndex(*index)],
+                       depth - 1);
+      }
+      return std::nullopt;
+    }
+    if (isa<arith::IndexCastOp, arith::ExtSIOp, arith::ExtUIOp>(def))
+      return formula(def->getOperand(0), depth - 1);
+    auto binary = [&](StringRef op) -> std::optional<std::string> {
+      auto a = formula(def->getOperand(0), depth - 1);
+      auto b = formula(def->getOperand(1), depth - 1);
+      if (!a || !b)
+        return std::nullopt;
+      return "(" + *a + " " + op.str() + " " + *b + ")";
+    };
+    auto call = [&](StringRef fn) -> std::optional<std::string> {
+      auto a = formula(def->getOperand(0), depth - 1);
+      auto b = formula(def->getOperand(1), depth - 1);
+      if (!a || !b)
+        return std::nullopt;
+      return fn.str() + "(" + *a + ", " + *b + ")";
+    };
+    if (isa<arith::AddIOp>(def))
+      return binary("+");
+    if (isa<arith::SubIOp>(def))
+      return binary("-");
+    if (isa<arith::MulIOp>(def))
+      return binary("*");
+    if (isa<arith::DivUIOp, arith::DivSIOp>(def))
+      return binary("/");
+    if (isa<arith::RemUIOp, arith::RemSIOp>(def))
+      return binary("%");
+    if (isa<arith::CeilDivUIOp, arith::CeilDivSIOp>(def))
+      return call("ceildiv");
+    if (isa<arith::MaxSIOp, arith::MaxUIOp>(def))
+      return call("max");
+    if (isa<arith::MinSIOp, arith::MinUIOp>(def)) {
+      auto min = def;
+      // The bound the plan reserves: a side known at the start.
+      auto a = formula(min->getOperand(0), depth - 1);
+      auto b = formula(min->getOperand(1), depth - 1);
+      if (a && b)
+        return *a == *b ? *a : "min(" + *a + ", " + *b + ")";
+      return a ? a : b;
+    }
+    if (auto cmp = dyn_cast<arith::CmpIOp>(def)) {
+      static const char *const ops[] = {"==", "!=", "<",  "<=", ">",
+                                        ">=", "<",  "<=", ">",  ">="};
+      return binary(ops[static_cast<int>(cmp.getPredicate())]);
+    }
+    if (auto select = dyn_cast<arith::SelectOp>(def)) {
+      auto c = formula(select.getCondition(), depth - 1);
+      auto a = formula(select.getTrueValue(), depth - 1);
+      auto b = formula(select.getFalseValue(), depth - 1);
+      if (!a || !b)
+        return std::nullopt;
+      // A choice made as the kernel runs: the plan holds either.
+      if (!c)
+        return *a == *b ? *a : "max(" + *a + ", " + *b + ")";
+      return "(" + *c + " ? " + *a + " : " + *b + ")";
+    }
+    return std::nullopt;
+  }
+
+  /// \p v at the bounds; nullopt when a bound it needs is not given.
+  std::optional<int64_t> value(Value v, int depth = 24) {
+    if (!v || depth == 0)
+      return std::nullopt;
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      if (!isa<func::FuncOp>(arg.getOwner()->getParentOp()))
+        return std::nullopt;
+      auto it = bounds.scalars.find(parameterName(arg));
+      if (it == bounds.scalars.end())
+        return std::nullopt;
+      return it->second;
+    }
+    Operation *def = v.getDefiningOp();
+    IntegerAttr constant;
+    if (matchPattern(v, m_Constant(&constant)))
+      return constant.getValue().getSExtValue();
+    if (auto dim = dyn_cast<memref::DimOp>(def)) {
+      std::optional<int64_t> index = dim.getConstantIndex();
+      if (!index)
+        return std::nullopt;
+      if (auto arg = dyn_cast<BlockArgument>(dim.getSource())) {
+        auto it = bounds.shapes.find(parameterName(arg));
+        if (it == bounds.shapes.end() ||
+            it->second.size() !=
+                size_t(cast<MemRefType>(arg.getType()).getRank()))
+          return std::nullopt;
+        return it->second[*index];
+      }
+      if (auto alloc = dim.getSource().getDefiningOp<memref::AllocOp>()) {
+        MemRefType type = alloc.getType();
+        if (!type.isDynamicDim(*index))
+          return type.getDimSize(*index);
+        return value(alloc.getDynamicSizes()[type.getDynamicDimIndex(*index)],
+                     depth - 1);
+      }
+      return std::nullopt;
+    }
+    if (isa<arith::IndexCastOp, arith::ExtSIOp, arith::ExtUIOp>(def))
+      return value(def->getOperand(0), depth - 1);
+    if (isa<arith::MinUIOp, arith::MinSIOp>(def)) {
+      auto a = value(def->getOperand(0), depth - 1);
+      auto b = value(def->getOperand(1), depth - 1);
+      if (a && b)
+        return std::min(*a, *b);
+      return a ? a : b;
+    }
+    if (auto select = dyn_cast<arith::SelectOp>(def)) {
+      if (auto c = value(select.getCondition(), depth - 1))
+        return value(*c ? select.getTrueValue() : select.getFalseValue(),
+                     depth - 1);
+      auto a = value(select.getTrueValue(), depth - 1);
+      auto b = value(select.getFalseValue(), depth - 1);
+      if (!a || !b)
+        return std::nullopt;
+      return std::max(*a, *b);
+    }
+    if (def->getNumOperands() != 2)
+      return std::nullopt;
+    auto a = value(def->getOperand(0), depth - 1);
+    auto b = value(def->getOperand(1), depth - 1);
+    if (!a || !b)
+      return std::nullopt;
+    int64_t x = *a, y = *b;
+    if (isa<arith::AddIOp>(def))
+      return x + y;
+    if (isa<arith::SubIOp>(def))
+      return x - y;
+    if (isa<arith::MulIOp>(def))
+      return x * y;
+    if (isa<arith::DivUIOp, arith::DivSIOp>(def))
+      return y ? std::optional<int64_t>(x / y) : std::nullopt;
+    if (isa<arith::RemUIOp, arith::RemSIOp>(def))
+      return y ? std::optional<int64_t>(x % y) : std::nullopt;
+    if (isa<arith::CeilDivUIOp, arith::CeilDivSIOp>(def))
+      return y ? std::optional<int64_t>((x + y - 1) / y) : std::nullopt;
+    if (isa<arith::MaxSIOp, arith::MaxUIOp>(def))
+      return std::max(x, y);
+    if (auto cmp = dyn_cast<arith::CmpIOp>(def)) {
+      switch (cmp.getPredicate()) {
+      case arith::CmpIPredicate::eq:
+        return x == y;
+      case arith::CmpIPredicate::ne:
+        return x != y;
+      case arith::CmpIPredicate::slt:
+      case arith::CmpIPredicate::ult:
+        return x < y;
+      case arith::CmpIPredicate::sle:
+      case arith::CmpIPredicate::ule:
+        return x <= y;
+      case arith::CmpIPredicate::sgt:
+      case arith::CmpIPredicate::ugt:
+        return x > y;
+      case arith::CmpIPredicate::sge:
+      case arith::CmpIPredicate::uge:
+        return x >= y;
+      }
+    }
+    return std::nullopt;
+  }
+
+private:
+  const Bounds &bounds;
+};
+
+/// The bytes of each buffer (one copy, rounded up to kAlign), its copies,
+/// its first byte, and the workspace's bytes, built by one builder.
+struct Layout {
+  SmallVector<Value> bytes, copies, bases;
+  /// Per buffer: the upper bounds of its parallel loops' dimensions.
+  SmallVector<SmallVector<Value>> loopCounts;
+  Value need;
+};
+
+struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
+  using FacPlanMemoryBase::FacPlanMemoryBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    Bounds given;
+    if (failed(parseBounds(given)))
+      return signalPassFailure();
+    SmallVector<func::FuncOp> kernels;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (func->hasAttr("fac.kernel") && !func.isExternal())
+        kernels.push_back(func);
+    for (func::FuncOp func : kernels)
+      if (failed(plan(func, given)))
+        return signalPassFailure();
+  }
+
+  LogicalResult parseBounds(Bounds &given) {
+    Location here = FileLineColLoc::get(&getContext(), "<command line>", 0, 0);
+    for (const std::string &text : bounds) {
+      auto [name, value] = StringRef(text).split('=');
+      SmallVector<StringRef> parts;
+      value.split(parts, 'x');
+      SmallVector<int64_t> sizes;
+      for (StringRef part : parts) {
+        std::optional<int64_t> v = parseInteger(part, 0, int64_t(1) << 40);
+        if (!v)
+          return emitError(here, "--bound ")
+                     << text
+                     << ": expected name=N, name=RxC or name=HxRxC with sizes "
+                        "from 0 to 2^40",
+                 failure();
+        sizes.push_back(*v);
+      }
+      if (name.empty() || sizes.empty())
+        return emitError(here, "--bound ") << text << ": expected name=value",
+               failure();
+      if (sizes.size() == 1)
+        given.scalars[name] = sizes[0];
+      else
+        given.shapes[name] = sizes;
+    }
+    return success();
+  }
+
+  /// Buffers of \p func, in order; fails on one the plan cannot hold.
+  FailureOr<SmallVector<Buffer>> buffers(func::FuncOp func) {
+    SmallVector<Buffer> out;
+    WalkResult walk = func.walk([&](memref::AllocOp alloc) {
+      Buffer buffer{alloc, {}};
+      for (Operation *p = alloc->getParentOp(); p != func; p = p->getParentOp())
+        if (auto loop = dyn_cast<scf::ParallelOp>(p)) {
+          auto isConstant = [](ValueRange vs, int64_t c) {
+            return llvm::all_of(vs, [&](Value v) {
+              std::optional<int64_t> x = getConstantIntValue(v);
+              return x && *x == c;
+            });
+          };
+          if (!isConstant(loop.getLowerBound(), 0) ||
+              !isConstant(loop.getStep(), 1)) {
+            alloc.emitError("buffer '")
+                << buffer.what()
+                << "' is in a parallel loop that does not count from 0 by 1";
+            return WalkResult::interrupt();
+          }
+          buffer.parallels.insert(buffer.parallels.begin(), loop);
+        }
+      if (!alloc.getType().getLayout().isIdentity()) {
+        alloc.emitError("buffer '") << buffer.what() << "' has a layout";
+        return WalkResult::interrupt();
+      }
+      out.push_back(buffer);
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+    return out;
+  }
+
+  /// The layout of \p all built by \p b from \p values.
+  FailureOr<Layout> layout(OpBuilder &b, Location loc, EntryValues &values,
+                           ArrayRef<Buffer> all) {
+    Layout l;
+    Value c0 = b.create<arith::ConstantIndexOp>(loc, 0);
+    Value total = c0;
+    for (const Buffer &buffer : all) {
+      MemRefType type = buffer.alloc.getType();
+      Value count = b.create<arith::ConstantIndexOp>(loc, 1);
+      unsigned dynamic = 0;
+      for (int64_t i = 0; i < type.getRank(); ++i) {
+        Value size;
+        if (type.isDynamicDim(i)) {
+          size = values.upperBound(buffer.alloc.getDynamicSizes()[dynamic++]);
+          if (!size)
+            return buffer.alloc.emitError("buffer '")
+                       << buffer.what()
+                       << "' has a size the kernel computes as it runs, "
+                          "with no bound known at its start: the memory plan "
+                          "cannot hold it",
+                   failure();
+        } else {
+          size = b.create<arith::ConstantIndexOp>(loc, type.getDimSize(i));
+        }
+        count = b.create<arith::MulIOp>(loc, count, size);
+      }
+      Value bytes = b.create<arith::MulIOp>(
+          loc, count,
+          b.create<arith::ConstantIndexOp>(loc, buffer.elementBytes()));
+      // Rounded up to a cache line.
+      Value mask = b.create<arith::ConstantIndexOp>(loc, kAlign - 1);
+      bytes = b.create<arith::AndIOp>(
+          loc, b.create<arith::AddIOp>(loc, bytes, mask),
+          b.create<arith::ConstantIndexOp>(loc, ~(kAlign - 1)));
+      Value copies = b.create<arith::ConstantIndexOp>(loc, 1);
+      SmallVector<Value> counts;
+      for (scf::ParallelOp loop : buffer.parallels)
+        for (Value ub : loop.getUpperBound()) {
+          Value n = values.atEntry(ub);
+          if (!n)
+            return buffer.alloc.emitError("buffer '")
+                       << buffer.what()
+                       << "' is in a parallel loop whose iterations are not "
+                          "known at the kernel's start",
+                   failure();
+          counts.push_back(n);
+          copies = b.create<arith::MulIOp>(loc, copies, n);
+        }
+      l.bytes.push_back(bytes);
+      l.copies.push_back(copies);
+      l.loopCounts.push_back(counts);
+      l.bases.push_back(total);
+      total = b.create<arith::AddIOp>(
+          loc, total, b.create<arith::MulIOp>(loc, bytes, copies));
+    }
+    // The caller's pointer may be anywhere in a cache line.
+    l.need = all.empty() ? total
+                         : b.create<arith::AddIOp>(
+                               loc, total,
+                               b.create<arith::ConstantIndexOp>(loc, kAlign));
+    return l;
+  }
+
+  LogicalResult plan(func::FuncOp func, const Bounds &given) {
+    MLIRContext *ctx = &getContext();
+    Location loc = func.getLoc();
+    FailureOr<SmallVector<Buffer>> all = buffers(func);
+    if (failed(all))
+      return failure();
+    if (func.getNumResults() != 1 || !func.getResultTypes()[0].isInteger(32) ||
+        !func.getBody().hasOneBlock())
+      return func.emitOpError("kernel must return a status from one block "
+                              "(run fac-kernel-status first)");
+    if (print || limit > 0)
+      if (failed(report(func, *all, given)))
+        return failure();
+
+    // The size function, from the kernel's buffers as they are.
+    Block &entry = func.getBody().front();
+    OpBuilder b(ctx);
+    b.setInsertionPointAfter(func);
+    std::string sizeName = (func.getSymName() + "_workspace_size").str();
+    if (SymbolTable::lookupNearestSymbolFrom(func, b.getStringAttr(sizeName)))
+      return func.emitOpError("a function named '")
+                 << sizeName
+                 << "' already exists, which its workspace size takes",
+             failure();
+    auto sizeFunc = b.create<func::FuncOp>(
+        loc, sizeName,
+        FunctionType::get(ctx, func.getArgumentTypes(), b.getI64Type()));
+    sizeFunc.setAllArgAttrs(func.getAllArgAttrs());
+    sizeFunc->setAttr("fac.workspace_size", func.getSymNameAttr());
+    sizeFunc->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+    {
+      Block *body = sizeFunc.addEntryBlock();
+      b.setInsertionPointToStart(body);
+      IRMapping arguments;
+      arguments.map(entry.getArguments(), body->getArguments());
+      EntryValues values(b, loc, entry, arguments);
+      FailureOr<Layout> l = layout(b, loc, values, *all);
+      if (failed(l))
+        return failure();
+      b.create<func::ReturnOp>(
+          loc, b.create<arith::IndexCastOp>(loc, b.getI64Type(), l->need)
+                   .getResult());
+    }
+
+    // The kernel: the workspace, its layout at the start, the views.
+    Operation *firstWork = &entry.front();
+    unsigned index = func.getNumArguments();
+    func.insertArgument(
+        index, MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
+        b.getDictionaryAttr(
+            {b.getNamedAttr("fac.name", b.getStringAttr("workspace"))}),
+        loc);
+    Value workspace = entry.getArgument(index);
+    b.setInsertionPoint(firstWork);
+    EntryValues values(b, loc, entry);
+    FailureOr<Layout> l = layout(b, loc, values, *all);
+    if (failed(l))
+      return failure();
+    Value have = b.create<memref::DimOp>(loc, workspace, 0);
+    Value fits =
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, have, l->need);
+    if (limit > 0)
+      fits = b.create<arith::AndIOp>(
+          loc, fits,
+          b.create<arith::CmpIOp>(
+              loc, arith::CmpIPredicate::sle, l->need,
+              b.create<arith::ConstantIndexOp>(loc, int64_t(limit))));
+    // The first cache line in the workspace.
+    Value shift;
+    if (!all->empty()) {
+      Value address =
+          b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, workspace);
+      Value mask = b.create<arith::ConstantIndexOp>(loc, kAlign - 1);
+      Value align = b.create<arith::ConstantIndexOp>(loc, kAlign);
+      shift = b.create<arith::AndIOp>(
+          loc,
+          b.create<arith::SubIOp>(loc, align,
+                                  b.create<arith::AndIOp>(loc, address, mask)),
+          mask);
+    }
+    for (auto [i, buffer] : llvm::enumerate(*all)) {
+      memref::AllocOp alloc = buffer.alloc;
+      b.setInsertionPoint(alloc);
+      Location at = alloc.getLoc();
+      // This copy: the iteration of the parallel loops around it.
+      Value copy = b.create<arith::ConstantIndexOp>(at, 0);
+      unsigned dim = 0;
+      for (scf::ParallelOp loop : buffer.parallels)
+        for (Value iv : loop.getInductionVars())
+          copy = b.create<arith::AddIOp>(
+              at, b.create<arith::MulIOp>(at, copy, l->loopCounts[i][dim++]),
+              iv);
+      Value offset = b.create<arith::AddIOp>(
+          at, b.create<arith::AddIOp>(at, shift, l->bases[i]),
+          b.create<arith::MulIOp>(at, copy, l->bytes[i]));
+      auto view = b.create<memref::ViewOp>(at, alloc.getType(), workspace,
+                                           offset, alloc.getDynamicSizes());
+      if (auto name = alloc->getAttr("fac.buffer"))
+        view->setAttr("fac.buffer", name);
+      for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+        if (isa<memref::DeallocOp>(user))
+          user->erase();
+      alloc.replaceAllUsesWith(view.getResult());
+      alloc.erase();
+    }
+
+    // Nothing runs without the room for it.
+    auto ret = cast<func::ReturnOp>(entry.getTerminator());
+    b.setInsertionPoint(ret);
+    auto guard =
+        b.create<scf::IfOp>(loc, TypeRange{b.getI32Type()}, fits, true);
+    Block *then = guard.thenBlock();
+    Block *otherwise = guard.elseBlock();
+    SmallVector<Operation *> work;
+    for (Operation *op = firstWork; op != guard.getOperation();
+         op = op->getNextNode())
+      work.push_back(op);
+    for (Operation *op : work)
+      op->moveBefore(then, then->end());
+    b.setInsertionPointToEnd(then);
+    b.create<scf::YieldOp>(loc, ret.getOperand(0));
+    b.setInsertionPointToEnd(otherwise);
+    b.create<scf::YieldOp>(
+        loc, b.create<arith::ConstantIntOp>(loc, kStatusLimit, 32).getResult());
+    b.setInsertionPoint(ret);
+    b.create<func::ReturnOp>(ret.getLoc(), guard.getResult(0));
+    ret.erase();
+    return success();
+  }
+
+  /// Prints the plan of \p func (with `print`) and checks it against the
+  /// limit at the bounds.
+  LogicalResult report(func::FuncOp func, ArrayRef<Buffer> all,
+                       const Bounds &given) {
+    Expressions e(given);
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << "memory plan of " << func.getSymName() << ":\n";
+    std::optional<int64_t> total = 0;
+    std::string formula;
+    for (const Buffer &buffer : all) {
+      MemRefType type = buffer.alloc.getType();
+      std::string shape;
+      std::optional<int64_t> elements = 1;
+      unsigned dynamic = 0;
+      for (int64_t i = 0; i < type.getRank(); ++i) {
+        std::string dim;
+        std::optional<int64_t> v;
+        if (type.isDynamicDim(i)) {
+          Value size = buffer.alloc.getDynamicSizes()[dynamic++];
+          dim = e.formula(size).value_or("?");
+          v = e.value(size);
+        } else {
+          dim = std::to_string(type.getDimSize(i));
+          v = type.getDimSize(i);
+        }
+        shape += (i ? " x " : "") + dim;
+        elements = elements && v ? std::optional<int64_t>(*elements * *v)
+                                 : std::nullopt;
+      }
+      std::string copies;
+      std::optional<int64_t> copyCount = 1;
+      for (scf::ParallelOp loop : buffer.parallels)
+        for (Value ub : loop.getUpperBound()) {
+          copies += (copies.empty() ? "" : " * ") + e.formula(ub).value_or("?");
+          std::optional<int64_t> v = e.value(ub);
+          copyCount = copyCount && v ? std::optional<int64_t>(*copyCount * *v)
+                                     : std::nullopt;
+        }
+      os << "  " << buffer.what() << ": " << type.getElementType() << " ["
+         << (shape.empty() ? "1" : shape) << "]";
+      if (!copies.empty())
+        os << ", one per parallel iteration (" << copies << ")";
+      std::optional<int64_t> bytes;
+      if (elements && copyCount)
+        bytes =
+            ((*elements * buffer.elementBytes() + kAlign - 1) & ~(kAlign - 1)) *
+            *copyCount;
+      if (bytes)
+        os << ": " << *bytes << " bytes at the bounds";
+      os << "\n";
+      total = total && bytes ? std::optional<int64_t>(*total + *bytes)
+                             : std::nullopt;
+    }
+    if (!all.empty() && total)
+      *total += kAlign;
+    os << "  workspace: " << all.size() << " buffers, each from a 64-byte "
+       << "boundary";
+    if (total)
+      os << "; " << *total << " bytes at the bounds";
+    else
+      os << "; give every parameter a --bound to evaluate it";
+    if (limit > 0)
+      os << " (limit " << int64_t(limit) << ")";
+    os << "\n";
+    if (print)
+      llvm::outs() << os.str();
+    if (limit > 0 && total && *total > limit) {
+      // At the spec's function, without the op.
+      InFlightDiagnostic diag = mlir::emitError(func.getLoc(), "kernel '")
+                                << func.getSymName() << "' needs " << *total
+                                << " bytes of workspace at the bounds given, "
+                                   "over the memory limit of "
+                                << int64_t(limit) << " bytes";
+      diag.attachNote() << os.str();
+      return failure();
+    }
+    return success();
+  }
+};
+
+} // namespace
