@@ -17,6 +17,10 @@ def FacSpecialize : Pass<"fac-specialize", "mlir::ModuleOp"> {
     Binds each concept parameter named by `defines` (`name=value`: an Int,
     a Float, `true`/`false`, or a comma-separated list of them) to a
     constant and removes it from the concept, so kernels no longer take it.
+    A function-typed parameter with a library default (a compression
+    scheme, a decompression scheme, an attention mask) is bound to it, as
+    fac-interp does: a lambda performing `Compress`, `Decompress` or
+    `Attend`.
     Then, with patterns applied to a fixed point:
     - an effect clause written in the spec (`handle e with | E(x) => v`)
       is inlined at every `fac.perform "E"` it handles (lexically inside
@@ -130,9 +134,13 @@ def FacLowerTrees : Pass<"fac-lower-trees", "mlir::ModuleOp"> {
     - `Compress(tensor, 0.5)` becomes `fac.tree_build`, `Decompress(tree)`
       the expansion of its leaves, `Attend` on trees `fac.tree_attend`;
     - the leaves and the expansion of `Node(x, [])` are `x` and the
-      expansion along the tree `x`'s rows were computed over.
-    A recursion over trees of any other form is an error naming the
-    function.
+      expansion along the tree `x`'s rows were computed over;
+    - the prelude's `treeJoin` (`⊚`, `⊙`) becomes `fac.tree_join`,
+      `treeLimit` (`⊡`) `fac.tree_limit`, and `treeMask` (`⊛`) of a mask
+      `(q, k, v) => Attend(a, b, c)` over its own parameters is the tree
+      itself (attention of a one-row tensor over itself is that tensor).
+    A recursion over trees of any other form, and any other mask, is an
+    error naming the function or located at the `⊛`.
 
     Before:
     ```mlir
