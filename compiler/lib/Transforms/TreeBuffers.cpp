@@ -528,6 +528,20 @@ TreeBuffers TreeLowering::join(Location loc, const TreeBuffers &left,
   return t;
 }
 
+Value TreeLowering::deepestDepth(Location loc, ArrayRef<Part> all) {
+  // Where every pyramid is on its tokens: nothing is left to expand.
+  Value deepest = index(loc, 0);
+  for (const Part &part : all)
+    if (!part.tree->join)
+      deepest = b.create<arith::MaxSIOp>(
+          loc, deepest,
+          b.create<arith::AddIOp>(
+              loc,
+              b.create<arith::SubIOp>(loc, part.tree->levels, index(loc, 1)),
+              index(loc, part.depth)));
+  return deepest;
+}
+
 Value TreeLowering::partLevel(Location loc, const Part &part, Value depth) {
   // A pyramid whose root is at depth e is cut at depth D on level
   // top - (D - e), or on its tokens below that.
@@ -666,17 +680,7 @@ TreeLowering::limit(Location loc, const TreeBuffers &tree, Value bytes) {
           b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sle,
                                   bytesOf(loc, index(loc, 1)), bytes),
           "memory limit (at least the root's bytes)");
-  // The deepest depth with something to expand: every pyramid on its
-  // tokens.
-  Value deepest = index(loc, 0);
-  for (const Part &part : all)
-    if (!part.tree->join)
-      deepest = b.create<arith::MaxSIOp>(
-          loc, deepest,
-          b.create<arith::AddIOp>(
-              loc,
-              b.create<arith::SubIOp>(loc, part.tree->levels, index(loc, 1)),
-              index(loc, part.depth)));
+  Value deepest = deepestDepth(loc, all);
   // Down a level while the next cut fits.
   Type indexType = b.getIndexType();
   auto walk = b.create<scf::WhileOp>(
@@ -719,14 +723,6 @@ FailureOr<TreeBuffers> TreeLowering::leafForm(Location loc,
     return tree;
   SmallVector<Part> all;
   parts(tree, 0, all);
-  Value deepest = index(loc, 0);
-  for (const Part &part : all)
-    if (!part.tree->join)
-      deepest = b.create<arith::MaxSIOp>(
-          loc, deepest,
-          b.create<arith::AddIOp>(
-              loc,
-              b.create<arith::SubIOp>(loc, part.tree->levels, index(loc, 1)),
-              index(loc, part.depth)));
+  Value deepest = deepestDepth(loc, all);
   return frontier(loc, tree, all, deepest);
 }

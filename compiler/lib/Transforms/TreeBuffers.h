@@ -102,6 +102,8 @@ private:
              llvm::SmallVectorImpl<Part> &out);
   /// The width (d) of a tree's tensors, from the kernel's arguments.
   mlir::Value width(mlir::Location loc, const TreeBuffers &tree);
+  /// The depth at which every pyramid of \p parts is on its tokens.
+  mlir::Value deepestDepth(mlir::Location loc, llvm::ArrayRef<Part> parts);
   /// The level of \p part's pyramid cut at depth \p depth (index).
   mlir::Value partLevel(mlir::Location loc, const Part &part,
                         mlir::Value depth);
