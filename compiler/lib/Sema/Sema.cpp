@@ -100,8 +100,10 @@ bool isEquality(llvm::StringRef op) {
 
 class Checker {
 public:
-  Checker(SourceFile &source, Tables tables, bool isPrelude)
-      : source(&source), tables(std::move(tables)), isPrelude(isPrelude) {}
+  Checker(SourceFile &source, Tables tables, bool isPrelude,
+          llvm::ArrayRef<std::string> entries = {})
+      : source(&source), tables(std::move(tables)), isPrelude(isPrelude),
+        entries(entries) {}
 
   bool run(Module &module) {
     declareTypes(module);
@@ -126,8 +128,15 @@ public:
       }
     }
     checkOperatorBodies();
-    for (auto &[concept, scope] : conceptScopes)
+    // A concept's function compiled as a kernel (facc --entry) is used.
+    for (auto &[concept, scope] : conceptScopes) {
+      for (const std::string &name : entries) {
+        auto it = scope.find(name);
+        if (it != scope.end())
+          it->second.used = true;
+      }
       warnUnused(scope);
+    }
     return source->getNumErrors() == 0;
   }
 
@@ -1480,6 +1489,8 @@ private:
   std::vector<std::set<std::string>> handledEffects;
   std::vector<const SignatureDecl *> operatorBodies;
   std::vector<std::pair<const ConceptDecl *, Scope>> conceptScopes;
+  /// Functions of the concepts compiled as kernels.
+  llvm::ArrayRef<std::string> entries;
   std::optional<Location> attentionAssignment;
 };
 
@@ -1509,11 +1520,13 @@ const Prelude &getPrelude() {
 
 } // namespace
 
-bool fac::checkModule(Module &module, SourceFile &source) {
+bool fac::checkModule(Module &module, SourceFile &source,
+                      llvm::ArrayRef<std::string> entries) {
   const Prelude &prelude = getPrelude();
   if (!prelude.ok) {
     source.error({1, 1}, "internal error: the prelude does not check");
     return false;
   }
-  return Checker(source, prelude.tables, /*isPrelude=*/false).run(module);
+  return Checker(source, prelude.tables, /*isPrelude=*/false, entries)
+      .run(module);
 }

@@ -436,7 +436,8 @@ int run() {
   }
   SourceFile source(std::move(*file));
   std::unique_ptr<ast::Module> module = parseModule(source);
-  if (!module || !checkModule(*module, source))
+  std::vector<std::string> entryNames(entries.begin(), entries.end());
+  if (!module || !checkModule(*module, source, entryNames))
     return kExitMismatch;
   for (const auto &entry : given) {
     bool known = false;

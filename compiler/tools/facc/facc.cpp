@@ -192,7 +192,8 @@ int compile() {
       ast::dump(*module, source.getFilename(), output->os());
       return finish(*output);
     }
-    if (!checkModule(*module, source))
+    std::vector<std::string> entryNames(entries.begin(), entries.end());
+    if (!checkModule(*module, source, entryNames))
       return kExitCompileError;
     if (emitAction == Emit::AST) {
       ast::dump(*module, source.getFilename(), output->os());

@@ -14,14 +14,21 @@
 
 #include "fac/AST/AST.h"
 
+#include "llvm/ADT/ArrayRef.h"
+
+#include <string>
+
 namespace fac {
 
 /// The text of the standard prelude.
 llvm::StringRef getPreludeText();
 
 /// Checks \p module, reporting errors and warnings through \p source.
-/// Returns true when there were no errors.
-bool checkModule(ast::Module &module, SourceFile &source);
+/// \p entries are functions of its concepts compiled as kernels (facc
+/// --entry): never reported as unused. Returns true when there were no
+/// errors.
+bool checkModule(ast::Module &module, SourceFile &source,
+                 llvm::ArrayRef<std::string> entries = {});
 
 } // namespace fac
 
