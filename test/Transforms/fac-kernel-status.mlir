@@ -1,6 +1,6 @@
 // fac-kernel-status: a kernel checks the shapes of the buffers it is given
-// and returns a facrt_status (0 ok, 4 bad argument), doing its work only
-// when they fit.
+// (none negative, and fitting together) and returns a facrt_status (0 ok,
+// 4 bad argument), doing its work only when they fit.
 // RUN: %fac-opt %s -fac-kernel-status -split-input-file | FileCheck %s
 
 !head = memref<?x?xf32, strided<[?, 1], offset: ?>>
@@ -8,9 +8,11 @@
 // CHECK-SAME: (%[[Q:[a-z0-9]+]]: {{.*}}, %[[K:[a-z0-9]+]]: {{.*}}, %[[V:[a-z0-9]+]]: {{.*}}, %[[O:[a-z0-9]+]]: {{.*}}) -> i32
 // CHECK-DAG: %[[QD:.*]] = memref.dim %[[Q]], %c1
 // CHECK-DAG: %[[KD:.*]] = memref.dim %[[K]], %c1
-// CHECK: arith.cmpi eq, %[[QD]], %[[KD]]
 // CHECK-DAG: %[[KM:.*]] = memref.dim %[[K]], %c0
 // CHECK-DAG: %[[VM:.*]] = memref.dim %[[V]], %c0
+// No size is negative (a descriptor is the caller's).
+// CHECK: arith.cmpi sge, %[[VM]], %c0{{.*}}
+// CHECK: arith.cmpi eq, %[[QD]], %[[KD]]
 // CHECK: arith.cmpi eq, %[[KM]], %[[VM]]
 // CHECK: scf.if %[[OK:.*]] {
 // CHECK-NEXT: fac.attention
@@ -33,11 +35,11 @@ func.func @one_head(%q: !head, %k: !head, %v: !head, %o: !head) attributes {fac.
 !rows = memref<?xi64, strided<[1], offset: ?>>
 // CHECK-LABEL: func.func @layer
 // CHECK-SAME: (%[[B:[a-z0-9]+]]: memref<?xf32{{.*}}, %[[R:[a-z0-9]+]]: memref<?xi64{{.*}}) -> i32
+// CHECK: %[[NB:.*]] = memref.dim %[[B]], %c0
+// CHECK: %[[NR:.*]] = memref.dim %[[R]], %c0
 // CHECK: arith.cmpi ne, %{{.*}}, %{{.*}} : index
 // CHECK: %[[DIV:.*]] = arith.maxui
 // CHECK: arith.remui %{{.*}}, %[[DIV]]
-// CHECK: %[[NB:.*]] = memref.dim %[[B]], %c0
-// CHECK: %[[NR:.*]] = memref.dim %[[R]], %c0
 // CHECK: arith.cmpi eq, %[[NB]], %[[NR]]
 // CHECK: scf.for {{.*}} iter_args
 // CHECK: memref.load %[[R]]

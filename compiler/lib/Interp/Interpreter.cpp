@@ -1547,6 +1547,9 @@ void Interpreter::setStepLimit(uint64_t steps) { impl->stepLimit = steps; }
 
 ValuePtr Interpreter::call(const ValuePtr &fn,
                            const std::vector<ValuePtr> &args, Location at) {
+  // A call from outside is a run of its own: an error in an earlier one
+  // (reported then) does not stop it.
+  impl->failed = false;
   return impl->call(fn, args, at);
 }
 

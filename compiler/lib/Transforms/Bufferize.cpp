@@ -152,9 +152,18 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
         if (auto build = dyn_cast<TreeBuildOp>(op)) {
           treeValues[build.getResult()] = trees.build(loc, build.getTokens());
         } else if (auto join = dyn_cast<TreeJoinOp>(op)) {
-          treeValues[join.getResult()] =
-              trees.join(loc, treeValues.lookup(join.getLeft()),
-                         treeValues.lookup(join.getRight()));
+          // A join keeps the structure of pyramids and joins: a cut or a
+          // limited tree has lost it.
+          const TreeBuffers &left = treeValues.lookup(join.getLeft()),
+                            &right = treeValues.lookup(join.getRight());
+          for (const TreeBuffers *t : {&left, &right})
+            if (t->flat || t->cutRows)
+              return op.emitOpError(
+                         "of a cut or memory-limited tree does not compile "
+                         "yet: joins compile on pyramids of tokens and "
+                         "joins of them"),
+                     failure();
+          treeValues[join.getResult()] = trees.join(loc, left, right);
         } else if (auto limit = dyn_cast<TreeLimitOp>(op)) {
           FailureOr<TreeBuffers> t = trees.limit(
               loc, treeValues.lookup(limit.getTree()), limit.getBytes());

@@ -33,7 +33,7 @@ public:
 
   /// \p value rebuilt where the builder is; null when it depends on
   /// anything else (a loop's result, a loaded value).
-  mlir::Value atEntry(mlir::Value value, int depth = 24) {
+  mlir::Value atEntry(mlir::Value value, int depth = 256) {
     if (!value || depth == 0)
       return nullptr;
     if (auto arg = llvm::dyn_cast<mlir::BlockArgument>(value))
@@ -71,7 +71,7 @@ public:
   /// kernel computes later is bounded where it is written `min(size, b)`
   /// with b known at the start (the tree lowering's form: a leaf count is
   /// at most the tokens), and so is what is computed from such sizes.
-  mlir::Value upperBound(mlir::Value value, int depth = 24) {
+  mlir::Value upperBound(mlir::Value value, int depth = 256) {
     if (mlir::Value v = atEntry(value, depth))
       return v;
     if (!value || depth == 0 || llvm::isa<mlir::BlockArgument>(value))
@@ -136,14 +136,18 @@ public:
 
   /// Size \p dim of \p buffer at the start: of an argument, or of a
   /// buffer allocated with sizes known there; else null.
-  mlir::Value size(mlir::Value buffer, int64_t dim, int depth = 24) {
+  mlir::Value size(mlir::Value buffer, int64_t dim, int depth = 256) {
     if (!buffer)
       return nullptr;
     if (auto arg = llvm::dyn_cast<mlir::BlockArgument>(buffer)) {
       if (arg.getParentBlock() != &entry)
         return nullptr;
-      return builder.create<mlir::memref::DimOp>(
-          loc, arguments.lookupOrDefault(buffer), dim);
+      // One memref.dim per size, however many checks read it.
+      mlir::Value &cached = argumentSizes[{buffer, dim}];
+      if (!cached)
+        cached = builder.create<mlir::memref::DimOp>(
+            loc, arguments.lookupOrDefault(buffer), dim);
+      return cached;
     }
     auto alloc = buffer.getDefiningOp<mlir::memref::AllocOp>();
     if (!alloc)
@@ -162,6 +166,7 @@ private:
   mlir::Block &entry;
   mlir::IRMapping arguments;
   llvm::DenseMap<mlir::Value, mlir::Value> remat, bounds;
+  llvm::DenseMap<std::pair<mlir::Value, int64_t>, mlir::Value> argumentSizes;
 };
 
 } // namespace fac

@@ -45,6 +45,12 @@ public:
     ok = builder.create<arith::AndIOp>(loc, ok, condition);
   }
 
+  void nonNegative(Value size) {
+    Value zero = builder.create<arith::ConstantIndexOp>(loc, 0);
+    require(builder.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, size,
+                                          zero));
+  }
+
   void equal(Value a, Value b) {
     if (a && b)
       require(
@@ -173,6 +179,11 @@ struct KernelStatusPass
     OpBuilder builder(ctx);
     builder.setInsertionPointToStart(&entry);
     Checks checks(builder, loc, entry);
+    // No buffer has a negative size (the descriptors are the caller's).
+    for (BlockArgument arg : entry.getArguments())
+      if (auto type = dyn_cast<MemRefType>(arg.getType()))
+        for (int64_t i = 0; i < type.getRank(); ++i)
+          checks.nonNegative(checks.size(arg, i));
     for (RequireOp r : requirements) {
       if (failed(checks.requirement(r)))
         return failure();

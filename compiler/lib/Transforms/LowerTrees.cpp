@@ -341,6 +341,21 @@ struct LowerTreesPass : public fac::impl::FacLowerTreesBase<LowerTreesPass> {
         op.erase();
     });
 
+    // A pyramid of another ratio.
+    WalkResult ratios = module.walk([&](PerformOp op) {
+      auto func = op->getParentOfType<func::FuncOp>();
+      if (op.getEffect() != "Compress" || op.getArgs().size() != 2 ||
+          !isa<fac::TensorType>(op.getArgs()[0].getType()) || !func ||
+          !func->hasAttr("fac.kernel"))
+        return WalkResult::advance();
+      op.emitError("Compress(tensor, ratio) compiles with the ratio 0.5 (a "
+                   "binary pyramid) written in the spec or bound with -D; "
+                   "this ratio is not");
+      return WalkResult::interrupt();
+    });
+    if (ratios.wasInterrupted())
+      return signalPassFailure();
+
     // A mask over a tree that is not attention of each node over itself.
     WalkResult masks = module.walk([&](IntrinsicOp op) {
       auto func = op->getParentOfType<func::FuncOp>();

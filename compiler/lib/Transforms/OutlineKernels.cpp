@@ -78,7 +78,9 @@ struct OutlineKernelsPass
         if (failed(outline(module, spec, lambda, name.getValue())))
           return signalPassFailure();
       }
-      if (!emitted)
+      // With --entry, a concept that has none of them is not worth a word
+      // (an unknown entry is an error below).
+      if (!emitted && entries.empty())
         spec.emitWarning("concept '")
             << spec.getSymName()
             << "' exports nothing into the model: no kernel is emitted (name "

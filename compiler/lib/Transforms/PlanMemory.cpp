@@ -20,6 +20,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
+
 namespace fac {
 #define GEN_PASS_DEF_FACPLANMEMORY
 #include "fac/Transforms/Passes.h.inc"
@@ -35,6 +37,18 @@ namespace {
 constexpr int32_t kStatusLimit = 6;
 /// Every slice starts on a cache line.
 constexpr int64_t kAlign = 64;
+/// Operations a size expression may have, at most (a chain of joins adds
+/// one per join).
+constexpr int kMaxDepth = 256;
+/// A workspace this large is a wrapped or absurd size: refused.
+constexpr double kMaxBytes = 4611686018427387904.0; // 2^62
+
+/// \p bytes as the plan prints it: exact below 2^53.
+std::string bytesText(double bytes) {
+  if (bytes >= kMaxBytes)
+    return "more than 2^62 bytes";
+  return std::to_string(int64_t(bytes)) + " bytes";
+}
 
 /// A buffer of a kernel, and the parallel loops around it (outermost
 /// first): it needs one copy per iteration of them.
@@ -78,7 +92,7 @@ public:
   /// \p v as a formula of the parameters (an upper bound for `min(x, b)`
   /// where only b is known at the start); nullopt when it is not known
   /// there.
-  std::optional<std::string> formula(Value v, int depth = 24) {
+  std::optional<std::string> formula(Value v, int depth = kMaxDepth) {
     if (!v || depth == 0)
       return std::nullopt;
     if (auto arg = dyn_cast<BlockArgument>(v)) {
@@ -173,7 +187,7 @@ public:
   }
 
   /// \p v at the bounds; nullopt when a bound it needs is not given.
-  std::optional<int64_t> value(Value v, int depth = 24) {
+  std::optional<double> value(Value v, int depth = kMaxDepth) {
     if (!v || depth == 0)
       return std::nullopt;
     if (auto arg = dyn_cast<BlockArgument>(v)) {
@@ -182,12 +196,12 @@ public:
       auto it = bounds.scalars.find(parameterName(arg));
       if (it == bounds.scalars.end())
         return std::nullopt;
-      return it->second;
+      return double(it->second);
     }
     Operation *def = v.getDefiningOp();
     IntegerAttr constant;
     if (matchPattern(v, m_Constant(&constant)))
-      return constant.getValue().getSExtValue();
+      return double(constant.getValue().getSExtValue());
     if (auto dim = dyn_cast<memref::DimOp>(def)) {
       std::optional<int64_t> index = dim.getConstantIndex();
       if (!index)
@@ -198,12 +212,12 @@ public:
             it->second.size() !=
                 size_t(cast<MemRefType>(arg.getType()).getRank()))
           return std::nullopt;
-        return it->second[*index];
+        return double(it->second[*index]);
       }
       if (auto alloc = dim.getSource().getDefiningOp<memref::AllocOp>()) {
         MemRefType type = alloc.getType();
         if (!type.isDynamicDim(*index))
-          return type.getDimSize(*index);
+          return double(type.getDimSize(*index));
         return value(alloc.getDynamicSizes()[type.getDynamicDimIndex(*index)],
                      depth - 1);
       }
@@ -234,7 +248,9 @@ public:
     auto b = value(def->getOperand(1), depth - 1);
     if (!a || !b)
       return std::nullopt;
-    int64_t x = *a, y = *b;
+    // In doubles: sizes at large bounds do not wrap (exact below 2^53,
+    // which is all a plan that fits a limit ever needs).
+    double x = *a, y = *b;
     if (isa<arith::AddIOp>(def))
       return x + y;
     if (isa<arith::SubIOp>(def))
@@ -242,31 +258,31 @@ public:
     if (isa<arith::MulIOp>(def))
       return x * y;
     if (isa<arith::DivUIOp, arith::DivSIOp>(def))
-      return y ? std::optional<int64_t>(x / y) : std::nullopt;
+      return y != 0 ? std::optional<double>(std::trunc(x / y)) : std::nullopt;
     if (isa<arith::RemUIOp, arith::RemSIOp>(def))
-      return y ? std::optional<int64_t>(x % y) : std::nullopt;
+      return y != 0 ? std::optional<double>(std::fmod(x, y)) : std::nullopt;
     if (isa<arith::CeilDivUIOp, arith::CeilDivSIOp>(def))
-      return y ? std::optional<int64_t>((x + y - 1) / y) : std::nullopt;
+      return y != 0 ? std::optional<double>(std::ceil(x / y)) : std::nullopt;
     if (isa<arith::MaxSIOp, arith::MaxUIOp>(def))
       return std::max(x, y);
     if (auto cmp = dyn_cast<arith::CmpIOp>(def)) {
       switch (cmp.getPredicate()) {
       case arith::CmpIPredicate::eq:
-        return x == y;
+        return double(x == y);
       case arith::CmpIPredicate::ne:
-        return x != y;
+        return double(x != y);
       case arith::CmpIPredicate::slt:
       case arith::CmpIPredicate::ult:
-        return x < y;
+        return double(x < y);
       case arith::CmpIPredicate::sle:
       case arith::CmpIPredicate::ule:
-        return x <= y;
+        return double(x <= y);
       case arith::CmpIPredicate::sgt:
       case arith::CmpIPredicate::ugt:
-        return x > y;
+        return double(x > y);
       case arith::CmpIPredicate::sge:
       case arith::CmpIPredicate::uge:
-        return x >= y;
+        return double(x >= y);
       }
     }
     return std::nullopt;
@@ -283,6 +299,9 @@ struct Layout {
   /// Per buffer: the upper bounds of its parallel loops' dimensions.
   SmallVector<SmallVector<Value>> loopCounts;
   Value need;
+  /// Whether the sizes are sane: their sum, in f64, is under 2^62 (the
+  /// exact sum in index would wrap for absurd shapes).
+  Value sane;
 };
 
 struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
@@ -297,6 +316,15 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
     for (auto func : module.getOps<func::FuncOp>())
       if (func->hasAttr("fac.kernel") && !func.isExternal())
         kernels.push_back(func);
+    if (failed(checkBounds(kernels, given)))
+      return signalPassFailure();
+    if (limit < 0) {
+      emitError(FileLineColLoc::get(&getContext(), "<command line>", 0, 0),
+                "memory limit ")
+          << int64_t(limit) << ": a limit is a positive number of bytes (0: "
+          << "no limit)";
+      return signalPassFailure();
+    }
     for (func::FuncOp func : kernels)
       if (failed(plan(func, given)))
         return signalPassFailure();
@@ -305,28 +333,69 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
   LogicalResult parseBounds(Bounds &given) {
     Location here = FileLineColLoc::get(&getContext(), "<command line>", 0, 0);
     for (const std::string &text : bounds) {
-      auto [name, value] = StringRef(text).split('=');
-      SmallVector<StringRef> parts;
-      value.split(parts, 'x');
+      std::string name, problem;
       SmallVector<int64_t> sizes;
-      for (StringRef part : parts) {
-        std::optional<int64_t> v = parseInteger(part, 0, int64_t(1) << 40);
-        if (!v)
-          return emitError(here, "--bound ")
-                     << text
-                     << ": expected name=N, name=RxC or name=HxRxC with sizes "
-                        "from 0 to 2^40",
-                 failure();
-        sizes.push_back(*v);
-      }
-      if (name.empty() || sizes.empty())
-        return emitError(here, "--bound ") << text << ": expected name=value",
+      if (!fac::parseBound(text, name, sizes, problem))
+        return emitError(here, "--bound ") << text << ": " << problem,
+               failure();
+      if (given.shapes.count(name) || given.scalars.count(name))
+        return emitError(here, "--bound ")
+                   << name << " is given twice; give each parameter one bound",
                failure();
       if (sizes.size() == 1)
         given.scalars[name] = sizes[0];
       else
         given.shapes[name] = sizes;
     }
+    return success();
+  }
+
+  /// Every bound names a parameter of some kernel, with its kind and rank.
+  LogicalResult checkBounds(ArrayRef<func::FuncOp> kernels,
+                            const Bounds &given) {
+    Location here = FileLineColLoc::get(&getContext(), "<command line>", 0, 0);
+    auto check = [&](StringRef name, std::optional<size_t> rank) {
+      std::string names;
+      for (func::FuncOp func : kernels)
+        for (BlockArgument arg : func.getArguments()) {
+          std::string param = parameterName(arg);
+          if (param == "workspace")
+            continue;
+          if (param != name) {
+            if (!StringRef(names).contains(param))
+              names += (names.empty() ? "" : ", ") + param;
+            continue;
+          }
+          Type type = arg.getType();
+          auto memref = dyn_cast<MemRefType>(type);
+          if (memref && rank == size_t(memref.getRank()))
+            return success();
+          if (!memref && !rank && type.isIntOrIndex())
+            return success();
+          InFlightDiagnostic diag = emitError(here, "--bound ") << name << ": ";
+          if (memref)
+            diag << "'" << name << "' is a buffer of rank " << memref.getRank()
+                 << ": give its " << memref.getRank() << " sizes (e.g. "
+                 << (memref.getRank() == 2 ? "4096x64" : "8x4096x64") << ")";
+          else if (type.isIntOrIndex())
+            diag << "'" << name << "' is an integer: give one value";
+          else
+            diag << "'" << name << "' has type " << type
+                 << ", which the memory plan does not read";
+          return failure();
+        }
+      return emitError(here, "--bound ")
+                 << name
+                 << ": no kernel has a parameter of that name (they have: "
+                 << (names.empty() ? "none" : names) << ")",
+             failure();
+    };
+    for (const auto &entry : given.shapes)
+      if (failed(check(entry.first(), entry.second.size())))
+        return failure();
+    for (const auto &entry : given.scalars)
+      if (failed(check(entry.first(), std::nullopt)))
+        return failure();
     return success();
   }
 
@@ -370,9 +439,17 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
     Layout l;
     Value c0 = b.create<arith::ConstantIndexOp>(loc, 0);
     Value total = c0;
+    Type f64 = b.getF64Type();
+    auto toF64 = [&](Value index) -> Value {
+      return b.create<arith::SIToFPOp>(
+          loc, f64, b.create<arith::IndexCastOp>(loc, b.getI64Type(), index));
+    };
+    Value approx = b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(0));
     for (const Buffer &buffer : all) {
       MemRefType type = buffer.alloc.getType();
       Value count = b.create<arith::ConstantIndexOp>(loc, 1);
+      Value approxBytes = b.create<arith::ConstantOp>(
+          loc, b.getF64FloatAttr(double(buffer.elementBytes())));
       unsigned dynamic = 0;
       for (int64_t i = 0; i < type.getRank(); ++i) {
         Value size;
@@ -389,6 +466,7 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
           size = b.create<arith::ConstantIndexOp>(loc, type.getDimSize(i));
         }
         count = b.create<arith::MulIOp>(loc, count, size);
+        approxBytes = b.create<arith::MulFOp>(loc, approxBytes, toF64(size));
       }
       Value bytes = b.create<arith::MulIOp>(
           loc, count,
@@ -411,7 +489,9 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
                    failure();
           counts.push_back(n);
           copies = b.create<arith::MulIOp>(loc, copies, n);
+          approxBytes = b.create<arith::MulFOp>(loc, approxBytes, toF64(n));
         }
+      approx = b.create<arith::AddFOp>(loc, approx, approxBytes);
       l.bytes.push_back(bytes);
       l.copies.push_back(copies);
       l.loopCounts.push_back(counts);
@@ -419,6 +499,9 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
       total = b.create<arith::AddIOp>(
           loc, total, b.create<arith::MulIOp>(loc, bytes, copies));
     }
+    l.sane = b.create<arith::CmpFOp>(
+        loc, arith::CmpFPredicate::OLT, approx,
+        b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(kMaxBytes)));
     // The caller's pointer may be anywhere in a cache line.
     l.need = all.empty() ? total
                          : b.create<arith::AddIOp>(
@@ -466,9 +549,13 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
       FailureOr<Layout> l = layout(b, loc, values, *all);
       if (failed(l))
         return failure();
+      // -1 for sizes too large to sum.
+      Value need = b.create<arith::IndexCastOp>(loc, b.getI64Type(), l->need);
       b.create<func::ReturnOp>(
-          loc, b.create<arith::IndexCastOp>(loc, b.getI64Type(), l->need)
-                   .getResult());
+          loc,
+          b.create<arith::SelectOp>(loc, l->sane, need,
+                                    b.create<arith::ConstantIntOp>(loc, -1, 64))
+              .getResult());
     }
 
     // The kernel: the workspace, its layout at the start, the views.
@@ -486,8 +573,9 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
     if (failed(l))
       return failure();
     Value have = b.create<memref::DimOp>(loc, workspace, 0);
-    Value fits =
-        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, have, l->need);
+    Value fits = b.create<arith::AndIOp>(
+        loc, l->sane,
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, have, l->need));
     if (limit > 0)
       fits = b.create<arith::AndIOp>(
           loc, fits,
@@ -565,50 +653,49 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
     std::string text;
     llvm::raw_string_ostream os(text);
     os << "memory plan of " << func.getSymName() << ":\n";
-    std::optional<int64_t> total = 0;
+    std::optional<double> total = 0;
     std::string formula;
     for (const Buffer &buffer : all) {
       MemRefType type = buffer.alloc.getType();
       std::string shape;
-      std::optional<int64_t> elements = 1;
+      std::optional<double> elements = 1;
       unsigned dynamic = 0;
       for (int64_t i = 0; i < type.getRank(); ++i) {
         std::string dim;
-        std::optional<int64_t> v;
+        std::optional<double> v;
         if (type.isDynamicDim(i)) {
           Value size = buffer.alloc.getDynamicSizes()[dynamic++];
           dim = e.formula(size).value_or("?");
           v = e.value(size);
         } else {
           dim = std::to_string(type.getDimSize(i));
-          v = type.getDimSize(i);
+          v = double(type.getDimSize(i));
         }
         shape += (i ? " x " : "") + dim;
-        elements = elements && v ? std::optional<int64_t>(*elements * *v)
+        elements = elements && v ? std::optional<double>(*elements * *v)
                                  : std::nullopt;
       }
       std::string copies;
-      std::optional<int64_t> copyCount = 1;
+      std::optional<double> copyCount = 1;
       for (scf::ParallelOp loop : buffer.parallels)
         for (Value ub : loop.getUpperBound()) {
           copies += (copies.empty() ? "" : " * ") + e.formula(ub).value_or("?");
-          std::optional<int64_t> v = e.value(ub);
-          copyCount = copyCount && v ? std::optional<int64_t>(*copyCount * *v)
+          std::optional<double> v = e.value(ub);
+          copyCount = copyCount && v ? std::optional<double>(*copyCount * *v)
                                      : std::nullopt;
         }
       os << "  " << buffer.what() << ": " << type.getElementType() << " ["
          << (shape.empty() ? "1" : shape) << "]";
       if (!copies.empty())
         os << ", one per parallel iteration (" << copies << ")";
-      std::optional<int64_t> bytes;
+      std::optional<double> bytes;
       if (elements && copyCount)
-        bytes =
-            ((*elements * buffer.elementBytes() + kAlign - 1) & ~(kAlign - 1)) *
-            *copyCount;
+        bytes = std::ceil(*elements * buffer.elementBytes() / kAlign) * kAlign *
+                *copyCount;
       if (bytes)
-        os << ": " << *bytes << " bytes at the bounds";
+        os << ": " << bytesText(*bytes) << " at the bounds";
       os << "\n";
-      total = total && bytes ? std::optional<int64_t>(*total + *bytes)
+      total = total && bytes ? std::optional<double>(*total + *bytes)
                              : std::nullopt;
     }
     if (!all.empty() && total)
@@ -616,7 +703,7 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
     os << "  workspace: " << all.size() << " buffers, each from a 64-byte "
        << "boundary";
     if (total)
-      os << "; " << *total << " bytes at the bounds";
+      os << "; " << bytesText(*total) << " at the bounds";
     else
       os << "; give every parameter a --bound to evaluate it";
     if (limit > 0)
@@ -624,11 +711,12 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
     os << "\n";
     if (print)
       llvm::outs() << os.str();
-    if (limit > 0 && total && *total > limit) {
+    if (limit > 0 && total && *total > double(limit)) {
       // At the spec's function, without the op.
       InFlightDiagnostic diag = mlir::emitError(func.getLoc(), "kernel '")
-                                << func.getSymName() << "' needs " << *total
-                                << " bytes of workspace at the bounds given, "
+                                << func.getSymName() << "' needs "
+                                << bytesText(*total)
+                                << " of workspace at the bounds given, "
                                    "over the memory limit of "
                                 << int64_t(limit) << " bytes";
       diag.attachNote() << os.str();
@@ -639,3 +727,35 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
 };
 
 } // namespace
+
+bool fac::parseBound(llvm::StringRef text, std::string &name,
+                     llvm::SmallVectorImpl<int64_t> &sizes,
+                     std::string &problem) {
+  auto [key, value] = text.split('=');
+  name = key.str();
+  sizes.clear();
+  if (key.empty() || !text.contains('=') || value.empty()) {
+    problem = "expected name=N, name=RxC or name=HxRxC";
+    return false;
+  }
+  SmallVector<StringRef> parts;
+  value.split(parts, 'x');
+  if (parts.size() > 3) {
+    problem = "a buffer has at most 3 sizes (HxRxC)";
+    return false;
+  }
+  constexpr int64_t kMax = int64_t(1) << 40;
+  for (StringRef part : parts) {
+    // An integer parameter may be negative (a causal offset).
+    int64_t low = parts.size() == 1 ? -kMax : 0;
+    std::optional<int64_t> v = parseInteger(part, low, kMax);
+    if (!v) {
+      problem = parts.size() == 1
+                    ? "expected an integer from -2^40 to 2^40"
+                    : "expected sizes from 0 to 2^40 separated by 'x'";
+      return false;
+    }
+    sizes.push_back(*v);
+  }
+  return true;
+}

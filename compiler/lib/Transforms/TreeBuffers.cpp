@@ -485,7 +485,7 @@ TreeBuffers TreeLowering::join(Location loc, const TreeBuffers &left,
   for (const TreeBuffers *t : {&left, &right})
     if (!t->join)
       require(loc,
-              b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::uge, t->tokens,
+              b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, t->tokens,
                                       index(loc, 1)),
               "tokens of a tree (at least one)");
   TreeBuffers t;
@@ -664,7 +664,7 @@ TreeLowering::limit(Location loc, const TreeBuffers &tree, Value bytes) {
            failure();
   if (!tree.join)
     require(loc,
-            b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::uge, tree.tokens,
+            b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, tree.tokens,
                                     index(loc, 1)),
             "tokens of a tree (at least one)");
   SmallVector<Part> all;

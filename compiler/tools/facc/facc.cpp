@@ -129,6 +129,30 @@ int compile() {
           : std::optional<int64_t>(0);
   if (!level || !tile || !limit)
     return kExitUsageError;
+  for (const std::string &bound : bounds) {
+    std::string name, problem;
+    llvm::SmallVector<int64_t> sizes;
+    if (!parseBound(bound, name, sizes, problem)) {
+      llvm::errs() << "facc: error: --bound=" << bound << ": " << problem
+                   << "\n";
+      return kExitUsageError;
+    }
+  }
+  // The memory plan exists from -emit=lowered on.
+  bool planned = emitAction != Emit::Parse && emitAction != Emit::AST &&
+                 emitAction != Emit::MLIR;
+  bool planOptions =
+      printMemoryPlan || memoryLimitText.getNumOccurrences() || !bounds.empty();
+  if (planOptions && !planned) {
+    llvm::errs() << "facc: error: --print-memory-plan, --memory-limit and "
+                    "--bound need -emit=lowered or a later stage\n";
+    return kExitUsageError;
+  }
+  if (printMemoryPlan && outputFilename == "-") {
+    llvm::errs() << "facc: error: --print-memory-plan writes to stdout: give "
+                    "the output a file with -o\n";
+    return kExitUsageError;
+  }
   optLevel = unsigned(*level);
   keyTile = *tile;
   memoryLimit = *limit;
@@ -171,6 +195,8 @@ int compile() {
   registerTargetTranslations(registry);
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  // Diagnostics point into the spec; the IR is for --mlir-print-ir-*.
+  context.printOpOnDiagnostic(false);
   mlir::SourceMgrDiagnosticHandler diagnostics(source.getSourceMgr(), &context);
 
   // A .mlir input is fac IR at any level (what -emit=mlir writes, or

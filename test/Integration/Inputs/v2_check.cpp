@@ -201,6 +201,32 @@ void checkRefused(const char *what, int64_t n, int64_t d, int64_t outRows,
   report(status == FACRT_ERR_ARG && untouched, "refused", what);
 }
 
+/// forward with descriptors that lie about their sizes (negative, or too
+/// large to sum): refused with \p want, nothing written, and the size
+/// function says \p wantSize (-1: no size fits).
+void checkBadDescriptor(const char *what, int64_t rows, int64_t cols,
+                        facrt_status want, bool sizeIsMinusOne) {
+  std::vector<float> x(64, 0.5f), out(64, 7.0f);
+  std::vector<unsigned char> bytes(1 << 20, 0xA5);
+  fac_memref2d_f32 xv = {x.data(), x.data(), 0, {rows, cols}, {cols, 1}};
+  fac_memref2d_f32 ov = {
+      out.data(), out.data(), 0, {3 * rows, cols}, {cols, 1}};
+  int64_t size =
+      fac_FractalAttentionCompression_forward_workspace_size(1 << 20, &xv, &ov);
+  facrt_status status = fac_FractalAttentionCompression_forward(
+      1 << 20, &xv, &ov, bytes.data(), int64_t(bytes.size()));
+  bool untouched = true;
+  for (float e : out)
+    untouched = untouched && e == 7.0f;
+  for (unsigned char b : bytes)
+    untouched = untouched && b == 0xA5;
+  char detail[160];
+  std::snprintf(detail, sizeof detail, "%s: %s, workspace size %lld", what,
+                facrt_status_str(status), (long long)size);
+  report(status == want && untouched && (!sizeIsMinusOne || size == -1),
+         "refused", detail);
+}
+
 /// forward on n x d rows with a workspace exactly as large as asked for,
 /// filled with a pattern: the bytes the call changed are its peak.
 /// Reports the status, the peak, and the kernel's mallocs.
@@ -290,6 +316,11 @@ int main(int argc, char **argv) {
   checkRefused("a negative limit", 16, 8, 48, -1);
   checkRefused("no tokens", 0, 8, 0, 1 << 20);
   checkRefused("out has a row less", 16, 8, 47, 1 << 20);
+  checkBadDescriptor("negative rows", -5, 8, FACRT_ERR_ARG, false);
+  checkBadDescriptor("negative columns", 5, -8, FACRT_ERR_ARG, false);
+  checkBadDescriptor("2^61 rows", int64_t(1) << 61, 1, FACRT_ERR_LIMIT, true);
+  checkBadDescriptor("2^40 x 2^22", int64_t(1) << 40, int64_t(1) << 22,
+                     FACRT_ERR_LIMIT, true);
   for (int64_t n : {1, 100, 4096})
     checkWorkspace(n, 64, 1 << 30, 0);
   std::printf("%d passed, %d failed\n", passes, failures);

@@ -51,6 +51,12 @@ namespace fac {
 void populateFACToVectorPatterns(mlir::RewritePatternSet &patterns,
                                  const KernelTarget &target);
 
+/// Parses a `--bound` value, `name=N` (an integer parameter's value,
+/// |N| <= 2^40) or `name=RxC` / `name=HxRxC` (a buffer's sizes, 0 to 2^40
+/// each): false with \p problem set when it is not one.
+bool parseBound(llvm::StringRef text, std::string &name,
+                llvm::SmallVectorImpl<int64_t> &sizes, std::string &problem);
+
 /// Options of the lowering pipelines.
 struct LoweringOptions {
   /// Keys scored per online-softmax step of fac.attention; 0: sized to
