@@ -12,8 +12,12 @@
 // (examples/seed/v1-rule-compression.fac, compiled with empty rule lists)
 // runs beside dense: on the activations against the runtime's V1 and the
 // fp64 reference, and as stories260K's attention (story, next-token
-// agreement and perplexity at several thresholds). Without ../shared/data
-// it runs a clearly labelled synthetic workload instead.
+// agreement and perplexity at several thresholds). The seed's second
+// variant (examples/seed/v2-hierarchical.fac, `forward`, compiled as
+// written: not an attention) runs on each head's query rows: exact with
+// room for every row, and its compression error under smaller memory
+// limits. Without ../shared/data it runs a clearly labelled synthetic
+// workload instead.
 //
 // Usage: fac-attention-demo [data dir]  (default: $FAC_DATA_DIR, then the
 // directory configured at build time).
@@ -23,6 +27,7 @@
 #include "dense_attention.h"
 #include "facrt/facrt.h"
 #include "v1_rule_compression.h"
+#include "v2_hierarchical.h"
 
 #include <fmt/core.h>
 
@@ -324,6 +329,51 @@ bool runV1(Workload &w) {
   return ok;
 }
 
+/// The seed's V2 as written: `forward` of each head's query rows joins
+/// their pyramid with itself three times and cuts the join to the memory
+/// limit. With room for every row it must return the rows three times,
+/// exactly; under smaller limits its error is what the cut loses.
+bool runV2(Workload &w) {
+  fmt::print("\n== {}: the seed's V2 compiled as written (forward: the "
+             "query rows' pyramid joined three times, cut to a memory limit; "
+             "not an attention)\n",
+             w.label);
+  int64_t full = 3 * int64_t(w.n) * w.d * 4;
+  bool ok = true;
+  for (int64_t divisor : {1, 2, 8, 32}) {
+    double worst = 0;
+    int64_t asked = 0;
+    for (int h = 0; h < w.heads; ++h) {
+      fac_memref2d_f32 qh = headViews(w, h).q;
+      std::vector<float> out(size_t(3 * w.n) * w.d);
+      fac_memref2d_f32 ov = facrt_view2d(out.data(), 3 * w.n, w.d, w.d, 0);
+      asked = fac_FractalAttentionCompression_forward_workspace_size(
+          full / divisor, &qh, &ov);
+      if (FACRT_CALL(&workspace, fac_FractalAttentionCompression_forward,
+                     full / divisor, &qh, &ov) != FACRT_OK)
+        return false;
+      // Against the rows it stands for: the head's rows, three times.
+      double err = 0, scale = 0;
+      for (int64_t r = 0; r < 3 * int64_t(w.n); ++r)
+        for (int x = 0; x < w.d; ++x) {
+          double want = qh.aligned[qh.offset + (r % w.n) * qh.strides[0] + x];
+          err = std::max(err, std::fabs(out[r * w.d + x] - want));
+          scale = std::max(scale, std::fabs(want));
+        }
+      worst = std::max(worst, scale > 0 ? err / scale : err);
+    }
+    bool exact = divisor > 1 || worst == 0;
+    ok &= exact;
+    fmt::print("   memory limit {:>8} bytes (1/{:<2} of every row): max "
+               "relative error against the rows {:.3f}{}; workspace {} "
+               "bytes\n",
+               full / divisor, divisor, worst,
+               divisor == 1 ? (exact ? " (exact: OK)" : " (FAILED)") : "",
+               asked);
+  }
+  return ok;
+}
+
 /// V1's threshold for the model host's callbacks.
 float v1Threshold = 0;
 
@@ -431,6 +481,7 @@ int main(int argc, char **argv) {
     ok &= runModel(dir);
     ok &= runV1(w);
     ok &= runModelV1(dir);
+    ok &= runV2(w);
   } else if (status != kExitSuccess) {
     return status;
   } else {
@@ -441,6 +492,7 @@ int main(int argc, char **argv) {
     ok &= run(small, /*causal=*/false);
     ok &= run(small, /*causal=*/true);
     ok &= runV1(small);
+    ok &= runV2(small);
   }
   // A larger synthetic shape shows the kernel where vectors are wide.
   Workload large =

@@ -69,7 +69,8 @@ extern "C" facrt_status facrt_workspace_reserve(facrt_workspace *w,
   if (w->data && w->bytes >= bytes)
     return FACRT_OK;
   constexpr size_t kAlign = 64;
-  if (static_cast<uint64_t>(bytes) > SIZE_MAX - kAlign)
+  // No kernel plans more than 2^62 bytes (fac-plan-memory refuses it).
+  if (bytes > (int64_t(1) << 62))
     return FACRT_ERR_NOMEM;
   size_t rounded = (static_cast<size_t>(bytes) + kAlign - 1) / kAlign * kAlign;
   void *p = std::aligned_alloc(kAlign, rounded ? rounded : kAlign);

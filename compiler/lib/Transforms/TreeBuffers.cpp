@@ -582,11 +582,15 @@ Value TreeLowering::frontierSize(Location loc, ArrayRef<Part> all,
 }
 
 TreeBuffers TreeLowering::frontier(Location loc, const TreeBuffers &tree,
-                                   ArrayRef<Part> all, Value depth) {
+                                   ArrayRef<Part> all, Value depth,
+                                   Value maxNodes) {
   Type i64 = b.getI64Type();
-  // Each node stands for tokens of its own: at most as many as tokens.
+  // Each node stands for tokens of its own: at most as many as tokens
+  // (and, under a limit, as many as the limit holds).
   Value c =
       b.create<arith::MinUIOp>(loc, frontierSize(loc, all, depth), tree.tokens);
+  if (maxNodes)
+    c = b.create<arith::MinUIOp>(loc, c, maxNodes);
   TreeBuffers t;
   t.flat = true;
   t.tokens = tree.tokens;
@@ -714,7 +718,22 @@ TreeLowering::limit(Location loc, const TreeBuffers &tree, Value bytes) {
   // The condition passes depth + 1 on; when it fails, depth + 1 is one
   // past the answer.
   Value depth = b.create<arith::SubIOp>(loc, walk.getResult(0), index(loc, 1));
-  return frontier(loc, tree, all, depth);
+  // The frontier fits the limit: at most bytes / (4 d) nodes, which the
+  // memory plan reserves rather than the tokens (the limit is the spec's
+  // own bound on the cut; it holds the root, checked above). Rows of no
+  // values (d = 0) take no bytes: then the tokens bound it.
+  Value rowBytes = bytesOf(loc, index(loc, 1));
+  Value zero = b.create<arith::ConstantIntOp>(loc, 0, 64);
+  Value one = b.create<arith::ConstantIntOp>(loc, 1, 64);
+  Value empty =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, rowBytes, zero);
+  Value perLimit = b.create<arith::DivSIOp>(
+      loc, bytes, b.create<arith::MaxSIOp>(loc, rowBytes, one));
+  Value maxNodes = toIndex(
+      b, loc,
+      b.create<arith::SelectOp>(loc, empty, toI64(b, loc, tree.tokens),
+                                b.create<arith::MaxSIOp>(loc, perLimit, one)));
+  return frontier(loc, tree, all, depth, maxNodes);
 }
 
 FailureOr<TreeBuffers> TreeLowering::leafForm(Location loc,

@@ -110,9 +110,11 @@ private:
   /// The nodes of the breadth-first cut at \p depth of a tree of parts.
   mlir::Value frontierSize(mlir::Location loc, llvm::ArrayRef<Part> parts,
                            mlir::Value depth);
-  /// The breadth-first cut of \p tree at \p depth as a flat tree.
+  /// The breadth-first cut of \p tree at \p depth as a flat tree, of at
+  /// most \p maxNodes nodes when given.
   TreeBuffers frontier(mlir::Location loc, const TreeBuffers &tree,
-                       llvm::ArrayRef<Part> parts, mlir::Value depth);
+                       llvm::ArrayRef<Part> parts, mlir::Value depth,
+                       mlir::Value maxNodes = nullptr);
   /// Requires \p condition at the kernel's entry (fac.require).
   void require(mlir::Location loc, mlir::Value condition, llvm::StringRef what);
   mlir::Value index(mlir::Location loc, int64_t v);

@@ -107,7 +107,8 @@ typedef struct facrt_workspace {
 } facrt_workspace;
 /// Makes \p w hold at least \p bytes (64-byte aligned), keeping its
 /// storage when it already does: FACRT_ERR_ARG for a negative size,
-/// FACRT_ERR_NOMEM when the allocation fails (then \p w is as it was).
+/// FACRT_ERR_NOMEM over 2^62 bytes or when the allocation fails (then \p w
+/// is as it was).
 facrt_status facrt_workspace_reserve(facrt_workspace *w, int64_t bytes);
 /// Frees \p w's storage and zeroes it; safe on a zeroed workspace.
 void facrt_workspace_free(facrt_workspace *w);
