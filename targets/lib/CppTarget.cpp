@@ -106,6 +106,19 @@ template <class I> [[maybe_unused]] I shiftLeft(I x, I bits) {
   using U = std::make_unsigned_t<I>;
   return static_cast<I>(static_cast<U>(x) << bits);
 }
+/// MLIR's integer add, sub and mul wrap: so do these.
+template <class I> [[maybe_unused]] I wrapAdd(I a, I b) {
+  using U = std::make_unsigned_t<I>;
+  return static_cast<I>(static_cast<U>(a) + static_cast<U>(b));
+}
+template <class I> [[maybe_unused]] I wrapSub(I a, I b) {
+  using U = std::make_unsigned_t<I>;
+  return static_cast<I>(static_cast<U>(a) - static_cast<U>(b));
+}
+template <class I> [[maybe_unused]] I wrapMul(I a, I b) {
+  using U = std::make_unsigned_t<I>;
+  return static_cast<I>(static_cast<U>(a) * static_cast<U>(b));
+}
 
 [[maybe_unused]] void copy2d(const MemRef<2> &src, const MemRef<2> &dst) {
   for (int64_t i = 0; i < src.sizes[0]; ++i)
@@ -191,8 +204,10 @@ private:
                    : "-std::numeric_limits<float>::infinity()";
     if (std::isnan(d))
       return "std::numeric_limits<float>::quiet_NaN()";
-    // Hexadecimal floating point is exact.
-    return llvm::formatv("{0}f", llvm::format("%a", d)).str();
+    // Hexadecimal floating point is exact; a double has no suffix.
+    bool isDouble = &value.getSemantics() == &APFloat::IEEEdouble();
+    return llvm::formatv("{0}{1}", llvm::format("%a", d), isDouble ? "" : "f")
+        .str();
   }
 
   /// `m.data[offset + i * stride0 + ...]`, with the layout's static strides
@@ -404,6 +419,17 @@ private:
     return define(op, op->getResult(0),
                   name(op->getOperand(0)) + " " + symbol.str() + " " +
                       name(op->getOperand(1)));
+  }
+  /// Integer arithmetic wraps in MLIR (no overflow flags): on scalars it
+  /// is emitted through the unsigned type, where C++ wraps too (signed
+  /// overflow is undefined behaviour). Floats and vector lanes use
+  /// \p symbol.
+  LogicalResult integerOrBinary(Operation *op, llvm::StringRef wrap,
+                                llvm::StringRef symbol) {
+    Type t = op->getResult(0).getType();
+    if (t.isIntOrIndex() && !t.isInteger(1))
+      return call(op, wrap);
+    return binary(op, symbol);
   }
   LogicalResult call(Operation *op, llvm::StringRef fn) {
     std::string args;
@@ -634,11 +660,11 @@ private:
         })
         .Case([&](arith::ConstantOp o) { return emitConstant(o); })
         .Case<arith::AddFOp, arith::AddIOp>(
-            [&](Operation *o) { return binary(o, "+"); })
+            [&](Operation *o) { return integerOrBinary(o, "wrapAdd", "+"); })
         .Case<arith::SubFOp, arith::SubIOp>(
-            [&](Operation *o) { return binary(o, "-"); })
+            [&](Operation *o) { return integerOrBinary(o, "wrapSub", "-"); })
         .Case<arith::MulFOp, arith::MulIOp>(
-            [&](Operation *o) { return binary(o, "*"); })
+            [&](Operation *o) { return integerOrBinary(o, "wrapMul", "*"); })
         .Case<arith::DivFOp, arith::DivSIOp, arith::DivUIOp>(
             [&](Operation *o) { return binary(o, "/"); })
         .Case([&](arith::RemSIOp o) { return binary(o, "%"); })
@@ -650,6 +676,7 @@ private:
         })
         .Case([&](arith::ShRSIOp o) { return binary(o, ">>"); })
         .Case([&](arith::OrIOp o) { return binary(o, "|"); })
+        .Case([&](arith::XOrIOp o) { return binary(o, "^"); })
         // Unsigned forms, on the int64_t the C++ holds an index in.
         .Case([&](arith::RemUIOp o) {
           return define(o, o.getResult(),
@@ -767,6 +794,20 @@ private:
           return define(o, o->getResult(0),
                         "static_cast<" + *t + ">(" + name(o->getOperand(0)) +
                             ")");
+        })
+        .Case([&](arith::ExtUIOp o) -> LogicalResult {
+          // Zero extension: a bool is 0 or 1; an integer goes through its
+          // unsigned type.
+          Type from = o.getIn().getType();
+          FailureOr<std::string> t = cType(o, o.getType());
+          if (isVector(o) || failed(t) || !from.isSignlessInteger() ||
+              from.getIntOrFloatBitWidth() > 32)
+            return o.emitError("C++ target: no C++ form for this arith.extui");
+          std::string in = name(o.getIn());
+          if (!from.isInteger(1))
+            in = "static_cast<uint32_t>(" + in + ")";
+          return define(o, o.getResult(),
+                        "static_cast<" + *t + ">(" + in + ")");
         })
         .Case([&](math::ExpOp o) { return call(o, "std::exp"); })
         .Case([&](math::SqrtOp o) { return call(o, "std::sqrt"); })

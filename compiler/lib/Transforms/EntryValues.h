@@ -105,12 +105,17 @@ public:
       mlir::Value a = bound(select.getTrueValue()),
                   b = bound(select.getFalseValue());
       if (a && b)
-        result = builder.create<mlir::arith::MaxUIOp>(loc, a, b);
+        result = builder.create<mlir::arith::MaxSIOp>(loc, a, b);
     } else if (llvm::isa<mlir::arith::DivUIOp, mlir::arith::CeilDivUIOp>(def)) {
-      // Grows with the dividend; the divisor must be known.
+      // Grows with the dividend; the divisor must be known (and is taken
+      // as at least 1: at the start, nothing has checked it yet).
       mlir::Value a = bound(def->getOperand(0));
       mlir::Value b = atEntry(def->getOperand(1), depth - 1);
       if (a && b) {
+        b = builder.create<mlir::arith::MaxUIOp>(
+            loc, b,
+            builder.create<mlir::arith::ConstantOp>(
+                loc, builder.getIntegerAttr(b.getType(), 1)));
         mlir::IRMapping mapping;
         mapping.map(def->getOperand(0), a);
         mapping.map(def->getOperand(1), b);

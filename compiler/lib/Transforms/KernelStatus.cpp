@@ -29,6 +29,9 @@ namespace {
 /// The statuses of libfacrt's facrt_status that kernels return.
 constexpr int32_t kStatusOk = 0;
 constexpr int32_t kStatusBadArgument = 4;
+/// The largest size of a buffer a kernel takes: 2^40 (rows, columns or
+/// heads).
+constexpr int64_t kMaxSize = int64_t(1) << 40;
 
 /// Builds the conjunction of a kernel's checks at the start of its body.
 class Checks {
@@ -45,10 +48,15 @@ public:
     ok = builder.create<arith::AndIOp>(loc, ok, condition);
   }
 
-  void nonNegative(Value size) {
+  /// A buffer size from 0 to 2^40: sizes a plan can sum without
+  /// wrapping, however many buffers it makes from them.
+  void plausible(Value size) {
     Value zero = builder.create<arith::ConstantIndexOp>(loc, 0);
+    Value most = builder.create<arith::ConstantIndexOp>(loc, kMaxSize);
     require(builder.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, size,
                                           zero));
+    require(builder.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sle, size,
+                                          most));
   }
 
   void equal(Value a, Value b) {
@@ -179,11 +187,12 @@ struct KernelStatusPass
     OpBuilder builder(ctx);
     builder.setInsertionPointToStart(&entry);
     Checks checks(builder, loc, entry);
-    // No buffer has a negative size (the descriptors are the caller's).
+    // No buffer has a negative or absurd size (the descriptors are the
+    // caller's).
     for (BlockArgument arg : entry.getArguments())
       if (auto type = dyn_cast<MemRefType>(arg.getType()))
         for (int64_t i = 0; i < type.getRank(); ++i)
-          checks.nonNegative(checks.size(arg, i));
+          checks.plausible(checks.size(arg, i));
     for (RequireOp r : requirements) {
       if (failed(checks.requirement(r)))
         return failure();

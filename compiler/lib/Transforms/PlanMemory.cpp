@@ -207,6 +207,8 @@ public:
       if (!index)
         return std::nullopt;
       if (auto arg = dyn_cast<BlockArgument>(dim.getSource())) {
+        if (!isa<func::FuncOp>(arg.getOwner()->getParentOp()))
+          return std::nullopt;
         auto it = bounds.shapes.find(parameterName(arg));
         if (it == bounds.shapes.end() ||
             it->second.size() !=
@@ -621,8 +623,39 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
       alloc.erase();
     }
 
-    // Nothing runs without the room for it.
+    // Nothing runs without the room for it. After fac-kernel-status the
+    // work is in `scf.if %ok` and the status is `select %ok, 0, 4`: the
+    // room is checked inside, so that bad arguments stay FACRT_ERR_ARG.
     auto ret = cast<func::ReturnOp>(entry.getTerminator());
+    auto status = ret.getOperand(0).getDefiningOp<arith::SelectOp>();
+    scf::IfOp checked;
+    if (status && status->getBlock() == &entry)
+      for (auto op : entry.getOps<scf::IfOp>())
+        if (op.getCondition() == status.getCondition() &&
+            op.getNumResults() == 0)
+          checked = op;
+    if (checked) {
+      Block *work = checked.thenBlock();
+      b.setInsertionPointToStart(work);
+      auto inner = b.create<scf::IfOp>(loc, TypeRange{}, fits, false);
+      SmallVector<Operation *> ops;
+      for (Operation &op : work->without_terminator())
+        if (&op != inner.getOperation())
+          ops.push_back(&op);
+      for (Operation *op : ops)
+        op->moveBefore(inner.thenBlock()->getTerminator());
+      b.setInsertionPoint(ret);
+      Value noRoom = b.create<arith::AndIOp>(
+          loc, status.getCondition(),
+          b.create<arith::XOrIOp>(loc, fits,
+                                  b.create<arith::ConstantIntOp>(loc, 1, 1)));
+      ret.setOperand(0,
+                     b.create<arith::SelectOp>(
+                         loc, noRoom,
+                         b.create<arith::ConstantIntOp>(loc, kStatusLimit, 32),
+                         status.getResult()));
+      return success();
+    }
     b.setInsertionPoint(ret);
     auto guard =
         b.create<scf::IfOp>(loc, TypeRange{b.getI32Type()}, fits, true);

@@ -722,17 +722,23 @@ TreeLowering::limit(Location loc, const TreeBuffers &tree, Value bytes) {
   // memory plan reserves rather than the tokens (the limit is the spec's
   // own bound on the cut; it holds the root, checked above). Rows of no
   // values (d = 0) take no bytes: then the tokens bound it.
-  Value rowBytes = bytesOf(loc, index(loc, 1));
-  Value zero = b.create<arith::ConstantIntOp>(loc, 0, 64);
-  Value one = b.create<arith::ConstantIntOp>(loc, 1, 64);
-  Value empty =
-      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, rowBytes, zero);
-  Value perLimit = b.create<arith::DivSIOp>(
-      loc, bytes, b.create<arith::MaxSIOp>(loc, rowBytes, one));
-  Value maxNodes = toIndex(
-      b, loc,
-      b.create<arith::SelectOp>(loc, empty, toI64(b, loc, tree.tokens),
-                                b.create<arith::MaxSIOp>(loc, perLimit, one)));
+  // In index arithmetic that only grows with the limit, so that the plan
+  // can bound it: bytes / max(4d, 1), at least 1, plus every token when
+  // d = 0.
+  Value rowBytes =
+      b.create<arith::MulIOp>(loc, width(loc, tree), index(loc, 4));
+  Value empty = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, rowBytes,
+                                        index(loc, 0));
+  Value perLimit = b.create<arith::DivUIOp>(
+      loc, toIndex(b, loc, bytes),
+      b.create<arith::MaxUIOp>(loc, rowBytes, index(loc, 1)));
+  Value maxNodes = b.create<arith::AddIOp>(
+      loc, b.create<arith::MaxUIOp>(loc, perLimit, index(loc, 1)),
+      b.create<arith::MulIOp>(
+          loc, tree.tokens,
+          b.create<arith::IndexCastOp>(
+              loc, b.getIndexType(),
+              b.create<arith::ExtUIOp>(loc, b.getI64Type(), empty))));
   return frontier(loc, tree, all, depth, maxNodes);
 }
 

@@ -523,11 +523,12 @@ const char *facrt_tokenizer_decode(facrt_tokenizer *tok, int32_t prev,
 }
 
 namespace facrt {
-/// Grows \p w to \p need bytes, then makes \p call with its storage.
+/// Grows \p w to \p need bytes, then makes \p call with its storage. A
+/// size function's -1 (sizes too large to sum) is FACRT_ERR_LIMIT.
 template <class Call>
 facrt_status callWithWorkspace(facrt_workspace *w, int64_t need, Call call) {
   if (need < 0)
-    return FACRT_ERR_ARG;
+    return FACRT_ERR_LIMIT;
   if (facrt_status s = facrt_workspace_reserve(w, need))
     return s;
   return facrt_status(call(w->data, w->bytes));
@@ -538,6 +539,7 @@ facrt_status callWithWorkspace(facrt_workspace *w, int64_t need, Call call) {
 #define FACRT_CAT(a, b) FACRT_CAT_(a, b)
 /// From C++: `kernel(args..., workspace)` of a facc kernel, with \p w
 /// (a facrt_workspace *) grown first to `kernel_workspace_size(args...)`.
+/// The arguments are evaluated twice: pass values, not calls.
 #define FACRT_CALL(w, kernel, ...)                                             \
   facrt::callWithWorkspace((w),                                                \
                            FACRT_CAT(kernel, _workspace_size)(__VA_ARGS__),    \

@@ -310,7 +310,10 @@ def FacPlanMemory : Pass<"fac-plan-memory", "mlir::ModuleOp"> {
     function `<kernel>_workspace_size` with the kernel's other parameters
     returns the bytes the kernel needs (the sum, plus 64 to align the
     start). A kernel given less returns `FACRT_ERR_LIMIT` (6) and writes
-    nothing; so does one whose plan needs more than `limit` bytes.
+    nothing; so does one whose plan needs more than `limit` bytes. After
+    fac-kernel-status the room is checked inside its `scf.if`, so bad
+    arguments stay `FACRT_ERR_ARG`. Sizes are also summed in f64: a sum
+    over 2^62 is refused (the size function returns -1).
 
     `bounds` (`name=RxC` for a matrix, `name=HxRxC`, `name=N` for an
     integer parameter) are the largest shapes the kernel will see: with
