@@ -687,7 +687,6 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
     llvm::raw_string_ostream os(text);
     os << "memory plan of " << func.getSymName() << ":\n";
     std::optional<double> total = 0;
-    std::string formula;
     for (const Buffer &buffer : all) {
       MemRefType type = buffer.alloc.getType();
       std::string shape;
