@@ -341,60 +341,54 @@ struct LowerTreesPass : public fac::impl::FacLowerTreesBase<LowerTreesPass> {
         op.erase();
     });
 
-    // A pyramid of another ratio.
-    WalkResult ratios = module.walk([&](PerformOp op) {
-      auto func = op->getParentOfType<func::FuncOp>();
-      if (op.getEffect() != "Compress" || op.getArgs().size() != 2 ||
-          !isa<fac::TensorType>(op.getArgs()[0].getType()) || !func ||
-          !func->hasAttr("fac.kernel"))
-        return WalkResult::advance();
-      op.emitError("Compress(tensor, ratio) compiles with the ratio 0.5 (a "
-                   "binary pyramid) written in the spec or bound with -D; "
-                   "this ratio is not");
-      return WalkResult::interrupt();
-    });
-    if (ratios.wasInterrupted())
-      return signalPassFailure();
+    // What is left in a kernel that no pass compiles: say what and why.
+    for (auto func : module.getOps<func::FuncOp>())
+      if (func->hasAttr("fac.kernel") && func.walk(refuse).wasInterrupted())
+        return signalPassFailure();
+  }
 
-    // A mask over a tree that is not attention of each node over itself.
-    WalkResult masks = module.walk([&](IntrinsicOp op) {
-      auto func = op->getParentOfType<func::FuncOp>();
-      if (op.getCallee() != "treeMask" || !func || !func->hasAttr("fac.kernel"))
+  /// An error at \p op when it is left in a kernel and nothing lowers it:
+  /// a pyramid of a ratio other than 0.5, a mask that is not attention of
+  /// each node over itself, or an application (a recursion fac-specialize
+  /// could not inline).
+  static WalkResult refuse(Operation *op) {
+    if (auto perform = dyn_cast<PerformOp>(op)) {
+      if (perform.getEffect() != "Compress" || perform.getArgs().size() != 2 ||
+          !isa<fac::TensorType>(perform.getArgs()[0].getType()))
         return WalkResult::advance();
-      op.emitError("this mask over a tree does not compile: a kernel applies "
-                   "a mask to a tree's nodes when the mask is attention of "
-                   "the node over itself, `(q, k, v) => Attend(q, k, v)` (the "
-                   "default), which leaves each node's one-row tensor as it "
-                   "is");
+      op->emitError("Compress(tensor, ratio) compiles with the ratio 0.5 (a "
+                    "binary pyramid) written in the spec or bound with -D; "
+                    "this ratio is not");
       return WalkResult::interrupt();
-    });
-    if (masks.wasInterrupted())
-      return signalPassFailure();
-
-    // An application left in a kernel is a recursion no pass compiles
-    // (fac-specialize inlined every other one): name it and say why.
-    WalkResult result = module.walk([&](ApplyOp apply) {
-      auto func = apply->getParentOfType<func::FuncOp>();
-      auto lambda = apply.getCallee().getDefiningOp<LambdaOp>();
-      if (!func || !func->hasAttr("fac.kernel") || !lambda)
+    }
+    if (auto intrinsic = dyn_cast<IntrinsicOp>(op)) {
+      if (intrinsic.getCallee() != "treeMask")
         return WalkResult::advance();
-      auto name = lambda->getAttrOfType<StringAttr>("name");
-      InFlightDiagnostic diag = apply.emitError("the recursion of '")
-                                << (name ? name.getValue() : "a lambda");
-      if (llvm::any_of(apply.getArgs().getTypes(), isTensorTree))
-        diag << "' over a tree does not compile: a tree function compiles "
-                "when each node either becomes a leaf of its own tensor or "
-                "keeps it and maps the function over its children, decided "
-                "by the node's tensor";
-      else
-        diag << "' does not compile: where it ends depends on values known "
-                "only at run time; a recursion compiles when values known at "
-                "compile time (-D) decide its end, or when it is a cut of a "
-                "tree";
+      op->emitError("this mask over a tree does not compile: a kernel applies "
+                    "a mask to a tree's nodes when the mask is attention of "
+                    "the node over itself, `(q, k, v) => Attend(q, k, v)` (the "
+                    "default), which leaves each node's one-row tensor as it "
+                    "is");
       return WalkResult::interrupt();
-    });
-    if (result.wasInterrupted())
-      signalPassFailure();
+    }
+    auto apply = dyn_cast<ApplyOp>(op);
+    auto lambda = apply ? apply.getCallee().getDefiningOp<LambdaOp>() : nullptr;
+    if (!lambda)
+      return WalkResult::advance();
+    auto name = lambda->getAttrOfType<StringAttr>("name");
+    InFlightDiagnostic diag = apply.emitError("the recursion of '")
+                              << (name ? name.getValue() : "a lambda");
+    if (llvm::any_of(apply.getArgs().getTypes(), isTensorTree))
+      diag << "' over a tree does not compile: a tree function compiles "
+              "when each node either becomes a leaf of its own tensor or "
+              "keeps it and maps the function over its children, decided "
+              "by the node's tensor";
+    else
+      diag << "' does not compile: where it ends depends on values known "
+              "only at run time; a recursion compiles when values known at "
+              "compile time (-D) decide its end, or when it is a cut of a "
+              "tree";
+    return WalkResult::interrupt();
   }
 
   /// A kernel's tree parameters are token matrices, the pyramid of which
