@@ -85,15 +85,8 @@ public:
     if (auto dim = llvm::dyn_cast<mlir::memref::DimOp>(def)) {
       std::optional<int64_t> index = dim.getConstantIndex();
       auto alloc = dim.getSource().getDefiningOp<mlir::memref::AllocOp>();
-      if (index && alloc) {
-        mlir::MemRefType type = alloc.getType();
-        result =
-            type.isDynamicDim(*index)
-                ? bound(
-                      alloc.getDynamicSizes()[type.getDynamicDimIndex(*index)])
-                : builder.create<mlir::arith::ConstantIndexOp>(
-                      loc, type.getDimSize(*index));
-      }
+      if (index && alloc)
+        result = sizeOf(alloc, *index, [&](mlir::Value v) { return bound(v); });
     } else if (llvm::isa<mlir::arith::MinUIOp, mlir::arith::MinSIOp>(def)) {
       // Either side bounds a minimum.
       mlir::Value a = bound(def->getOperand(0)), b = bound(def->getOperand(1));
@@ -157,15 +150,22 @@ public:
     auto alloc = buffer.getDefiningOp<mlir::memref::AllocOp>();
     if (!alloc)
       return nullptr;
-    mlir::MemRefType type = alloc.getType();
-    if (!type.isDynamicDim(dim))
-      return builder.create<mlir::arith::ConstantIndexOp>(loc,
-                                                          type.getDimSize(dim));
-    return atEntry(alloc.getDynamicSizes()[type.getDynamicDimIndex(dim)],
-                   depth);
+    return sizeOf(alloc, dim, [&](mlir::Value v) { return atEntry(v, depth); });
   }
 
 private:
+  /// Size \p dim of \p alloc: a constant, or \p rebuild of the value.
+  template <class Rebuild>
+  mlir::Value sizeOf(mlir::memref::AllocOp alloc, int64_t dim,
+                     Rebuild rebuild) {
+    mlir::OpFoldResult size = alloc.getMixedSizes()[dim];
+    if (auto v = llvm::dyn_cast<mlir::Value>(size))
+      return rebuild(v);
+    return builder.create<mlir::arith::ConstantIndexOp>(
+        loc, llvm::cast<mlir::IntegerAttr>(llvm::cast<mlir::Attribute>(size))
+                 .getInt());
+  }
+
   mlir::OpBuilder &builder;
   mlir::Location loc;
   mlir::Block &entry;

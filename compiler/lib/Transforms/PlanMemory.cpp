@@ -120,11 +120,10 @@ public:
         return "heads(" + name + ")";
       }
       if (auto alloc = dim.getSource().getDefiningOp<memref::AllocOp>()) {
-        MemRefType type = alloc.getType();
-        if (!type.isDynamicDim(*index))
-          return std::to_string(type.getDimSize(*index));
-        return formula(alloc.getDynamicSizes()[type.getDynamicDimIndex(*index)],
-                       depth - 1);
+        OpFoldResult size = alloc.getMixedSizes()[*index];
+        if (auto v = dyn_cast<Value>(size))
+          return formula(v, depth - 1);
+        return std::to_string(*getConstantIntValue(size));
       }
       return std::nullopt;
     }
@@ -217,11 +216,10 @@ public:
         return double(it->second[*index]);
       }
       if (auto alloc = dim.getSource().getDefiningOp<memref::AllocOp>()) {
-        MemRefType type = alloc.getType();
-        if (!type.isDynamicDim(*index))
-          return double(type.getDimSize(*index));
-        return value(alloc.getDynamicSizes()[type.getDynamicDimIndex(*index)],
-                     depth - 1);
+        OpFoldResult size = alloc.getMixedSizes()[*index];
+        if (auto v = dyn_cast<Value>(size))
+          return value(v, depth - 1);
+        return double(*getConstantIntValue(size));
       }
       return std::nullopt;
     }
@@ -448,15 +446,13 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
     };
     Value approx = b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(0));
     for (const Buffer &buffer : all) {
-      MemRefType type = buffer.alloc.getType();
       Value count = b.create<arith::ConstantIndexOp>(loc, 1);
       Value approxBytes = b.create<arith::ConstantOp>(
           loc, b.getF64FloatAttr(double(buffer.elementBytes())));
-      unsigned dynamic = 0;
-      for (int64_t i = 0; i < type.getRank(); ++i) {
+      for (OpFoldResult dim : buffer.alloc.getMixedSizes()) {
         Value size;
-        if (type.isDynamicDim(i)) {
-          size = values.upperBound(buffer.alloc.getDynamicSizes()[dynamic++]);
+        if (auto dynamic = dyn_cast<Value>(dim)) {
+          size = values.upperBound(dynamic);
           if (!size)
             return buffer.alloc.emitError("buffer '")
                        << buffer.what()
@@ -465,7 +461,8 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
                           "cannot hold it",
                    failure();
         } else {
-          size = b.create<arith::ConstantIndexOp>(loc, type.getDimSize(i));
+          size =
+              b.create<arith::ConstantIndexOp>(loc, *getConstantIntValue(dim));
         }
         count = b.create<arith::MulIOp>(loc, count, size);
         approxBytes = b.create<arith::MulFOp>(loc, approxBytes, toF64(size));
@@ -691,19 +688,17 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
       MemRefType type = buffer.alloc.getType();
       std::string shape;
       std::optional<double> elements = 1;
-      unsigned dynamic = 0;
-      for (int64_t i = 0; i < type.getRank(); ++i) {
+      for (OpFoldResult size : buffer.alloc.getMixedSizes()) {
         std::string dim;
         std::optional<double> v;
-        if (type.isDynamicDim(i)) {
-          Value size = buffer.alloc.getDynamicSizes()[dynamic++];
-          dim = e.formula(size).value_or("?");
-          v = e.value(size);
+        if (auto dynamic = dyn_cast<Value>(size)) {
+          dim = e.formula(dynamic).value_or("?");
+          v = e.value(dynamic);
         } else {
-          dim = std::to_string(type.getDimSize(i));
-          v = double(type.getDimSize(i));
+          dim = std::to_string(*getConstantIntValue(size));
+          v = double(*getConstantIntValue(size));
         }
-        shape += (i ? " x " : "") + dim;
+        shape += (shape.empty() ? "" : " x ") + dim;
         elements = elements && v ? std::optional<double>(*elements * *v)
                                  : std::nullopt;
       }
