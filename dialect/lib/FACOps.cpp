@@ -233,6 +233,54 @@ void AttendOp::getCanonicalizationPatterns(RewritePatternSet &results,
 }
 
 //===----------------------------------------------------------------------===//
+// LiteralOp and FractalDecodeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LiteralOp::verify() {
+  auto shaped = cast<ShapedType>(getValue().getType());
+  Type elem = shaped.getElementType();
+  Type type = getType();
+  if (auto list = dyn_cast<ListType>(type)) {
+    if (shaped.getRank() == 1 && elem == list.getElementType() &&
+        (elem.isF32() || elem.isInteger(64)))
+      return success();
+  } else if (isa<fac::TensorType>(type) && shaped.getRank() == 2 &&
+             elem.isF32()) {
+    return success();
+  }
+  return emitOpError("makes a list<f32> or list<i64> of a 1-d value or a "
+                     "tensor of a 2-d f32 value, not ")
+         << type << " of " << shaped;
+}
+
+LogicalResult FractalDecodeOp::verify() {
+  int64_t rows = getRows(), cols = getCols(), b = getRange();
+  if (rows % b || cols % b || rows < 2 * b || cols < 2 * b)
+    return emitOpError("range blocks of side ")
+           << b << " do not tile a " << rows << " x " << cols
+           << " matrix twice over";
+  if (getIterations() > 1000)
+    return emitOpError("iterates at most 1000 times");
+  int64_t blocks = (rows / b) * (cols / b);
+  if (int64_t(getDomains().size()) != 2 * blocks ||
+      int64_t(getIsometries().size()) != blocks ||
+      int64_t(getScales().size()) != blocks ||
+      int64_t(getOffsets().size()) != blocks)
+    return emitOpError("needs one map per range block (")
+           << blocks << "): two domain coordinates, an isometry, a scale and "
+           << "an offset each";
+  for (int64_t k = 0; k < blocks; ++k) {
+    int64_t r = getDomains()[2 * k], c = getDomains()[2 * k + 1];
+    if (r < 0 || c < 0 || r > rows - 2 * b || c > cols - 2 * b)
+      return emitOpError("block ") << k << "'s domain at (" << r << ", " << c
+                                   << ") is not inside the matrix";
+    if (getIsometries()[k] < 0 || getIsometries()[k] > 7)
+      return emitOpError("block ") << k << "'s isometry is not in 0-7";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // AttentionOp
 //===----------------------------------------------------------------------===//
 

@@ -338,3 +338,28 @@ extern "C" facrt_status facrt_fractal_import(const int64_t *in, int64_t count,
                                              facrt_fractal_code **out) {
   return facrt::guard([&] { return fractalImportImpl(in, count, out); });
 }
+
+static int64_t fractalMapsImpl(const facrt_fractal_code *code,
+                               facrt_fractal_map *maps, int64_t capacity) {
+  if (!code)
+    return -1;
+  const facrt_fractal_params &p = code->params;
+  int64_t b = p.range;
+  int64_t count = int64_t(code->blocks.size());
+  for (int64_t k = 0; k < std::min(count, capacity); ++k) {
+    const BlockCode &bc = code->blocks[size_t(k)];
+    maps[k] = {
+        (bc.domain / code->domainsPerRow) * b,
+        (bc.domain % code->domainsPerRow) * b, bc.isometry,
+        dequantize(bc.scale, p.scale_bits, -kMaxScale, kMaxScale),
+        dequantize(bc.offset, p.offset_bits, code->offsetLo, code->offsetHi)};
+  }
+  return count;
+}
+
+extern "C" int64_t facrt_fractal_maps(const facrt_fractal_code *code,
+                                      facrt_fractal_map *maps,
+                                      int64_t capacity) {
+  return facrt::guardOr<int64_t>(
+      -1, [&] { return fractalMapsImpl(code, maps, capacity); });
+}

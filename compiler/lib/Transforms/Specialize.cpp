@@ -1109,6 +1109,23 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
         }
         return Value(builder.create<ListOp>(loc, type, elems));
       }
+    } else if (auto data = dyn_cast<DataType>(type);
+               data && data.getName() == "FractalCode") {
+      // As fac-interp's -p: the code's level; its integers come from the
+      // library's Compress.
+      std::optional<int64_t> level = parseInteger(text, 0, 64);
+      if (!level)
+        return emitError(commandLine(), "-D ")
+                   << name << "=" << text
+                   << ": a FractalCode is given by its level, an Int in 0-64",
+               failure();
+      Value l = builder.create<arith::ConstantOp>(
+          loc, builder.getI64IntegerAttr(*level));
+      Value ints = builder.create<ListOp>(
+          loc, ListType::get(&getContext(), builder.getI64Type()),
+          ValueRange{});
+      return Value(builder.create<ConstructOp>(loc, type, "FractalCode",
+                                               ValueRange{l, ints}));
     } else if (!describe(type).empty()) {
       FailureOr<Value> v = scalar(type, text);
       if (failed(v))
@@ -1121,8 +1138,8 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
     return emitError(commandLine(), "-D ")
                << name << ": parameter '" << name << "' has type " << type
                << ", which -D cannot give: it binds Int, Float and Bool "
-                  "parameters and lists of them (and any list to the empty "
-                  "list, with '-D name=')",
+                  "parameters, lists of them (and any list to the empty "
+                  "list, with '-D name='), and a FractalCode by its level",
            failure();
   }
 };

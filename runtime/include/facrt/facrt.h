@@ -326,6 +326,22 @@ facrt_status facrt_fractal_import(const int64_t *in, int64_t count,
                                   facrt_fractal_code **out);
 void facrt_fractal_free(facrt_fractal_code *code);
 
+/// Range block k's map, dequantised as decoding uses it: the top-left
+/// corner of its domain block in the matrix, its isometry (bit 2:
+/// transpose, bit 0: flip rows, bit 1: flip columns) and s and o of
+/// s·T(D) + o. What a compiler needs to emit the decoding loops.
+typedef struct facrt_fractal_map {
+  int64_t domain_row;
+  int64_t domain_col;
+  int32_t isometry;
+  float scale;
+  float offset;
+} facrt_fractal_map;
+/// Writes at most \p capacity maps, in row-major block order, and returns
+/// how many blocks the code has (-1 for a null code).
+int64_t facrt_fractal_maps(const facrt_fractal_code *code,
+                           facrt_fractal_map *maps, int64_t capacity);
+
 /// Plain round-to-nearest quantisation to \p bits (2-8) with one absmax
 /// scale (counted as 16 bits) per \p group weights; writes the dequantised
 /// values and the bits per weight.

@@ -160,6 +160,52 @@ TEST(FractalCodec, ExportImportRoundTrip) {
   facrt_fractal_free(back);
 }
 
+// The maps are what compiled kernels decode with (fac.fractal_decode):
+// iterating them by hand gives facrt_fractal_decode's matrix bit for bit.
+TEST(FractalCodec, MapsDecodeLikeTheCodec) {
+  const int64_t rows = 16, cols = 24, b = 4;
+  std::vector<float> w = gaussian(rows * cols, 12);
+  facrt_fractal_params params{int32_t(b), 5, 7, 9};
+  facrt_fractal_code *code = nullptr;
+  ASSERT_EQ(facrt_fractal_encode(w.data(), rows, cols, &params, &code),
+            FACRT_OK);
+  int64_t count = facrt_fractal_maps(code, nullptr, 0);
+  ASSERT_EQ(count, (rows / b) * (cols / b));
+  std::vector<facrt_fractal_map> maps(static_cast<size_t>(count));
+  ASSERT_EQ(facrt_fractal_maps(code, maps.data(), count), count);
+  std::vector<float> current(w.size(), 0.0f), next(w.size());
+  for (int it = 0; it < params.iterations; ++it) {
+    size_t k = 0;
+    for (int64_t r0 = 0; r0 < rows; r0 += b)
+      for (int64_t c0 = 0; c0 < cols; c0 += b) {
+        const facrt_fractal_map &m = maps[k++];
+        ASSERT_GE(m.domain_row, 0);
+        ASSERT_LE(m.domain_row, rows - 2 * b);
+        ASSERT_LE(m.domain_col, cols - 2 * b);
+        for (int64_t i = 0; i < b; ++i)
+          for (int64_t j = 0; j < b; ++j) {
+            int64_t r = i, c = j;
+            if (m.isometry & 4)
+              std::swap(r, c);
+            if (m.isometry & 1)
+              r = b - 1 - r;
+            if (m.isometry & 2)
+              c = b - 1 - c;
+            const float *p = current.data() + (m.domain_row + 2 * r) * cols +
+                             m.domain_col + 2 * c;
+            float d = 0.25f * (p[0] + p[1] + p[cols] + p[cols + 1]);
+            next[(r0 + i) * cols + c0 + j] = m.scale * d + m.offset;
+          }
+      }
+    std::swap(current, next);
+  }
+  std::vector<float> decoded(w.size());
+  ASSERT_EQ(facrt_fractal_decode(code, decoded.data()), FACRT_OK);
+  EXPECT_EQ(current, decoded);
+  EXPECT_EQ(facrt_fractal_maps(nullptr, nullptr, 0), -1);
+  facrt_fractal_free(code);
+}
+
 TEST(FractalCodec, ImportRangeChecksTheHeaderBeforeUsingIt) {
   std::vector<int64_t> good = exportedCode(8, 8, 12, {4, 5, 7, 4});
   ASSERT_EQ(good.size(), 8u + 4 * 4);

@@ -141,6 +141,50 @@ def FAC_AttendOp : FAC_Op<"attend", [Pure]> {
   let hasCanonicalizer = 1;
 }
 
+def FAC_LiteralOp : FAC_Op<"literal", [Pure]> {
+  let summary = "a list or tensor known at compile time";
+  let description = [{
+    Values the compiler computed: a `!fac.list<f32>` or `!fac.list<i64>`
+    from a 1-d f32 or i64 `value`, or a `!fac.tensor` from a 2-d f32
+    `value` (its shape is the tensor's). `fac-lower-weights` makes them
+    from random draws and fractal codes; `fac-bufferize` puts a tensor in a
+    constant global.
+
+    ```mlir
+    %w = fac.literal dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32> -> !fac.tensor
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs FAC_Value:$result);
+  let assemblyFormat = "$value attr-dict `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def FAC_FractalDecodeOp : FAC_Op<"fractal_decode", [Pure]> {
+  let summary = "the matrix a fractal (PIFS) code decodes to";
+  let description = [{
+    A `rows` x `cols` matrix coded as a partitioned iterated function
+    system with `range` x `range` range blocks, in row-major block order.
+    Block k maps the 2·range square of the image whose top-left corner is
+    (`domains[2k]`, `domains[2k+1]`), averaged down 2x2 and turned by
+    isometry `isometries[k]` (bit 2: transpose, bit 0: flip rows, bit 1:
+    flip columns), to `scales[k]` · D + `offsets[k]`. Decoding applies the
+    map `iterations` times to the zero matrix (libfacrt's
+    `facrt_fractal_decode`, loop for loop).
+  }];
+  let arguments = (ins ConfinedAttr<I64Attr, [IntPositive]>:$rows,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$cols,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$range,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$iterations,
+                       DenseI64ArrayAttr:$domains,
+                       DenseI32ArrayAttr:$isometries,
+                       DenseF32ArrayAttr:$scales,
+                       DenseF32ArrayAttr:$offsets);
+  let results = (outs FAC_TensorType:$result);
+  let assemblyFormat = "attr-dict";
+  let hasVerifier = 1;
+}
+
 /// A key tile from 1 to fac::kMaxKeyTile keys.
 def FAC_RequireOp : FAC_Op<"require"> {
   let summary = "a condition the kernel's arguments must meet";
