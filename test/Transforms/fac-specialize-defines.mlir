@@ -28,7 +28,7 @@
 // UNKNOWN: note: the parameters of 'Unroll' are: level, sizes, mask
 // NOT-INT: error: -D level=3.5: the parameter needs an Int
 // NOT-LIST: error: -D sizes=1,x: 'x' is not an Int
-// NOT-BINDABLE: error: -D mask: parameter 'mask' has type '(!fac.tensor) -> !fac.tensor', which -D cannot give: it binds Int, Float and Bool parameters and lists of them (and any list to the empty list, with '-D name=')
+// NOT-BINDABLE: error: -D mask: parameter 'mask' has type '(!fac.tensor) -> !fac.tensor', which -D cannot give: it binds Int, Float and Bool parameters, lists of them (and any list to the empty list, with '-D name='), and a FractalCode by its level
 // ENDLESS: error: the recursion of 'f' did not end after 64 calls unrolled at compile time; a recursion is compiled when values known at compile time (-D) end it
 fac.concept @Unroll(%level: i64 loc("level"(unknown)), %sizes: !fac.list<i64> loc("sizes"(unknown)), %mask: (!fac.tensor) -> !fac.tensor loc("mask"(unknown))) {
   %f = fac.lambda(%n: i64, %y: f32) -> f32 attributes {name = "f"} {

@@ -13,6 +13,7 @@
 #include "fac/AST/ASTBuilder.h"
 #include "fac/Sema/Sema.h"
 #include "fac/Support/StackGuard.h"
+#include "fac/Support/WeightCodes.h"
 
 #include "facrt/facrt.h"
 
@@ -767,19 +768,17 @@ public:
       if (!std::isfinite(mean) || !std::isfinite(std) || std < 0)
         return fail(at, "RandomNormal needs a finite mean and a finite "
                         "standard deviation >= 0");
-      std::normal_distribution<double> dist(mean, std);
       std::vector<ValuePtr> out;
-      for (int64_t k = 0; k < count; ++k)
-        out.push_back(Value::real(dist(rng)));
+      for (double x : draws.normal(count, mean, std))
+        out.push_back(Value::real(x));
       return Value::list(std::move(out));
     }
     if (name == "sampleCode") {
-      std::uniform_int_distribution<int64_t> dist(0, 7);
-      std::vector<ValuePtr> out;
       if (args[0]->i > kMaxListLength)
         return fail(at, "sampleCode level over the interpreter's limit");
-      for (int64_t k = 0; k < std::max<int64_t>(args[0]->i, 0) + 1; ++k)
-        out.push_back(Value::integer(dist(rng)));
+      std::vector<ValuePtr> out;
+      for (int64_t x : draws.code(args[0]->i))
+        out.push_back(Value::integer(x));
       return Value::list(std::move(out));
     }
     if (name == "equal")
@@ -1134,87 +1133,47 @@ public:
   /// codec cannot block. scaleFactor is the code's bits per weight.
   ValuePtr compressWeight(const ValuePtr &weight, const ValuePtr &code,
                           Location at) {
-    std::vector<ValuePtr> ints;
-    double bits = 0;
+    std::vector<Matrix> matrices;
     for (const ValuePtr &m : weight->elems) {
       const Value &t = *m;
-      int64_t cols = t.shape.empty() ? 1 : t.shape.back();
-      facrt_fractal_params params{4, 5, 7, 16};
-      // Coding searches every domain block for every range block: about
-      // (rows x cols)^2 / 2 operations, bounded like a run's other work.
-      constexpr int64_t kMaxCodedWeights = int64_t(1) << 15;
-      if (int64_t(t.data.size()) > kMaxCodedWeights)
-        return fail(at, "fractal coding a " + llvm::Twine(t.rows()) + " x " +
-                            llvm::Twine(cols) +
-                            " matrix is over the interpreter's limit of " +
-                            llvm::Twine(kMaxCodedWeights) + " weights");
-      facrt_fractal_code *fc = nullptr;
-      if (facrt_fractal_encode(t.data.data(), t.rows(), cols, &params, &fc) ==
-          FACRT_OK) {
-        int64_t n = facrt_fractal_export(fc, nullptr, 0);
-        std::vector<int64_t> exported(static_cast<size_t>(n));
-        facrt_fractal_export(fc, exported.data(), n);
-        bits += facrt_fractal_bits_per_weight(fc);
-        facrt_fractal_free(fc);
-        ints.push_back(Value::integer(n));
-        for (int64_t x : exported)
-          ints.push_back(Value::integer(x));
-        continue;
-      }
-      ints.push_back(Value::integer(-1));
-      ints.push_back(Value::integer(t.rows()));
-      ints.push_back(Value::integer(cols));
-      for (float x : t.data) {
-        uint32_t u;
-        std::memcpy(&u, &x, sizeof(u));
-        ints.push_back(Value::integer(u));
-      }
-      bits += 32;
+      matrices.push_back(
+          {t.rows(), t.shape.empty() ? 1 : t.shape.back(), t.data});
     }
+    std::vector<int64_t> codes;
+    double bits = 0;
+    std::string error;
+    if (!codeWeights(matrices, codes, bits, error))
+      return fail(at, error);
+    std::vector<ValuePtr> ints;
+    for (int64_t x : codes)
+      ints.push_back(Value::integer(x));
     ValuePtr fractalCode =
         Value::record("FractalCode", {code->elems[0], Value::list(ints)});
-    return Value::record("CompressedWeight",
-                         {fractalCode, Value::real(bits / 3)});
+    return Value::record("CompressedWeight", {fractalCode, Value::real(bits)});
   }
 
   /// The AttentionWeight a CompressedWeight's code decodes to.
   ValuePtr decodeWeight(const ValuePtr &compressed, Location at) {
-    const std::vector<ValuePtr> &ints = compressed->elems[0]->elems[1]->elems;
+    std::vector<int64_t> ints;
+    for (const ValuePtr &x : compressed->elems[0]->elems[1]->elems)
+      ints.push_back(x->i);
+    std::vector<CodedMatrix> coded;
+    if (!readWeightCodes(ints, 3, coded))
+      return fail(at, "malformed fractal code");
     std::vector<ValuePtr> matrices;
-    size_t k = 0;
-    auto next = [&]() -> int64_t {
-      return k < ints.size() ? ints[k++]->i : INT64_MIN;
-    };
-    for (int m = 0; m < 3; ++m) {
-      int64_t n = next();
-      if (n == -1) {
-        int64_t rows = next(), cols = next();
-        if (rows < 0 || cols < 0 || rows * cols > int64_t(ints.size()))
-          return fail(at, "malformed fractal code");
-        std::vector<float> data;
-        for (int64_t e = 0; e < rows * cols; ++e) {
-          uint32_t u = uint32_t(next());
-          float x;
-          std::memcpy(&x, &u, sizeof(x));
-          data.push_back(x);
-        }
-        matrices.push_back(Value::tensor({rows, cols}, std::move(data)));
+    for (CodedMatrix &m : coded) {
+      if (!m.code) {
+        matrices.push_back(Value::tensor({m.raw.rows, m.raw.cols},
+                                         std::move(m.raw.values)));
         continue;
       }
-      if (n < 0 || k + size_t(n) > ints.size())
-        return fail(at, "malformed fractal code");
-      std::vector<int64_t> raw;
-      for (int64_t e = 0; e < n; ++e)
-        raw.push_back(next());
-      facrt_fractal_code *fc = nullptr;
-      if (facrt_fractal_import(raw.data(), n, &fc) != FACRT_OK)
-        return fail(at, "malformed fractal code");
-      int64_t rows = raw[0], cols = raw[1];
-      std::vector<float> data(static_cast<size_t>(rows * cols));
-      facrt_fractal_decode(fc, data.data());
-      facrt_fractal_free(fc);
-      matrices.push_back(Value::tensor({rows, cols}, std::move(data)));
+      std::vector<int64_t> header(8);
+      facrt_fractal_export(m.code, header.data(), 8);
+      std::vector<float> data(static_cast<size_t>(header[0] * header[1]));
+      facrt_fractal_decode(m.code, data.data());
+      matrices.push_back(Value::tensor({header[0], header[1]}, std::move(data)));
     }
+    freeWeightCodes(coded);
     return Value::record("AttentionWeight", std::move(matrices));
   }
 
@@ -1472,7 +1431,7 @@ public:
   const ast::Module &module;
   SourceFile &source;
   std::vector<Handler> handlers;
-  std::mt19937 rng{1234};
+  RandomDraws draws;
   uint64_t steps = 0, stepLimit = 0;
   /// The largest tensor the run has made, for MemoryConstraint.
   size_t largestTensorBytes = 0;
@@ -1536,14 +1495,20 @@ Interpreter::runConcept(const ast::ConceptDecl &concept,
     }
     result->scope->vars[p.name] = it->second;
   }
+  impl->draws = RandomDraws();
   result->value = impl->statements(concept.getBody().getStmts(), result->scope,
                                    result.get());
   if (!result->value)
     return nullptr;
+  result->draws = impl->draws;
   return result;
 }
 
 void Interpreter::setStepLimit(uint64_t steps) { impl->stepLimit = steps; }
+
+void Interpreter::resumeDraws(const ConceptResult &concept) {
+  impl->draws = concept.draws;
+}
 
 ValuePtr Interpreter::call(const ValuePtr &fn,
                            const std::vector<ValuePtr> &args, Location at) {

@@ -13,6 +13,7 @@
 #include "fac/Dialect/FAC/FACDialect.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 
@@ -63,6 +64,206 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
                          [](Type t) { return isa<fac::TensorType>(t); });
   }
 
+  /// `dest = a · b`, each element summed in k order from 0 as libfacrt's
+  /// and the interpreter's products are (i, k, j loops: j is contiguous).
+  static void emitMatmul(OpBuilder &builder, Location loc, Value a, Value b,
+                         Value dest) {
+    Value zero = builder.create<arith::ConstantIndexOp>(loc, 0);
+    Value one = builder.create<arith::ConstantIndexOp>(loc, 1);
+    Value rows = builder.create<memref::DimOp>(loc, a, 0);
+    Value inner = builder.create<memref::DimOp>(loc, a, 1);
+    Value cols = builder.create<memref::DimOp>(loc, b, 1);
+    Value fzero =
+        builder.create<arith::ConstantOp>(loc, builder.getF32FloatAttr(0));
+    auto loop = [&](OpBuilder &nb, Location l, Value n,
+                    function_ref<void(OpBuilder &, Location, Value)> body) {
+      nb.create<scf::ForOp>(
+          l, zero, n, one, ValueRange{},
+          [&](OpBuilder &fb, Location fl, Value iv, ValueRange) {
+            body(fb, fl, iv);
+            fb.create<scf::YieldOp>(fl);
+          });
+    };
+    loop(builder, loc, rows, [&](OpBuilder &ib, Location l, Value i) {
+      loop(ib, l, cols, [&](OpBuilder &jb, Location jl, Value j) {
+        jb.create<memref::StoreOp>(jl, fzero, dest, ValueRange{i, j});
+      });
+      loop(ib, l, inner, [&](OpBuilder &kb, Location kl, Value k) {
+        Value x = kb.create<memref::LoadOp>(kl, a, ValueRange{i, k});
+        loop(kb, kl, cols, [&](OpBuilder &jb, Location jl, Value j) {
+          Value y = jb.create<memref::LoadOp>(jl, b, ValueRange{k, j});
+          Value acc = jb.create<memref::LoadOp>(jl, dest, ValueRange{i, j});
+          Value p = jb.create<arith::MulFOp>(jl, x, y);
+          jb.create<memref::StoreOp>(jl, jb.create<arith::AddFOp>(jl, acc, p),
+                                     dest, ValueRange{i, j});
+        });
+      });
+    });
+  }
+
+  /// A private constant global holding \p value, named after \p stem.
+  memref::GlobalOp constantGlobal(OpBuilder &builder, Location loc,
+                                  DenseElementsAttr value, StringRef stem) {
+    ModuleOp module = getOperation();
+    auto type = cast<ShapedType>(value.getType());
+    auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
+    // Made outside the module, then inserted under a unique name.
+    OpBuilder detached(builder.getContext());
+    auto global = detached.create<memref::GlobalOp>(
+        loc, stem, detached.getStringAttr("private"), memrefType, value,
+        /*constant=*/true, /*alignment=*/IntegerAttr());
+    SymbolTable(module).insert(global, module.getBody()->begin());
+    return global;
+  }
+
+  /// A constant matrix as a dynamically shaped buffer.
+  Value constantBuffer(OpBuilder &builder, Location loc, ElementsAttr value) {
+    auto dense = cast<DenseElementsAttr>(value);
+    memref::GlobalOp global =
+        constantGlobal(builder, loc, dense, "__fac_constant");
+    Value data = builder.create<memref::GetGlobalOp>(loc, global.getType(),
+                                                     global.getSymName());
+    int64_t dyn = ShapedType::kDynamic;
+    return builder.create<memref::CastOp>(
+        loc, MemRefType::get({dyn, dyn}, builder.getF32Type()), data);
+  }
+
+  /// fac.fractal_decode as libfacrt's facrt_fractal_decode computes it:
+  /// `iterations` passes of the block maps from the zero matrix, between
+  /// two buffers. The maps are constant tables.
+  Value emitFractalDecode(OpBuilder &builder, FractalDecodeOp op,
+                          SmallVector<Value> &temporaries) {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = builder.getContext();
+    int64_t rows = op.getRows(), cols = op.getCols(), b = op.getRange();
+    int64_t blocks = (rows / b) * (cols / b);
+    SmallVector<int64_t> maps;
+    SmallVector<float> affine;
+    for (int64_t k = 0; k < blocks; ++k) {
+      maps.append({op.getDomains()[2 * k], op.getDomains()[2 * k + 1],
+                   op.getIsometries()[k]});
+      affine.append({op.getScales()[k], op.getOffsets()[k]});
+    }
+    Type i64 = builder.getI64Type(), f32 = builder.getF32Type();
+    auto mapsGlobal = constantGlobal(
+        builder, loc,
+        DenseElementsAttr::get(RankedTensorType::get({blocks, 3}, i64),
+                               llvm::ArrayRef(maps)),
+        "__fac_fractal_maps");
+    auto affineGlobal = constantGlobal(
+        builder, loc,
+        DenseElementsAttr::get(RankedTensorType::get({blocks, 2}, f32),
+                               llvm::ArrayRef(affine)),
+        "__fac_fractal_affine");
+    Value mapTable = builder.create<memref::GetGlobalOp>(
+        loc, mapsGlobal.getType(), mapsGlobal.getSymName());
+    Value affineTable = builder.create<memref::GetGlobalOp>(
+        loc, affineGlobal.getType(), affineGlobal.getSymName());
+    auto index = [&](int64_t v) -> Value {
+      return builder.create<arith::ConstantIndexOp>(loc, v);
+    };
+    Value zero = index(0), one = index(1);
+    int64_t dyn = ShapedType::kDynamic;
+    auto bufferType = MemRefType::get({dyn, dyn}, f32);
+    Value r = index(rows), c = index(cols);
+    auto current =
+        builder.create<memref::AllocOp>(loc, bufferType, ValueRange{r, c});
+    auto next =
+        builder.create<memref::AllocOp>(loc, bufferType, ValueRange{r, c});
+    current->setAttr("fac.buffer", StringAttr::get(ctx, "decoded weight"));
+    next->setAttr("fac.buffer", StringAttr::get(ctx, "decoding scratch"));
+    temporaries.append({current, next});
+    Value fzero =
+        builder.create<arith::ConstantOp>(loc, builder.getF32FloatAttr(0));
+    auto loop = [&](OpBuilder &nb, Location l, Value n,
+                    function_ref<void(OpBuilder &, Location, Value)> body) {
+      nb.create<scf::ForOp>(
+          l, zero, n, one, ValueRange{},
+          [&](OpBuilder &fb, Location fl, Value iv, ValueRange) {
+            body(fb, fl, iv);
+            fb.create<scf::YieldOp>(fl);
+          });
+    };
+    loop(builder, loc, r, [&](OpBuilder &ib, Location l, Value i) {
+      loop(ib, l, c, [&](OpBuilder &jb, Location jl, Value j) {
+        jb.create<memref::StoreOp>(jl, fzero, current, ValueRange{i, j});
+      });
+    });
+    // One application of the maps: dst = map(src).
+    auto apply = [&](OpBuilder &ob, Location l, Value src, Value dst) {
+      auto cst = [&](OpBuilder &cb, int64_t v) -> Value {
+        return cb.create<arith::ConstantIndexOp>(l, v);
+      };
+      loop(ob, l, index(blocks), [&](OpBuilder &kb, Location kl, Value k) {
+        Value bpr = cst(kb, cols / b), side = cst(kb, b);
+        Value r0 = kb.create<arith::MulIOp>(
+            kl, kb.create<arith::DivUIOp>(kl, k, bpr), side);
+        Value c0 = kb.create<arith::MulIOp>(
+            kl, kb.create<arith::RemUIOp>(kl, k, bpr), side);
+        auto entry = [&](Value table, int64_t col) -> Value {
+          return kb.create<memref::LoadOp>(kl, table,
+                                           ValueRange{k, cst(kb, col)});
+        };
+        auto asIndex = [&](Value v) -> Value {
+          return kb.create<arith::IndexCastOp>(kl, kb.getIndexType(), v);
+        };
+        Value dr = asIndex(entry(mapTable, 0)),
+              dc = asIndex(entry(mapTable, 1));
+        Value t = asIndex(entry(mapTable, 2));
+        Value s = entry(affineTable, 0), o = entry(affineTable, 1);
+        auto flag = [&](OpBuilder &bb, int64_t mask) -> Value {
+          Value m = bb.create<arith::AndIOp>(kl, t, cst(bb, mask));
+          return bb.create<arith::CmpIOp>(kl, arith::CmpIPredicate::ne, m,
+                                          cst(bb, 0));
+        };
+        loop(kb, kl, side, [&](OpBuilder &ib, Location il, Value i) {
+          loop(ib, il, side, [&](OpBuilder &jb, Location jl, Value j) {
+            Value last = cst(jb, b - 1);
+            Value transpose = flag(jb, 4);
+            Value rr = jb.create<arith::SelectOp>(jl, transpose, j, i);
+            Value cc = jb.create<arith::SelectOp>(jl, transpose, i, j);
+            rr = jb.create<arith::SelectOp>(
+                jl, flag(jb, 1), jb.create<arith::SubIOp>(jl, last, rr), rr);
+            cc = jb.create<arith::SelectOp>(
+                jl, flag(jb, 2), jb.create<arith::SubIOp>(jl, last, cc), cc);
+            Value two = cst(jb, 2);
+            Value pr = jb.create<arith::AddIOp>(
+                jl, dr, jb.create<arith::MulIOp>(jl, two, rr));
+            Value pc = jb.create<arith::AddIOp>(
+                jl, dc, jb.create<arith::MulIOp>(jl, two, cc));
+            Value pr1 = jb.create<arith::AddIOp>(jl, pr, cst(jb, 1));
+            Value pc1 = jb.create<arith::AddIOp>(jl, pc, cst(jb, 1));
+            auto at = [&](Value y, Value x) -> Value {
+              return jb.create<memref::LoadOp>(jl, src, ValueRange{y, x});
+            };
+            Value sum = jb.create<arith::AddFOp>(jl, at(pr, pc), at(pr, pc1));
+            sum = jb.create<arith::AddFOp>(jl, sum, at(pr1, pc));
+            sum = jb.create<arith::AddFOp>(jl, sum, at(pr1, pc1));
+            Value quarter =
+                jb.create<arith::ConstantOp>(jl, jb.getF32FloatAttr(0.25f));
+            Value d = jb.create<arith::MulFOp>(jl, quarter, sum);
+            Value y = jb.create<arith::AddFOp>(
+                jl, jb.create<arith::MulFOp>(jl, s, d), o);
+            jb.create<memref::StoreOp>(
+                jl, y, dst,
+                ValueRange{jb.create<arith::AddIOp>(jl, r0, i),
+                           jb.create<arith::AddIOp>(jl, c0, j)});
+          });
+        });
+      });
+    };
+    int64_t iterations = op.getIterations();
+    loop(builder, loc, index(iterations / 2),
+         [&](OpBuilder &pb, Location l, Value) {
+           apply(pb, l, current, next);
+           apply(pb, l, next, current);
+         });
+    if (iterations % 2 == 0)
+      return current;
+    apply(builder, loc, current, next);
+    return next;
+  }
+
   LogicalResult bufferize(func::FuncOp func) {
     MLIRContext *ctx = &getContext();
     Type tensor = fac::TensorType::get(ctx);
@@ -97,6 +298,7 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
     // Joins in their leaf form, made once for their leaves and expansion.
     llvm::DenseMap<Value, TreeBuffers> flattened;
     SmallVector<Operation *> treeOps;
+    llvm::DenseMap<Attribute, Value> decodedCodes;
     std::optional<int64_t> tile;
     if (keyTile)
       tile = keyTile;
@@ -212,6 +414,46 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
         }
         continue;
       }
+      if (auto call = dyn_cast<IntrinsicOp>(op);
+          call && call.getCallee() == "matmul" && call.getArgs().size() == 2) {
+        builder.setInsertionPoint(call);
+        Location loc = call.getLoc();
+        Value a = call.getArgs()[0], b = call.getArgs()[1];
+        if (!isa<MemRefType>(a.getType()) || !isa<MemRefType>(b.getType()))
+          return call.emitOpError("of tensors with no buffer yet");
+        require(loc, dim(loc, a, 1), dim(loc, b, 0),
+                "inner dimensions of a product");
+        Value rows = dim(loc, a, 0), cols = dim(loc, b, 1);
+        Value dest = destination(&op, rows, cols);
+        if (Operation *alloc = dest.getDefiningOp())
+          alloc->setAttr("fac.buffer", builder.getStringAttr("product"));
+        if (dest == out) {
+          require(loc, dim(loc, out, 0), rows, "rows of out");
+          require(loc, dim(loc, out, 1), cols, "columns of out");
+        }
+        emitMatmul(builder, loc, a, b, dest);
+        call.getResult().replaceAllUsesWith(dest);
+        call.erase();
+        continue;
+      }
+      if (auto decode = dyn_cast<FractalDecodeOp>(op)) {
+        builder.setInsertionPoint(decode);
+        // Equal codes (a weight used twice) are decoded once.
+        Value &decoded = decodedCodes[decode->getAttrDictionary()];
+        if (!decoded)
+          decoded = emitFractalDecode(builder, decode, temporaries);
+        decode.getResult().replaceAllUsesWith(decoded);
+        decode.erase();
+        continue;
+      }
+      if (auto literal = dyn_cast<LiteralOp>(op);
+          literal && literal.getType() == tensor) {
+        builder.setInsertionPoint(literal);
+        literal.getResult().replaceAllUsesWith(
+            constantBuffer(builder, literal.getLoc(), literal.getValue()));
+        literal.erase();
+        continue;
+      }
       if (auto attend = dyn_cast<AttendOp>(op)) {
         builder.setInsertionPoint(attend);
         Value dest = out;
@@ -243,8 +485,9 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
       for (Value result : op.getResults())
         if (result.getType() == tensor || isTensorTree(result.getType()))
           return op.emitOpError("has no buffer form yet: fac-bufferize "
-                                "handles tensors made by fac.attend and the "
-                                "tree ops only");
+                                "handles tensors made by fac.attend, "
+                                "products, fractal decoding, literals and "
+                                "the tree ops only");
     }
 
     // The tree ops are done: their values live in buffers.

@@ -31,6 +31,7 @@ void fac::buildLowerToLoopsPipeline(OpPassManager &pm,
   FacOutlineKernelsOptions outline;
   outline.entries = options.entries;
   pm.addPass(createFacOutlineKernels(outline));
+  pm.addPass(createFacLowerWeights());
   pm.addPass(createFacLowerTrees());
   pm.addPass(createFacBindPrelude());
   pm.addPass(createCanonicalizerPass());

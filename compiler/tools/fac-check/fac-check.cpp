@@ -12,7 +12,8 @@
 // the tolerance (max |kernel - interpreter| over max |interpreter|).
 //
 // Usage: fac-check spec.fac [-D name=value ...] [-p name=value ...]
-//                  [--entry=name,...] [--tolerance=1e-4] [--data DIR|none]
+//                  [--entry=name,...] [--shape=RxC,...] [--tolerance=1e-4]
+//                  [--data DIR|none]
 //
 //===----------------------------------------------------------------------===//
 
@@ -76,6 +77,11 @@ cl::opt<std::string>
                   cl::desc("Largest relative difference allowed (default "
                            "1e-4)"),
                   cl::init("1e-4"));
+cl::list<std::string>
+    matrixShapes("shape",
+                 cl::desc("A matrix shape for functions of one tensor "
+                          "(default: 1x8, 7x8 and 64x64)"),
+                 cl::value_desc("RxC"), cl::CommaSeparated);
 cl::opt<std::string>
     dataDir("data",
             cl::desc("Where stories260K is, for real activations ('none': "
@@ -109,6 +115,13 @@ ValuePtr parseValue(const sema::TypePtr &type, llvm::StringRef text) {
       elems.push_back(v);
     }
     return Value::list(std::move(elems));
+  }
+  if (t->isCon("FractalCode")) {
+    // As fac-interp's -p and facc's -D: the code's level.
+    if (auto level = parseInteger(text, 0, 64))
+      return Value::record("FractalCode",
+                           {Value::integer(*level), Value::list({})});
+    return nullptr;
   }
   return scalar(t, text);
 }
@@ -253,6 +266,8 @@ public:
       else
         values.push_back(Value::tensor({rows, cols}, in.tensors[i]));
     }
+    // The draws of a first call after the concept ran, as the kernel's.
+    interp.resumeDraws(*results.at(kernel.spec->getName().str()));
     ValuePtr expected = interp.call(fn, values, kernel.spec->getLoc());
     if (!expected) {
       llvm::outs() << "FAIL " << kernel.name << " on " << in.label
@@ -531,6 +546,22 @@ int run() {
       {{64, 64}, {64, 64}},
       {{100, 8}, {100, 8}},
       {{37, 64}, {200, 64}}};
+  std::vector<std::pair<int64_t, int64_t>> oneTensorShapes = {
+      {1, 8}, {7, 8}, {64, 64}};
+  if (!matrixShapes.empty()) {
+    oneTensorShapes.clear();
+    for (llvm::StringRef text : matrixShapes) {
+      auto [r, c] = text.split('x');
+      std::optional<int64_t> rows = parseInteger(r, 0, 1 << 16),
+                             cols = parseInteger(c, 0, 1 << 16);
+      if (!rows || !cols) {
+        llvm::errs() << "fac-check: error: --shape=" << text
+                     << ": give rows x columns, as 8x8 (each 0 to 65536)\n";
+        return kExitUsageError;
+      }
+      oneTensorShapes.push_back({*rows, *cols});
+    }
+  }
   std::optional<Inputs> real = realInputs(256);
   int passed = 0, failed = 0;
   auto tally = [&](std::optional<bool> ok) {
@@ -543,7 +574,7 @@ int run() {
     for (auto [q, kv] : attentionShapes)
       tally(
           checker.check(**engine, k, randomInputs({q, kv, kv}, seed++), given));
-    for (auto shape : {std::pair<int64_t, int64_t>{1, 8}, {7, 8}, {64, 64}})
+    for (auto shape : oneTensorShapes)
       tally(checker.check(**engine, k, randomInputs({shape}, seed++), given));
     if (real)
       tally(checker.check(**engine, k, *real, given));

@@ -11,6 +11,7 @@
 
 #include "fac/AST/AST.h"
 #include "fac/Sema/Types.h"
+#include "fac/Support/WeightCodes.h"
 
 #include <map>
 #include <memory>
@@ -108,6 +109,9 @@ struct ConceptResult {
   EnvPtr scope;       ///< Its bindings, for the theorems after it.
   ValuePtr attention; ///< `model.attention := f`, if any.
   ValuePtr value;     ///< The body's value, if it ends in an expression.
+  /// The random draws as the body left them: a concept's run draws from a
+  /// generator of its own, seeded as every run is.
+  RandomDraws draws;
 };
 
 class Interpreter {
@@ -124,6 +128,11 @@ public:
   /// Stops any run after \p steps evaluations with a located error
   /// (0: no limit, the default).
   void setStepLimit(uint64_t steps);
+
+  /// Draws from here on continue from where \p concept's body left them:
+  /// the draws of a first call after the concept ran (a compiled kernel's
+  /// draws, made at compile time in the same order).
+  void resumeDraws(const ConceptResult &concept);
 
   /// Calls a closure. Returns null after reporting an error.
   ValuePtr call(const ValuePtr &fn, const std::vector<ValuePtr> &args,

@@ -173,6 +173,53 @@ def FacLowerTrees : Pass<"fac-lower-trees", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
+def FacLowerWeights : Pass<"fac-lower-weights", "mlir::ModuleOp"> {
+  let summary = "Draw and fractal-code weights at compile time; lower the "
+                "weight effects to decoding, products and attention";
+  let description = [{
+    In kernels (after fac-outline-kernels), for the seed's third and fourth
+    variants:
+    - random draws (`RandomNormal`, `initRandom`, `sampleCode`) at the
+      kernel's top level with compile-time arguments become `fac.literal`
+      values, drawn in program order with fac-interp's generator (one per
+      kernel, seeded as every interpreter run is): a kernel holds the
+      weights the interpreter's first call draws;
+    - `Compress(weight, code)` of an `AttentionWeight` known at compile
+      time becomes its `CompressedWeight`, coded by libfacrt exactly as the
+      interpreter's library handler codes it;
+    - `Reconstruct` of such a code becomes three `fac.fractal_decode` ops
+      (or `fac.literal` tensors for matrices the codec cannot block),
+      `AttentionForward(x, w)` and `applyCompressed` (`⤙`, `⊙`) become
+      `Attend(x·wq, x·wk, x·wv)`, `FractalForward(x, ws)` the chain of them,
+      and `FractalForward(x, level, ws)` at a compile-time level the tree of
+      2^level - 1 attentions the recursion computes, products (`⊗`)
+      included.
+    A draw or a weight effect on values known only at run time is an error
+    located at it.
+
+    Before:
+    ```mlir
+    %v = fac.intrinsic "initRandom"(%shape) : (!fac.list<i64>) -> !fac.list<f32>
+    %w = fac.construct "Tensor"(%shape, %v) : ...
+    %aw = fac.construct "AttentionWeight"(%w, %w2, %w3) : ...
+    %cw = fac.perform "Compress"(%aw, %code) : ...
+    %y = fac.perform "AttentionForward"(%x, %cw) : ...
+    ```
+    After:
+    ```mlir
+    %wq = fac.fractal_decode {rows = 8, cols = 8, range = 4, ...}
+    %q = fac.intrinsic "matmul"(%x, %wq) : (!fac.tensor, !fac.tensor) -> !fac.tensor
+    ...
+    %y = fac.attend %q, %k, %v {rsqrt_d} : !fac.tensor
+    ```
+  }];
+  let options = [
+    Option<"maxAttentions", "max-attentions", "int64_t", /*default=*/"1024",
+           "Attentions an unrolled FractalForward may have">
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 def FacBindPrelude : Pass<"fac-bind-prelude", "mlir::ModuleOp"> {
   let summary = "Bind performed prelude effects to their intrinsic ops";
   let description = [{
