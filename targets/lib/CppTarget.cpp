@@ -148,6 +148,9 @@ public:
       for (const char *lane : {"float f32x", "int32_t i32x", "uint32_t u32x"})
         os << "typedef " << lane << w << " __attribute__((vector_size(" << 4 * w
            << ")));\n";
+    for (auto global : module.getOps<memref::GlobalOp>())
+      if (failed(emitGlobal(global)))
+        return failure();
     for (auto func : module.getOps<func::FuncOp>())
       if ((func->hasAttr("fac.kernel") ||
            func->hasAttr("fac.workspace_size")) &&
@@ -511,6 +514,57 @@ private:
     return op.emitError("C++ target: unsupported constant ") << value;
   }
 
+  /// A constant global (the tables of fractal codes, constant matrices):
+  /// a static array in row-major order.
+  LogicalResult emitGlobal(memref::GlobalOp op) {
+    MemRefType type = op.getType();
+    std::string element = getScalarCType(type.getElementType());
+    auto value = dyn_cast_or_null<DenseElementsAttr>(
+        op.getInitialValue().value_or(Attribute()));
+    if (!op.getConstant() || !value || !type.hasStaticShape() ||
+        element.empty() || type.getElementType().isInteger(1) ||
+        type.getRank() < 1 || type.getRank() > 2)
+      return op.emitError("C++ target: only constant 1-d and 2-d globals "
+                          "with a value");
+    os << "static const " << element << " " << globalName(op.getSymName())
+       << "[" << std::max<int64_t>(type.getNumElements(), 1) << "] = {";
+    bool first = true;
+    for (Attribute a : value.getValues<Attribute>()) {
+      os << (first ? "" : ", ");
+      first = false;
+      if (auto f = dyn_cast<FloatAttr>(a))
+        os << floatLiteral(f.getValue());
+      else
+        os << cast<IntegerAttr>(a).getValue().getSExtValue();
+    }
+    os << "};\n";
+    return success();
+  }
+
+  static std::string globalName(StringRef symbol) {
+    return "global_" + symbol.str();
+  }
+
+  LogicalResult emitGetGlobal(memref::GetGlobalOp op) {
+    MemRefType type = op.getType();
+    std::string element = getScalarCType(type.getElementType());
+    int64_t rank = type.getRank();
+    if (element.empty() || !type.hasStaticShape() || rank < 1 || rank > 2)
+      return op.emitError("C++ target: only static 1-d and 2-d globals");
+    std::string sizes = std::to_string(type.getDimSize(0));
+    std::string strides = rank == 2 ? std::to_string(type.getDimSize(1)) : "1";
+    if (rank == 2) {
+      sizes += ", " + std::to_string(type.getDimSize(1));
+      strides += ", 1";
+    }
+    // Only read: the kernels never store to a constant.
+    line() << "const MemRef<" << rank << ", " << element << "> "
+           << name(op.getResult()) << "{const_cast<" << element << " *>("
+           << globalName(op.getName()) << "), 0, {" << sizes << "}, {"
+           << strides << "}};\n";
+    return success();
+  }
+
   LogicalResult emitAlloca(memref::AllocaOp op) {
     MemRefType type = op.getType();
     std::string element = getScalarCType(type.getElementType());
@@ -845,6 +899,18 @@ private:
                         name(o.getSource()) + ".sizes[" + i + "]");
         })
         .Case([&](memref::AllocaOp o) { return emitAlloca(o); })
+        .Case([&](memref::GetGlobalOp o) { return emitGetGlobal(o); })
+        .Case([&](memref::CastOp o) -> LogicalResult {
+          // The same view: MemRef<R, T> does not encode static sizes.
+          auto from = cast<MemRefType>(o.getSource().getType());
+          std::string element = getScalarCType(from.getElementType());
+          if (element.empty())
+            return o.emitError("C++ target: no C++ form for this cast");
+          line() << "const MemRef<" << from.getRank() << ", " << element << "> "
+                 << name(o.getResult()) << " = " << name(o.getSource())
+                 << ";\n";
+          return success();
+        })
         .Case([&](memref::AllocOp o) { return emitAlloc(o); })
         .Case([&](memref::ViewOp o) { return emitView(o); })
         .Case([&](memref::ExtractAlignedPointerAsIndexOp o) {

@@ -104,6 +104,10 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
   /// A private constant global holding \p value, named after \p stem.
   memref::GlobalOp constantGlobal(OpBuilder &builder, Location loc,
                                   DenseElementsAttr value, StringRef stem) {
+    // One global per value, whichever kernels read it.
+    memref::GlobalOp &known = globals[value];
+    if (known)
+      return known;
     ModuleOp module = getOperation();
     auto type = cast<ShapedType>(value.getType());
     auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
@@ -113,14 +117,17 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
         loc, stem, detached.getStringAttr("private"), memrefType, value,
         /*constant=*/true, /*alignment=*/IntegerAttr());
     SymbolTable(module).insert(global, module.getBody()->begin());
+    known = global;
     return global;
   }
+
+  llvm::DenseMap<Attribute, memref::GlobalOp> globals;
 
   /// A constant matrix as a dynamically shaped buffer.
   Value constantBuffer(OpBuilder &builder, Location loc, ElementsAttr value) {
     auto dense = cast<DenseElementsAttr>(value);
     memref::GlobalOp global =
-        constantGlobal(builder, loc, dense, "__fac_constant");
+        constantGlobal(builder, loc, dense, "fac_constant");
     Value data = builder.create<memref::GetGlobalOp>(loc, global.getType(),
                                                      global.getSymName());
     int64_t dyn = ShapedType::kDynamic;
@@ -149,12 +156,12 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
         builder, loc,
         DenseElementsAttr::get(RankedTensorType::get({blocks, 3}, i64),
                                llvm::ArrayRef(maps)),
-        "__fac_fractal_maps");
+        "fac_fractal_maps");
     auto affineGlobal = constantGlobal(
         builder, loc,
         DenseElementsAttr::get(RankedTensorType::get({blocks, 2}, f32),
                                llvm::ArrayRef(affine)),
-        "__fac_fractal_affine");
+        "fac_fractal_affine");
     Value mapTable = builder.create<memref::GetGlobalOp>(
         loc, mapsGlobal.getType(), mapsGlobal.getSymName());
     Value affineTable = builder.create<memref::GetGlobalOp>(
@@ -321,6 +328,13 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
       builder.create<RequireOp>(loc, same, what);
     };
     auto dim = [&](Location loc, Value buffer, int64_t i) -> Value {
+      // A constant's sides are known: checks on them need no run-time value.
+      if (auto view = buffer.getDefiningOp<memref::CastOp>()) {
+        auto type = cast<MemRefType>(view.getSource().getType());
+        if (!type.isDynamicDim(i))
+          return builder.create<arith::ConstantIndexOp>(loc,
+                                                        type.getDimSize(i));
+      }
       return builder.create<memref::DimOp>(loc, buffer, i);
     };
     for (Operation &op : llvm::make_early_inc_range(entry)) {

@@ -26,6 +26,7 @@
 #include <cmath>
 
 namespace fac {
+#define GEN_PASS_DEF_FACMAKEWEIGHTS
 #define GEN_PASS_DEF_FACLOWERWEIGHTS
 #include "fac/Transforms/Passes.h.inc"
 } // namespace fac
@@ -153,6 +154,49 @@ std::optional<fac::Matrix> constantMatrix(Value tensor) {
   return m;
 }
 
+std::optional<SmallVector<int64_t>> compressedInts(Value weight);
+
+/// The matrices of an AttentionWeight known at compile time: constructed
+/// of known tensors, or reconstructed from a code made at compile time;
+/// none otherwise.
+std::vector<fac::Matrix> constantWeight(Value weight) {
+  std::vector<fac::Matrix> matrices;
+  if (auto construct = weight.getDefiningOp<ConstructOp>()) {
+    if (construct.getCtor() != "AttentionWeight")
+      return {};
+    for (Value m : construct.getFields()) {
+      std::optional<fac::Matrix> matrix = constantMatrix(m);
+      if (!matrix)
+        return {};
+      matrices.push_back(std::move(*matrix));
+    }
+    return matrices;
+  }
+  auto perform = weight.getDefiningOp<PerformOp>();
+  if (!perform || perform.getEffect() != "Reconstruct" ||
+      perform.getArgs().size() != 1)
+    return {};
+  std::optional<SmallVector<int64_t>> ints =
+      compressedInts(perform.getArgs()[0]);
+  std::vector<CodedMatrix> coded;
+  if (!ints || !readWeightCodes(*ints, 3, coded))
+    return {};
+  for (CodedMatrix &m : coded) {
+    if (!m.code) {
+      matrices.push_back(std::move(m.raw));
+      continue;
+    }
+    int64_t header[8];
+    facrt_fractal_export(m.code, header, 8);
+    fac::Matrix decoded{header[0], header[1], {}};
+    decoded.values.resize(size_t(header[0] * header[1]));
+    facrt_fractal_decode(m.code, decoded.values.data());
+    matrices.push_back(std::move(decoded));
+  }
+  freeWeightCodes(coded);
+  return matrices;
+}
+
 /// The integers of a CompressedWeight made at compile time.
 std::optional<SmallVector<int64_t>> compressedInts(Value weight) {
   auto cw = weight.getDefiningOp<ConstructOp>();
@@ -244,6 +288,114 @@ bool isWeightEffect(PerformOp op) {
                DataType::get(op.getContext(), "AttentionWeight", {});
   return e == "Reconstruct" || e == "AttentionForward" || e == "FractalForward";
 }
+
+/// Draws and codes, in program order, what the top level of \p body makes
+/// of compile-time values (lambdas' bodies are not run there).
+LogicalResult makeWeights(Block &body, RandomDraws &draws) {
+  MLIRContext *ctx = body.getParentOp()->getContext();
+  OpBuilder builder(ctx);
+  Type f32 = builder.getF32Type(), i64 = builder.getI64Type();
+  for (Operation &op : llvm::make_early_inc_range(body)) {
+    builder.setInsertionPoint(&op);
+    Location loc = op.getLoc();
+    auto literal = [&](ArrayRef<double> xs) {
+      SmallVector<float> values(xs.begin(), xs.end());
+      auto type = RankedTensorType::get({int64_t(values.size())}, f32);
+      return builder.create<LiteralOp>(
+          loc, ListType::get(ctx, f32),
+          DenseElementsAttr::get(type, llvm::ArrayRef(values)));
+    };
+    if (auto call = dyn_cast<IntrinsicOp>(op)) {
+      StringRef name = call.getCallee();
+      if (name == "RandomNormal" && call.getArgs().size() == 3) {
+        std::optional<int64_t> count = constantInt(call.getArgs()[0]);
+        std::optional<double> mean = constantReal(call.getArgs()[1]),
+                              std = constantReal(call.getArgs()[2]);
+        if (!count || !mean || !std)
+          continue; // Refused below.
+        if (*count < 0 || *count > kMaxDrawn || !std::isfinite(*mean) ||
+            !std::isfinite(*std) || *std < 0)
+          return call.emitError("RandomNormal(")
+                 << *count << ", " << *mean << ", " << *std
+                 << ") cannot be drawn: it needs 0 to " << kMaxDrawn
+                 << " values, a finite mean and a finite standard "
+                    "deviation >= 0";
+        call.replaceAllUsesWith(
+            literal(draws.normal(*count, *mean, *std)).getResult());
+        call.erase();
+      } else if (name == "initRandom" && call.getArgs().size() == 1) {
+        std::optional<SmallVector<int64_t>> shape =
+            constantInts(call.getArgs()[0]);
+        if (!shape)
+          continue;
+        int64_t count = 1;
+        for (int64_t d : *shape) {
+          if (d < 0 || d > kMaxDrawn || (d && count > kMaxDrawn / d))
+            return call.emitError("initRandom of a shape with more than ")
+                   << kMaxDrawn << " values, or a negative side";
+          count *= d;
+        }
+        call.replaceAllUsesWith(literal(draws.initial(count)).getResult());
+        call.erase();
+      } else if (name == "sampleCode" && call.getArgs().size() == 1) {
+        std::optional<int64_t> level = constantInt(call.getArgs()[0]);
+        if (!level)
+          continue;
+        if (*level > kMaxDrawn)
+          return call.emitError("sampleCode(") << *level << ") is too long";
+        std::vector<int64_t> code = draws.code(*level);
+        auto type = RankedTensorType::get({int64_t(code.size())}, i64);
+        Value l = builder.create<LiteralOp>(
+            loc, ListType::get(ctx, i64),
+            DenseElementsAttr::get(type, llvm::ArrayRef(code)));
+        call.replaceAllUsesWith(l);
+        call.erase();
+      }
+      continue;
+    }
+    auto perform = dyn_cast<PerformOp>(op);
+    if (!perform || perform.getEffect() != "Compress" ||
+        !isWeightEffect(perform))
+      continue;
+    auto code = perform.getArgs()[1].getDefiningOp<ConstructOp>();
+    if (!code || code.getCtor() != "FractalCode" ||
+        code.getFields().size() != 2)
+      continue;
+    std::vector<fac::Matrix> matrices = constantWeight(perform.getArgs()[0]);
+    if (matrices.size() != 3)
+      continue;
+    std::vector<int64_t> ints;
+    double bits = 0;
+    std::string error;
+    if (!codeWeights(matrices, ints, bits, error))
+      return perform.emitError("cannot code this weight at compile time: ")
+             << error;
+    auto type = RankedTensorType::get({int64_t(ints.size())}, i64);
+    Value list = builder.create<LiteralOp>(
+        loc, ListType::get(ctx, i64),
+        DenseElementsAttr::get(type, llvm::ArrayRef(ints)));
+    Value fc =
+        builder.create<ConstructOp>(loc, code.getType(), "FractalCode",
+                                    ValueRange{code.getFields()[0], list});
+    Value scale = builder.create<arith::ConstantOp>(
+        loc, builder.getF32FloatAttr(float(bits)));
+    Value compressed = builder.create<ConstructOp>(
+        loc, perform.getType(), "CompressedWeight", ValueRange{fc, scale});
+    perform.getResult().replaceAllUsesWith(compressed);
+    perform.erase();
+  }
+  // The draws' arguments are dead now: the pure intrinsics among them go
+  // (the canonicalizer removes the rest).
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body))) {
+    auto call = dyn_cast<IntrinsicOp>(op);
+    bool pureCall =
+        call && (call.getCallee() == "sqrt" || call.getCallee() == "float");
+    if (isOpTriviallyDead(&op) || (pureCall && op.use_empty()))
+      op.erase();
+  }
+  return success();
+}
+
 
 /// `Reconstruct(w)`: the AttentionWeight of the three decoded matrices.
 LogicalResult lowerReconstruct(PerformOp op, PatternRewriter &rewriter) {
@@ -383,15 +535,30 @@ struct LowerFractalTree : OpRewritePattern<PerformOp> {
   int64_t maxAttentions;
 };
 
+struct MakeWeightsPass : public fac::impl::FacMakeWeightsBase<MakeWeightsPass> {
+  void runOnOperation() override {
+    for (auto concept : getOperation().getOps<ConceptOp>()) {
+      // The concept's body runs first, on a generator of its own; then each
+      // function it defines, called once, continues from there.
+      RandomDraws draws;
+      Block &body = concept.getBody().front();
+      if (failed(makeWeights(body, draws)))
+        return signalPassFailure();
+      for (auto lambda : body.getOps<LambdaOp>()) {
+        RandomDraws call = draws;
+        if (failed(makeWeights(lambda.getBody().front(), call)))
+          return signalPassFailure();
+      }
+    }
+  }
+};
+
 struct LowerWeightsPass
     : public fac::impl::FacLowerWeightsBase<LowerWeightsPass> {
   using FacLowerWeightsBase::FacLowerWeightsBase;
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    for (auto func : module.getOps<func::FuncOp>())
-      if (func->hasAttr("fac.kernel") && failed(makeWeights(func)))
-        return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     patterns.add(lowerReconstruct);
     patterns.add(lowerFractalChain);
@@ -403,121 +570,6 @@ struct LowerWeightsPass
       return signalPassFailure();
     if (failed(refuseLeftovers(module)))
       return signalPassFailure();
-  }
-
-  /// Draws and codes, in program order, what the kernel's top level makes
-  /// of compile-time values.
-  LogicalResult makeWeights(func::FuncOp func) {
-    RandomDraws draws;
-    OpBuilder builder(&getContext());
-    Type f32 = builder.getF32Type(), i64 = builder.getI64Type();
-    for (Operation &op : llvm::make_early_inc_range(func.getBody().front())) {
-      builder.setInsertionPoint(&op);
-      Location loc = op.getLoc();
-      auto literal = [&](ArrayRef<double> xs) {
-        SmallVector<float> values(xs.begin(), xs.end());
-        auto type = RankedTensorType::get({int64_t(values.size())}, f32);
-        return builder.create<LiteralOp>(
-            loc, ListType::get(&getContext(), f32),
-            DenseElementsAttr::get(type, llvm::ArrayRef(values)));
-      };
-      if (auto call = dyn_cast<IntrinsicOp>(op)) {
-        StringRef name = call.getCallee();
-        if (name == "RandomNormal" && call.getArgs().size() == 3) {
-          std::optional<int64_t> count = constantInt(call.getArgs()[0]);
-          std::optional<double> mean = constantReal(call.getArgs()[1]),
-                                std = constantReal(call.getArgs()[2]);
-          if (!count || !mean || !std)
-            continue; // Refused below.
-          if (*count < 0 || *count > kMaxDrawn || !std::isfinite(*mean) ||
-              !std::isfinite(*std) || *std < 0)
-            return call.emitError("RandomNormal(")
-                   << *count << ", " << *mean << ", " << *std
-                   << ") cannot be drawn: it needs 0 to " << kMaxDrawn
-                   << " values, a finite mean and a finite standard "
-                      "deviation >= 0";
-          call.replaceAllUsesWith(
-              literal(draws.normal(*count, *mean, *std)).getResult());
-          call.erase();
-        } else if (name == "initRandom" && call.getArgs().size() == 1) {
-          std::optional<SmallVector<int64_t>> shape =
-              constantInts(call.getArgs()[0]);
-          if (!shape)
-            continue;
-          int64_t count = 1;
-          for (int64_t d : *shape) {
-            if (d < 0 || d > kMaxDrawn || (d && count > kMaxDrawn / d))
-              return call.emitError("initRandom of a shape with more than ")
-                     << kMaxDrawn << " values, or a negative side";
-            count *= d;
-          }
-          call.replaceAllUsesWith(literal(draws.initial(count)).getResult());
-          call.erase();
-        } else if (name == "sampleCode" && call.getArgs().size() == 1) {
-          std::optional<int64_t> level = constantInt(call.getArgs()[0]);
-          if (!level)
-            continue;
-          if (*level > kMaxDrawn)
-            return call.emitError("sampleCode(") << *level << ") is too long";
-          std::vector<int64_t> code = draws.code(*level);
-          auto type = RankedTensorType::get({int64_t(code.size())}, i64);
-          Value l = builder.create<LiteralOp>(
-              loc, ListType::get(&getContext(), i64),
-              DenseElementsAttr::get(type, llvm::ArrayRef(code)));
-          call.replaceAllUsesWith(l);
-          call.erase();
-        }
-        continue;
-      }
-      auto perform = dyn_cast<PerformOp>(op);
-      if (!perform || perform.getEffect() != "Compress" ||
-          !isWeightEffect(perform))
-        continue;
-      auto weight = perform.getArgs()[0].getDefiningOp<ConstructOp>();
-      auto code = perform.getArgs()[1].getDefiningOp<ConstructOp>();
-      if (!weight || weight.getCtor() != "AttentionWeight" || !code ||
-          code.getCtor() != "FractalCode" || code.getFields().size() != 2)
-        continue;
-      std::vector<fac::Matrix> matrices;
-      for (Value m : weight.getFields()) {
-        std::optional<fac::Matrix> matrix = constantMatrix(m);
-        if (!matrix)
-          break;
-        matrices.push_back(std::move(*matrix));
-      }
-      if (matrices.size() != 3)
-        continue;
-      std::vector<int64_t> ints;
-      double bits = 0;
-      std::string error;
-      if (!codeWeights(matrices, ints, bits, error))
-        return perform.emitError("cannot code this weight at compile time: ")
-               << error;
-      auto type = RankedTensorType::get({int64_t(ints.size())}, i64);
-      Value list = builder.create<LiteralOp>(
-          loc, ListType::get(&getContext(), i64),
-          DenseElementsAttr::get(type, llvm::ArrayRef(ints)));
-      Value fc =
-          builder.create<ConstructOp>(loc, code.getType(), "FractalCode",
-                                      ValueRange{code.getFields()[0], list});
-      Value scale = builder.create<arith::ConstantOp>(
-          loc, builder.getF32FloatAttr(float(bits)));
-      Value compressed = builder.create<ConstructOp>(
-          loc, perform.getType(), "CompressedWeight", ValueRange{fc, scale});
-      perform.getResult().replaceAllUsesWith(compressed);
-      perform.erase();
-    }
-    // The draws' arguments are dead now: the pure intrinsics among them go
-    // (the canonicalizer removes the rest).
-    for (Operation &op :
-         llvm::make_early_inc_range(llvm::reverse(func.getBody().front()))) {
-      auto call = dyn_cast<IntrinsicOp>(op);
-      bool pureCall =
-          call && (call.getCallee() == "sqrt" || call.getCallee() == "float");
-      if (isOpTriviallyDead(&op) || (pureCall && op.use_empty()))
-        op.erase();
-    }
-    return success();
   }
 
   /// What could not be made or lowered, with why.

@@ -28,6 +28,7 @@ void fac::buildLowerToLoopsPipeline(OpPassManager &pm,
   FacSpecializeOptions specialize;
   specialize.defines = options.defines;
   pm.addPass(createFacSpecialize(specialize));
+  pm.addPass(createFacMakeWeights());
   FacOutlineKernelsOptions outline;
   outline.entries = options.entries;
   pm.addPass(createFacOutlineKernels(outline));

@@ -82,6 +82,11 @@ cl::list<std::string>
                  cl::desc("A matrix shape for functions of one tensor "
                           "(default: 1x8, 7x8 and 64x64)"),
                  cl::value_desc("RxC"), cl::CommaSeparated);
+cl::opt<std::string> casesDir(
+    "write-cases",
+    cl::desc("Also write each case the interpreter ran (inputs and expected "
+             "output) to DIR, for checking kernels built for other targets"),
+    cl::value_desc("DIR"));
 cl::opt<std::string>
     dataDir("data",
             cl::desc("Where stories260K is, for real activations ('none': "
@@ -239,6 +244,35 @@ public:
     return r.scope->lookup(k.function);
   }
 
+  /// One case as text: the kernel, its inputs and the interpreter's output
+  /// (hexadecimal floats, exact), as test/Integration/Inputs/cases_check.cpp
+  /// reads them.
+  void writeCase(const Kernel &kernel, const Inputs &in,
+                 const std::vector<float> &want, int64_t rows, int64_t cols) {
+    std::string path = casesDir + "/" + kernel.name + "-" +
+                       std::to_string(++casesWritten) + ".case";
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    if (ec) {
+      llvm::errs() << "fac-check: error: cannot write '" << path
+                   << "': " << ec.message() << "\n";
+      return;
+    }
+    auto values = [&](const std::vector<float> &xs) {
+      for (size_t i = 0; i < xs.size(); ++i)
+        os << llvm::format("%a", double(xs[i]))
+           << ((i + 1) % 8 && i + 1 < xs.size() ? " " : "\n");
+    };
+    os << "kernel " << kernel.name << "\ninputs " << in.tensors.size() << "\n";
+    for (size_t i = 0; i < in.tensors.size(); ++i) {
+      os << "matrix " << in.shapes[i].first << " " << in.shapes[i].second
+         << "\n";
+      values(in.tensors[i]);
+    }
+    os << "expected " << rows << " " << cols << "\n";
+    values(want);
+  }
+
   /// Runs \p kernel and its function on \p in and reports one line; none
   /// when the function does not take that many tensors.
   std::optional<bool> check(mlir::ExecutionEngine &engine, const Kernel &kernel,
@@ -294,6 +328,8 @@ public:
       }
     }
     int64_t wantRows = wantCols ? int64_t(want.size()) / wantCols : 0;
+    if (!casesDir.empty())
+      writeCase(kernel, in, want, wantRows, wantCols);
 
     // The kernel: scalars from -p, then the tensors, then `out`.
     std::vector<float> floats;
@@ -397,6 +433,7 @@ private:
   Interpreter interp;
   double tolerance;
   std::map<std::string, std::unique_ptr<ConceptResult>> results;
+  unsigned casesWritten = 0;
 };
 
 /// Random N(0, 1) inputs of the given shapes.

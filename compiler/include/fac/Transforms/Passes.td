@@ -173,29 +173,22 @@ def FacLowerTrees : Pass<"fac-lower-trees", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
-def FacLowerWeights : Pass<"fac-lower-weights", "mlir::ModuleOp"> {
-  let summary = "Draw and fractal-code weights at compile time; lower the "
-                "weight effects to decoding, products and attention";
+def FacMakeWeights : Pass<"fac-make-weights", "mlir::ModuleOp"> {
+  let summary = "Draw and fractal-code weights at compile time";
   let description = [{
-    In kernels (after fac-outline-kernels), for the seed's third and fourth
-    variants:
-    - random draws (`RandomNormal`, `initRandom`, `sampleCode`) at the
-      kernel's top level with compile-time arguments become `fac.literal`
-      values, drawn in program order with fac-interp's generator (one per
-      kernel, seeded as every interpreter run is): a kernel holds the
-      weights the interpreter's first call draws;
-    - `Compress(weight, code)` of an `AttentionWeight` known at compile
-      time becomes its `CompressedWeight`, coded by libfacrt exactly as the
-      interpreter's library handler codes it;
-    - `Reconstruct` of such a code becomes three `fac.fractal_decode` ops
-      (or `fac.literal` tensors for matrices the codec cannot block),
-      `AttentionForward(x, w)` and `applyCompressed` (`⤙`, `⊙`) become
-      `Attend(x·wq, x·wk, x·wv)`, `FractalForward(x, ws)` the chain of them,
-      and `FractalForward(x, level, ws)` at a compile-time level the tree of
-      2^level - 1 attentions the recursion computes, products (`⊗`)
-      included.
-    A draw or a weight effect on values known only at run time is an error
-    located at it.
+    In each concept (after fac-specialize, before fac-outline-kernels):
+    - random draws (`RandomNormal`, `initRandom`, `sampleCode`) with
+      compile-time arguments become `fac.literal` values, drawn with
+      fac-interp's generator in the interpreter's order: the concept body's
+      top level first, on a generator of its own seeded as every run is,
+      then each function the concept defines, as on its first call (from
+      the state the body left). A kernel holds what the interpreter draws;
+    - `Compress(weight, code)` of an `AttentionWeight` known at compile time
+      (drawn, written out, or a `Reconstruct` of a code made then) becomes
+      its `CompressedWeight`, coded by libfacrt exactly as the interpreter's
+      library handler codes it.
+    Draws and weights that depend on a kernel's arguments are left for
+    fac-lower-weights to refuse.
 
     Before:
     ```mlir
@@ -203,6 +196,35 @@ def FacLowerWeights : Pass<"fac-lower-weights", "mlir::ModuleOp"> {
     %w = fac.construct "Tensor"(%shape, %v) : ...
     %aw = fac.construct "AttentionWeight"(%w, %w2, %w3) : ...
     %cw = fac.perform "Compress"(%aw, %code) : ...
+    ```
+    After:
+    ```mlir
+    %ints = fac.literal dense<[104, 8, 8, 4, 5, 7, 16, ...]> : tensor<315xi64> -> !fac.list<i64>
+    %code = fac.construct "FractalCode"(%level, %ints) : ...
+    %cw = fac.construct "CompressedWeight"(%code, %bits) : ...
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
+def FacLowerWeights : Pass<"fac-lower-weights", "mlir::ModuleOp"> {
+  let summary = "Lower the weight effects to decoding, products and "
+                "attention";
+  let description = [{
+    In kernels (after fac-make-weights and fac-outline-kernels), on
+    compressed weights made at compile time: `Reconstruct` becomes three
+    `fac.fractal_decode` ops (or `fac.literal` tensors for matrices the
+    codec cannot block), `AttentionForward(x, w)` and `applyCompressed`
+    (`⤙`, `⊙`) become `Attend(x·wq, x·wk, x·wv)` with the products as
+    `matmul`, `FractalForward(x, ws)` the chain of them, and
+    `FractalForward(x, level, ws)` at a compile-time level the tree of
+    2^level - 1 attentions and products its recursion computes (libfacrt's
+    facrt_v4_forward, node for node); `fractalDecode(code, shape)` the
+    code's first matrix. A draw, a `Compress` of a weight or a weight
+    effect that depends on a kernel's arguments is an error located at it.
+
+    Before:
+    ```mlir
     %y = fac.perform "AttentionForward"(%x, %cw) : ...
     ```
     After:
