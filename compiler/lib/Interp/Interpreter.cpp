@@ -1513,8 +1513,10 @@ void Interpreter::resumeDraws(const ConceptResult &concept) {
 ValuePtr Interpreter::call(const ValuePtr &fn,
                            const std::vector<ValuePtr> &args, Location at) {
   // A call from outside is a run of its own: an error in an earlier one
-  // (reported then) does not stop it.
+  // (reported then) does not stop it, and MemoryConstraint counts the
+  // tensors this run makes.
   impl->failed = false;
+  impl->largestTensorBytes = 0;
   return impl->call(fn, args, at);
 }
 

@@ -450,6 +450,39 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
         call.erase();
         continue;
       }
+      if (auto fits = dyn_cast<MemoryFitsOp>(op)) {
+        // Each tensor's rows x cols x 4 bytes within the limit, without
+        // the product: rows <= (limit / 4) / cols.
+        builder.setInsertionPoint(fits);
+        Location loc = fits.getLoc();
+        Type i64 = builder.getI64Type();
+        auto c64 = [&](int64_t v) -> Value {
+          return builder.create<arith::ConstantIntOp>(loc, v, 64);
+        };
+        Value limit = fits.getLimit();
+        Value all = builder.create<arith::CmpIOp>(
+            loc, arith::CmpIPredicate::sge, limit, c64(0));
+        Value quarter = builder.create<arith::DivSIOp>(loc, limit, c64(4));
+        for (Value t : fits.getTensors()) {
+          if (!isa<MemRefType>(t.getType()))
+            return fits.emitOpError("of a value with no buffer");
+          auto side = [&](int64_t i) -> Value {
+            return builder.create<arith::IndexCastOp>(loc, i64, dim(loc, t, i));
+          };
+          Value rows = side(0), cols = side(1);
+          Value per = builder.create<arith::DivSIOp>(
+              loc, quarter, builder.create<arith::MaxSIOp>(loc, cols, c64(1)));
+          Value fitsRows = builder.create<arith::CmpIOp>(
+              loc, arith::CmpIPredicate::sle, rows, per);
+          Value empty = builder.create<arith::CmpIOp>(
+              loc, arith::CmpIPredicate::eq, cols, c64(0));
+          all = builder.create<arith::AndIOp>(
+              loc, all, builder.create<arith::OrIOp>(loc, empty, fitsRows));
+        }
+        fits.getResult().replaceAllUsesWith(all);
+        fits.erase();
+        continue;
+      }
       if (auto decode = dyn_cast<FractalDecodeOp>(op)) {
         builder.setInsertionPoint(decode);
         // Equal codes (a weight used twice) are decoded once.

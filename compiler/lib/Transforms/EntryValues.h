@@ -16,6 +16,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace fac {
@@ -47,7 +48,8 @@ public:
     if (auto dim = llvm::dyn_cast<mlir::memref::DimOp>(def)) {
       if (std::optional<int64_t> index = dim.getConstantIndex())
         result = size(dim.getSource(), *index, depth - 1);
-    } else if (def->getNumRegions() == 0 && mlir::isPure(def) &&
+    } else if (def->getNumRegions() == 0 &&
+               (mlir::isPure(def) || isSafeDivision(def)) &&
                def->getNumResults() == 1 &&
                llvm::isa<mlir::arith::ArithDialect>(def->getDialect())) {
       mlir::IRMapping mapping;
@@ -154,6 +156,23 @@ public:
   }
 
 private:
+  /// An integer division whose divisor is a maximum with a positive
+  /// constant: it cannot divide by zero, so it may run at the start.
+  static bool isSafeDivision(mlir::Operation *def) {
+    if (!llvm::isa<mlir::arith::DivSIOp, mlir::arith::DivUIOp,
+                   mlir::arith::CeilDivUIOp>(def))
+      return false;
+    mlir::Operation *max = def->getOperand(1).getDefiningOp();
+    if (!llvm::isa_and_nonnull<mlir::arith::MaxSIOp, mlir::arith::MaxUIOp>(
+            max))
+      return false;
+    llvm::APInt c;
+    return llvm::any_of(max->getOperands(), [&](mlir::Value v) {
+      return mlir::matchPattern(v, mlir::m_ConstantInt(&c)) &&
+             c.isStrictlyPositive();
+    });
+  }
+
   /// Size \p dim of \p alloc: a constant, or \p rebuild of the value.
   template <class Rebuild>
   mlir::Value sizeOf(mlir::memref::AllocOp alloc, int64_t dim,

@@ -29,6 +29,8 @@ namespace {
 /// The statuses of libfacrt's facrt_status that kernels return.
 constexpr int32_t kStatusOk = 0;
 constexpr int32_t kStatusBadArgument = 4;
+/// FACRT_ERR_LIMIT: a memory requirement does not hold.
+constexpr int32_t kStatusLimit = 6;
 /// The largest size of a buffer a kernel takes: 2^40 (rows, columns or
 /// heads).
 constexpr int64_t kMaxSize = int64_t(1) << 40;
@@ -106,15 +108,21 @@ public:
       inRange(indices, size(k, rows));
   }
 
-  /// A fac.require: its condition, computed at the start.
-  LogicalResult requirement(RequireOp op) {
+  /// A fac.require: its condition, computed at the start. A memory
+  /// requirement goes to \p memory (its own status) instead.
+  LogicalResult requirement(RequireOp op, Value &memory) {
     Value condition = atEntry(op.getCondition());
     if (!condition)
       return op.emitOpError("requirement '")
              << op.getWhat()
              << "' depends on values the kernel computes, so it cannot be "
                 "checked before the kernel runs";
-    require(condition);
+    if (!op.getMemory())
+      require(condition);
+    else if (memory)
+      memory = builder.create<arith::AndIOp>(loc, memory, condition);
+    else
+      memory = condition;
     return success();
   }
 
@@ -193,13 +201,19 @@ struct KernelStatusPass
       if (auto type = dyn_cast<MemRefType>(arg.getType()))
         for (int64_t i = 0; i < type.getRank(); ++i)
           checks.plausible(checks.size(arg, i));
+    Value memory;
     for (RequireOp r : requirements) {
-      if (failed(checks.requirement(r)))
+      if (failed(checks.requirement(r, memory)))
         return failure();
       r.erase();
     }
     func.walk([&](AttentionOp op) { checks.attention(op); });
-    auto ifOp = builder.create<scf::IfOp>(loc, checks.get(),
+    // The work runs when the arguments are good and, then, the memory
+    // requirements hold.
+    Value run = checks.get();
+    if (memory)
+      run = builder.create<arith::AndIOp>(loc, run, memory);
+    auto ifOp = builder.create<scf::IfOp>(loc, run,
                                           /*withElseRegion=*/false);
     Block *then = ifOp.thenBlock();
     for (Operation *op : work)
@@ -209,6 +223,10 @@ struct KernelStatusPass
     Value ok = builder.create<arith::ConstantIntOp>(loc, kStatusOk, 32);
     Value bad =
         builder.create<arith::ConstantIntOp>(loc, kStatusBadArgument, 32);
+    if (memory)
+      ok = builder.create<arith::SelectOp>(
+          loc, memory, ok,
+          builder.create<arith::ConstantIntOp>(loc, kStatusLimit, 32));
     Value status = builder.create<arith::SelectOp>(loc, checks.get(), ok, bad);
     builder.create<func::ReturnOp>(ret.getLoc(), status);
     ret.erase();

@@ -21,6 +21,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -865,6 +866,113 @@ struct UnrollComprehension : public OpRewritePattern<ComprehensionOp> {
 // The pass
 //===----------------------------------------------------------------------===//
 
+/// The prelude's `AttentionComputation(q, k, v, mask)` is `mask(q, k, v)`,
+/// as its library handler computes it.
+LogicalResult applyAttentionComputation(PerformOp op,
+                                        PatternRewriter &rewriter) {
+  if (op.getEffect() != "AttentionComputation" || op.getArgs().size() != 4)
+    return failure();
+  auto fn = dyn_cast<FunctionType>(op.getArgs()[3].getType());
+  if (!fn || fn.getNumInputs() != 3 || fn.getNumResults() != 1 ||
+      fn.getResult(0) != op.getType())
+    return failure();
+  rewriter.replaceOpWithNewOp<ApplyOp>(op, op.getType(), op.getArgs()[3],
+                                       op.getArgs().take_front(3));
+  return success();
+}
+
+/// `handle MemoryConstraint(limit) with | Satisfy => a | Violate => b`: the
+/// interpreter's decision (every tensor the run has made or read so far
+/// fits in `limit` bytes) as a `fac.memory_fits` on those tensors. When
+/// `b` calls the enclosing function again on its own parameters, that call
+/// meets the same constraint with at least the same tensors, so the
+/// recursion never ends: the kernel refuses the call (`FACRT_ERR_LIMIT`)
+/// and the handle is `a`. Otherwise it is a run-time branch.
+LogicalResult resolveMemoryConstraint(HandleOp op) {
+  Operation *body = op.getBody().front().getTerminator();
+  auto perform = body->getOperand(0).getDefiningOp<PerformOp>();
+  if (!perform || perform.getEffect() != "MemoryConstraint" ||
+      perform.getArgs().size() != 1 ||
+      !perform.getArgs()[0].getType().isInteger(64) || op.getArms().size() != 2)
+    return failure();
+  int satisfy = -1, violate = -1;
+  for (unsigned i = 0; i < 2; ++i) {
+    StringRef kind = cast<StringAttr>(op.getKinds()[i]).getValue();
+    StringRef text = cast<StringAttr>(op.getPatterns()[i]).getValue();
+    if (kind != "value" || op.getArms()[i].getNumArguments() != 0)
+      return failure();
+    if (text == "Satisfy")
+      satisfy = int(i);
+    else if (text == "Violate")
+      violate = int(i);
+  }
+  if (satisfy < 0 || violate < 0)
+    return failure();
+  // The tensors made or read before the handle, in the interpreter's
+  // evaluation order: every tensor an earlier op takes or makes, in its
+  // regions too, but for the branches of an `if` (only one runs: its
+  // result counts).
+  Type tensor = fac::TensorType::get(op.getContext());
+  llvm::SetVector<Value> made;
+  std::function<void(Operation *)> visit = [&](Operation *o) {
+    for (Value v : o->getOperands())
+      if (v.getType() == tensor)
+        made.insert(v);
+    if (!isa<IfOp>(o))
+      for (Region &r : o->getRegions())
+        for (Operation &inner : r.getOps())
+          visit(&inner);
+    for (Value v : o->getResults())
+      if (v.getType() == tensor)
+        made.insert(v);
+  };
+  for (Operation *o = &op->getBlock()->front(); o != op.getOperation();
+       o = o->getNextNode())
+    visit(o);
+  // What is made inside those regions and not visible here is counted
+  // through what they yield.
+  made.remove_if([&](Value v) {
+    return !v.getParentRegion()->isAncestor(op->getParentRegion());
+  });
+  PatternRewriter rewriter(op.getContext());
+  rewriter.setInsertionPoint(op);
+  Location loc = perform.getLoc();
+  Value fits = rewriter.create<MemoryFitsOp>(loc, rewriter.getI1Type(),
+                                             perform.getArgs()[0],
+                                             ValueRange(made.getArrayRef()));
+  // Does the Violate arm call the enclosing function on its parameters?
+  auto lambda = op->getParentOfType<LambdaOp>();
+  auto name = lambda ? lambda->getAttrOfType<StringAttr>("name") : nullptr;
+  bool diverges = false;
+  for (auto apply : op.getArms()[violate].getOps<ApplyOp>()) {
+    auto self = apply.getCallee().getDefiningOp<SelfOp>();
+    diverges |=
+        self && name && self.getName() == name.getValue() &&
+        llvm::equal(apply.getArgs(), lambda.getBody().front().getArguments());
+  }
+  if (diverges) {
+    rewriter.create<RequireOp>(
+        loc, fits,
+        rewriter.getStringAttr(
+            ("MemoryConstraint: a tensor is over the limit, and the Violate "
+             "arm calls '" +
+             name.getValue() +
+             "' again on the same arguments, which never "
+             "ends")
+                .str()),
+        rewriter.getUnitAttr());
+    Value result = inlineRegionBefore(rewriter, op.getArms()[satisfy], op, {});
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+  auto branch = rewriter.create<IfOp>(op.getLoc(), op.getType(), fits);
+  for (auto [arm, region] : {std::pair{satisfy, &branch.getThenRegion()},
+                             std::pair{violate, &branch.getElseRegion()}})
+    region->takeBody(op.getArms()[arm]);
+  rewriter.replaceOp(op, branch.getResult());
+  return success();
+}
+
 struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
   using FacSpecializeBase::FacSpecializeBase;
 
@@ -872,6 +980,13 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
     ModuleOp module = getOperation();
     if (failed(bindDefines(module)))
       return signalPassFailure();
+
+    // Before any inlining, while a recursion under Violate is still a
+    // call of its own function.
+    SmallVector<HandleOp> handles;
+    module.walk([&](HandleOp op) { handles.push_back(op); });
+    for (HandleOp op : handles)
+      (void)resolveMemoryConstraint(op);
 
     MLIRContext *context = &getContext();
     GreedyRewriteConfig config;
@@ -892,6 +1007,7 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
                  FoldDataAccess, FoldListAccess, UnrollListIntrinsic,
                  UnrollComprehension>(context);
     patterns.add<InlineApplication>(context, maxUnroll, budget);
+    patterns.add(applyAttentionComputation);
     for (Dialect *dialect : context->getLoadedDialects())
       dialect->getCanonicalizationPatterns(patterns);
     for (RegisteredOperationName name : context->getRegisteredOperations())

@@ -146,7 +146,7 @@ def FAC_LiteralOp : FAC_Op<"literal", [Pure]> {
   let description = [{
     Values the compiler computed: a `!fac.list<f32>` or `!fac.list<i64>`
     from a 1-d f32 or i64 `value`, or a `!fac.tensor` from a 2-d f32
-    `value` (its shape is the tensor's). `fac-lower-weights` makes them
+    `value` (its shape is the tensor's). `fac-make-weights` makes them
     from random draws and fractal codes; `fac-bufferize` puts a tensor in a
     constant global.
 
@@ -193,10 +193,27 @@ def FAC_RequireOp : FAC_Op<"require"> {
     (a tree's width against another's, `out` against the result); the
     condition is computed from the kernel's arguments. fac-kernel-status
     checks every requirement before the kernel does any work, and returns
-    `FACRT_ERR_ARG` when one does not hold; it then erases the op.
+    `FACRT_ERR_ARG` when one does not hold (`FACRT_ERR_LIMIT` for a
+    `memory` requirement, after the arguments' checks); it then erases the
+    op.
   }];
-  let arguments = (ins I1:$condition, StrAttr:$what);
+  let arguments = (ins I1:$condition, StrAttr:$what, UnitAttr:$memory);
   let assemblyFormat = "$condition `,` $what attr-dict";
+}
+
+def FAC_MemoryFitsOp : FAC_Op<"memory_fits", [Pure]> {
+  let summary = "whether every tensor of a run fits a byte limit";
+  let description = [{
+    The prelude's `MemoryConstraint(limit)` as the interpreter decides it:
+    true (`Satisfy`) when each of `tensors`, the tensors the run has made
+    or read so far, holds at most `limit` bytes (4 a value). A negative
+    limit holds none.
+  }];
+  let arguments = (ins I64:$limit, Variadic<FAC_Value>:$tensors);
+  let results = (outs I1:$result);
+  let assemblyFormat = [{
+    $limit (`,` $tensors^ `:` type($tensors))? attr-dict
+  }];
 }
 
 //===----------------------------------------------------------------------===//
