@@ -20,8 +20,15 @@ def FacSpecialize : Pass<"fac-specialize", "mlir::ModuleOp"> {
     A function-typed parameter with a library default (a compression
     scheme, a decompression scheme, an attention mask) is bound to it, as
     fac-interp does: a lambda performing `Compress`, `Decompress` or
-    `Attend`.
+    `Attend`. A `FractalCode` parameter is given by its level.
+    Before any inlining, `handle MemoryConstraint(limit) with | Satisfy =>
+    a | Violate => b` becomes `fac.memory_fits` of `limit` and the tensors
+    the function has made or read before it (the interpreter's rule): when
+    `b` calls the enclosing function again on its own parameters (which
+    never ends), a `fac.require {memory}` of it and `a` (the kernel returns
+    FACRT_ERR_LIMIT); otherwise a `fac.if` choosing `a` or `b`.
     Then, with patterns applied to a fixed point:
+    - `AttentionComputation(q, k, v, mask)` is `mask(q, k, v)`;
     - an effect clause written in the spec (`handle e with | E(x) => v`)
       is inlined at every `fac.perform "E"` it handles (lexically inside
       `e`, not inside a lambda, not under an inner handler of `E`);
