@@ -19,10 +19,13 @@
 // CHECK: %[[ROWS:.*]] = arith.andi %{{.*}}, %c-64 : index
 // CHECK: %[[WORKERS:.*]] = arith.maxsi %[[T]], %c1 : index
 // CHECK: %[[SCRATCH:.*]] = arith.muli %[[WORKERS]], %c64 : index
+// The scratch is live beside the rows (the loop reads them): above them.
 // CHECK: %[[SUM:.*]] = arith.addi %[[ROWS]], %[[SCRATCH]] : index
-// The same sum in f64 must stay under 2^62: a wrapped sum is refused.
+// CHECK: %[[TOP:.*]] = arith.maxui %[[ROWS]], %[[SUM]] : index
+// The sum of all sizes in f64 must stay under 2^62: a wrapped sum is
+// refused.
 // CHECK: %[[SANE:.*]] = arith.cmpf olt, %{{.*}}, %{{.*}} : f64
-// CHECK: %[[NEED:.*]] = arith.addi %[[SUM]], %c64 : index
+// CHECK: %[[NEED:.*]] = arith.addi %[[TOP]], %c64 : index
 // CHECK: %[[HAVE:.*]] = memref.dim %[[W]], %c0
 // CHECK: %[[ENOUGH:.*]] = arith.cmpi sge, %[[HAVE]], %[[NEED]] : index
 // CHECK: %[[FITS:.*]] = arith.andi %[[SANE]], %[[ENOUGH]] : i1
@@ -49,7 +52,7 @@
 // PLAN: memory plan of K:
 // PLAN-NEXT:   rows: f32 [rows(x) x cols(x)]: 3200 bytes at the bounds
 // PLAN-NEXT:   scratch: f32 [16], one per parallel iteration (max(threads, 1)): 256 bytes at the bounds
-// PLAN-NEXT:   workspace: 2 buffers, each from a 64-byte boundary; 3520 bytes at the bounds (limit 100000)
+// PLAN-NEXT:   workspace: 2 buffers, each from a 64-byte boundary, sharing bytes where their lives do not overlap; 3520 bytes at the bounds (limit 100000)
 func.func @K(%x: memref<?x?xf32> {fac.name = "x"}, %threads: index {fac.name = "threads"}) -> i32 attributes {fac.kernel} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -61,11 +64,38 @@ func.func @K(%x: memref<?x?xf32> {fac.name = "x"}, %threads: index {fac.name = "
   %workers = arith.maxsi %threads, %c1 : index
   scf.parallel (%w) = (%c0) to (%workers) step (%c1) {
     %s = memref.alloc() {fac.buffer = "scratch"} : memref<16xf32>
-    memref.store %one, %s[%c0] : memref<16xf32>
+    %r = memref.load %rows[%c0, %c0] : memref<?x?xf32>
+    memref.store %r, %s[%c0] : memref<16xf32>
     memref.dealloc %s : memref<16xf32>
     scf.reduce
   }
   memref.dealloc %rows : memref<?x?xf32>
+  %ok = arith.constant 0 : i32
+  return %ok : i32
+}
+
+// Buffers whose lives do not overlap share their bytes: the second is made
+// after the last use of the first, at the same offset.
+// CHECK-LABEL: func.func @Reuse
+// CHECK: memref.view %{{.*}}[%[[AT:.*]]][%{{.*}}, %{{.*}}] {fac.buffer = "first"}
+// CHECK: memref.view %{{.*}}[%[[AT]]][%{{.*}}, %{{.*}}] {fac.buffer = "second"}
+// PLAN: memory plan of Reuse:
+// PLAN-NEXT:   first: f32 [rows(x) x cols(x)]: 3200 bytes at the bounds
+// PLAN-NEXT:   second: f32 [cols(x) x rows(x)]: 3200 bytes at the bounds
+// PLAN-NEXT:   workspace: 2 buffers, each from a 64-byte boundary, sharing bytes where their lives do not overlap; 3264 bytes at the bounds (limit 100000)
+func.func @Reuse(%x: memref<?x?xf32> {fac.name = "x"}) -> i32 attributes {fac.kernel} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %x, %c0 : memref<?x?xf32>
+  %d = memref.dim %x, %c1 : memref<?x?xf32>
+  %one = arith.constant 1.0 : f32
+  %first = memref.alloc(%n, %d) {fac.buffer = "first"} : memref<?x?xf32>
+  memref.store %one, %first[%c0, %c0] : memref<?x?xf32>
+  %v = memref.load %first[%c0, %c0] : memref<?x?xf32>
+  %second = memref.alloc(%d, %n) {fac.buffer = "second"} : memref<?x?xf32>
+  memref.store %v, %second[%c0, %c0] : memref<?x?xf32>
+  memref.dealloc %first : memref<?x?xf32>
+  memref.dealloc %second : memref<?x?xf32>
   %ok = arith.constant 0 : i32
   return %ok : i32
 }

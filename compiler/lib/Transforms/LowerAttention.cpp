@@ -207,9 +207,12 @@ private:
           b.create<arith::MinSIOp>(m, b.create<arith::AddIOp>(n, causalOffset));
     Value chunks = b.create<arith::DivUIOp>(
         b.create<arith::AddIOp>(keyEnd, idx(chunk - 1)), idx(chunk));
-    // One partialRow per (query head, chunk, query row).
-    Value partialRows =
-        b.create<arith::MulIOp>(b.create<arith::MulIOp>(heads, chunks), n);
+    // One partialRow per (query head, chunk, query row). Here n is at most
+    // decodeRows: written min(n, decodeRows), the memory plan reserves
+    // that, not rows for every query of a prompt.
+    Value rowsHere = b.create<arith::MinUIOp>(n, idx(s.decodeRows));
+    Value partialRows = b.create<arith::MulIOp>(
+        b.create<arith::MulIOp>(heads, chunks), rowsHere);
     Value partialCols = b.create<arith::AddIOp>(dv, idx(2));
     auto dyn2 = MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic},
                                 b.getF32Type());

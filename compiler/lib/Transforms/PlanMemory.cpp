@@ -56,6 +56,14 @@ struct Buffer {
   /// Op handles are values; their accessors are not const.
   mutable memref::AllocOp alloc;
   SmallVector<scf::ParallelOp> parallels;
+  /// Where it is live: the positions, in the block the kernel's work runs
+  /// in, of the first and last ops that hold it (its allocation, and the
+  /// last use of it or of a view of it; deallocations do not count).
+  int64_t first = 0, last = std::numeric_limits<int64_t>::max();
+
+  bool overlaps(const Buffer &other) const {
+    return !(last < other.first || other.last < first);
+  }
 
   std::string what() const {
     auto name = alloc->getAttrOfType<StringAttr>("fac.buffer");
@@ -295,7 +303,7 @@ private:
 /// The bytes of each buffer (one copy, rounded up to kAlign), its copies,
 /// its first byte, and the workspace's bytes, built by one builder.
 struct Layout {
-  SmallVector<Value> bytes, copies, bases;
+  SmallVector<Value> bytes, copies, bases, ends;
   /// Per buffer: the upper bounds of its parallel loops' dimensions.
   SmallVector<SmallVector<Value>> loopCounts;
   Value need;
@@ -430,7 +438,93 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
     });
     if (walk.wasInterrupted())
       return failure();
+    liveRanges(func, out);
     return out;
+  }
+
+  /// The order buffers are placed in: those live beside the most others
+  /// first (in allocation order among equals), so that a buffer live
+  /// beside few is placed last, over the bytes of those that died. (V2:
+  /// the cut goes first, the pyramid above it, and the leaves, made once
+  /// the pyramid is dead, reuse its bytes above the cut.)
+  static SmallVector<size_t> placement(ArrayRef<Buffer> all) {
+    SmallVector<size_t> order, degree(all.size(), 0);
+    for (size_t i = 0; i < all.size(); ++i) {
+      order.push_back(i);
+      for (size_t j = 0; j < all.size(); ++j)
+        degree[i] += i != j && all[i].overlaps(all[j]);
+    }
+    llvm::stable_sort(
+        order, [&](size_t a, size_t b) { return degree[a] > degree[b]; });
+    return order;
+  }
+
+  /// The block the kernel's work runs in: under fac-kernel-status's
+  /// `scf.if %ok` when there is one, else the body.
+  static Block &workBlock(func::FuncOp func) {
+    Block &entry = func.getBody().front();
+    auto ret = dyn_cast<func::ReturnOp>(entry.getTerminator());
+    auto status = ret && ret.getNumOperands() == 1
+                      ? ret.getOperand(0).getDefiningOp<arith::SelectOp>()
+                      : arith::SelectOp();
+    if (status && status->getBlock() == &entry)
+      for (auto op : entry.getOps<scf::IfOp>())
+        if (op.getCondition() == status.getCondition() &&
+            op.getNumResults() == 0)
+          return *op.thenBlock();
+    return entry;
+  }
+
+  /// Each buffer's live range in the work block: from the op holding its
+  /// allocation to the last op holding a use of it or of a memref made
+  /// from it (a view, a cast). A buffer passed on any other way (into a
+  /// loop's carried values, say) is live throughout.
+  static void liveRanges(func::FuncOp func, MutableArrayRef<Buffer> all) {
+    Block &work = workBlock(func);
+    llvm::DenseMap<Operation *, int64_t> position;
+    int64_t k = 0;
+    for (Operation &op : work)
+      position[&op] = k++;
+    auto at = [&](Operation *op) -> std::optional<int64_t> {
+      Operation *top = work.findAncestorOpInBlock(*op);
+      if (!top)
+        return std::nullopt;
+      return position.lookup(top);
+    };
+    for (Buffer &buffer : all) {
+      std::optional<int64_t> start = at(buffer.alloc);
+      if (!start)
+        continue; // Live throughout.
+      int64_t end = *start;
+      bool escapes = false;
+      SmallVector<Value> aliases = {buffer.alloc.getResult()};
+      for (size_t i = 0; i < aliases.size() && !escapes; ++i)
+        for (OpOperand &use : aliases[i].getUses()) {
+          Operation *user = use.getOwner();
+          if (isa<memref::DeallocOp>(user))
+            continue;
+          if (isa<scf::YieldOp, scf::ForOp, scf::WhileOp, scf::IfOp,
+                  scf::ParallelOp, func::ReturnOp, func::CallOp>(user)) {
+            escapes = true;
+            break;
+          }
+          for (Value result : user->getResults())
+            if (isa<MemRefType>(result.getType()))
+              aliases.push_back(result);
+          std::optional<int64_t> p = at(user);
+          if (!p) {
+            escapes = true;
+            break;
+          }
+          end = std::max(end, *p);
+        }
+      if (escapes)
+        continue;
+      llvm::errs() << "LIVE " << buffer.what() << " " << *start << " " << end
+                   << "\n";
+      buffer.first = *start;
+      buffer.last = end;
+    }
   }
 
   /// The layout of \p all built by \p b from \p values.
@@ -494,9 +588,22 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
       l.bytes.push_back(bytes);
       l.copies.push_back(copies);
       l.loopCounts.push_back(counts);
-      l.bases.push_back(total);
-      total = b.create<arith::AddIOp>(
-          loc, total, b.create<arith::MulIOp>(loc, bytes, copies));
+    }
+    // Each buffer above those placed before it that are live at the same
+    // time: one whose life is over lends its bytes.
+    l.bases.assign(all.size(), c0);
+    l.ends.assign(all.size(), c0);
+    SmallVector<size_t> placed;
+    for (size_t i : placement(all)) {
+      Value base = c0;
+      for (size_t j : placed)
+        if (all[j].overlaps(all[i]))
+          base = b.create<arith::MaxUIOp>(loc, base, l.ends[j]);
+      l.bases[i] = base;
+      l.ends[i] = b.create<arith::AddIOp>(
+          loc, base, b.create<arith::MulIOp>(loc, l.bytes[i], l.copies[i]));
+      total = b.create<arith::MaxUIOp>(loc, total, l.ends[i]);
+      placed.push_back(i);
     }
     l.sane = b.create<arith::CmpFOp>(
         loc, arith::CmpFPredicate::OLT, approx,
@@ -683,7 +790,8 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
     std::string text;
     llvm::raw_string_ostream os(text);
     os << "memory plan of " << func.getSymName() << ":\n";
-    std::optional<double> total = 0;
+    // Each buffer's bytes at the bounds.
+    SmallVector<std::optional<double>> sizes;
     for (const Buffer &buffer : all) {
       MemRefType type = buffer.alloc.getType();
       std::string shape;
@@ -722,13 +830,30 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
       if (bytes)
         os << ": " << bytesText(*bytes) << " at the bounds";
       os << "\n";
-      total = total && bytes ? std::optional<double>(*total + *bytes)
-                             : std::nullopt;
+      sizes.push_back(bytes);
     }
+    // Packed as the layout packs them.
+    SmallVector<std::optional<double>> ends(all.size(), 0.0);
+    SmallVector<size_t> placed;
+    for (size_t i : placement(all)) {
+      std::optional<double> base = 0;
+      for (size_t j : placed)
+        if (all[j].overlaps(all[i]))
+          base = base && ends[j]
+                     ? std::optional<double>(std::max(*base, *ends[j]))
+                     : std::nullopt;
+      ends[i] = base && sizes[i] ? std::optional<double>(*base + *sizes[i])
+                                 : std::nullopt;
+      placed.push_back(i);
+    }
+    std::optional<double> total = 0;
+    for (const std::optional<double> &end : ends)
+      total = total && end ? std::optional<double>(std::max(*total, *end))
+                           : std::nullopt;
     if (!all.empty() && total)
       *total += kAlign;
     os << "  workspace: " << all.size() << " buffers, each from a 64-byte "
-       << "boundary";
+       << "boundary, sharing bytes where their lives do not overlap";
     if (total)
       os << "; " << bytesText(*total) << " at the bounds";
     else
