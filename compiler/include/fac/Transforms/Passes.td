@@ -382,10 +382,14 @@ def FacPlanMemory : Pass<"fac-plan-memory", "mlir::ModuleOp"> {
     later must be written `min(size, bound)` with a bound known there, as
     the tree lowering does), rounded up to 64 bytes, times the iterations
     of the `scf.parallel` loops around it (each worker of the attention
-    core has its own). Slices do not overlap; the deallocations go. A
-    function `<kernel>_workspace_size` with the kernel's other parameters
-    returns the bytes the kernel needs (the sum, plus 64 to align the
-    start). A kernel given less returns `FACRT_ERR_LIMIT` (6) and writes
+    core has its own). Slices of buffers live at the same time do not
+    overlap; a buffer made after another's last use (of it or of a view
+    of it; in the block the work runs in) may take its bytes: buffers are
+    placed greedily, those live beside the most others first, each above
+    the placed ones it overlaps. The deallocations go. A function
+    `<kernel>_workspace_size` with the kernel's other parameters returns
+    the bytes the kernel needs (the top of the highest slice, plus 64 to
+    align the start). A kernel given less returns `FACRT_ERR_LIMIT` (6) and writes
     nothing; so does one whose plan needs more than `limit` bytes. After
     fac-kernel-status the room is checked inside its `scf.if`, so bad
     arguments stay `FACRT_ERR_ARG`. Sizes are also summed in f64: a sum
