@@ -64,6 +64,18 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
                          [](Type t) { return isa<fac::TensorType>(t); });
   }
 
+  /// `for iv in [zero, n)` (step \p one) around \p body.
+  static void countTo(OpBuilder &builder, Location loc, Value zero, Value one,
+                      Value n,
+                      function_ref<void(OpBuilder &, Location, Value)> body) {
+    builder.create<scf::ForOp>(
+        loc, zero, n, one, ValueRange{},
+        [&](OpBuilder &fb, Location fl, Value iv, ValueRange) {
+          body(fb, fl, iv);
+          fb.create<scf::YieldOp>(fl);
+        });
+  }
+
   /// `dest = a · b`, each element summed in k order from 0 as libfacrt's
   /// and the interpreter's products are (i, k, j loops: j is contiguous).
   static void emitMatmul(OpBuilder &builder, Location loc, Value a, Value b,
@@ -77,12 +89,7 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
         builder.create<arith::ConstantOp>(loc, builder.getF32FloatAttr(0));
     auto loop = [&](OpBuilder &nb, Location l, Value n,
                     function_ref<void(OpBuilder &, Location, Value)> body) {
-      nb.create<scf::ForOp>(
-          l, zero, n, one, ValueRange{},
-          [&](OpBuilder &fb, Location fl, Value iv, ValueRange) {
-            body(fb, fl, iv);
-            fb.create<scf::YieldOp>(fl);
-          });
+      countTo(nb, l, zero, one, n, body);
     };
     loop(builder, loc, rows, [&](OpBuilder &ib, Location l, Value i) {
       loop(ib, l, cols, [&](OpBuilder &jb, Location jl, Value j) {
@@ -184,12 +191,7 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
         builder.create<arith::ConstantOp>(loc, builder.getF32FloatAttr(0));
     auto loop = [&](OpBuilder &nb, Location l, Value n,
                     function_ref<void(OpBuilder &, Location, Value)> body) {
-      nb.create<scf::ForOp>(
-          l, zero, n, one, ValueRange{},
-          [&](OpBuilder &fb, Location fl, Value iv, ValueRange) {
-            body(fb, fl, iv);
-            fb.create<scf::YieldOp>(fl);
-          });
+      countTo(nb, l, zero, one, n, body);
     };
     loop(builder, loc, r, [&](OpBuilder &ib, Location l, Value i) {
       loop(ib, l, c, [&](OpBuilder &jb, Location jl, Value j) {

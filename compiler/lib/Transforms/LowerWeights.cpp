@@ -295,6 +295,9 @@ LogicalResult makeWeights(Block &body, RandomDraws &draws) {
   MLIRContext *ctx = body.getParentOp()->getContext();
   OpBuilder builder(ctx);
   Type f32 = builder.getF32Type(), i64 = builder.getI64Type();
+  // A draw whose arguments are not known leaves the generator's state
+  // unknown: no later draw can be made either.
+  bool unknownState = false;
   for (Operation &op : llvm::make_early_inc_range(body)) {
     builder.setInsertionPoint(&op);
     Location loc = op.getLoc();
@@ -307,12 +310,15 @@ LogicalResult makeWeights(Block &body, RandomDraws &draws) {
     };
     if (auto call = dyn_cast<IntrinsicOp>(op)) {
       StringRef name = call.getCallee();
+      if (unknownState)
+        continue; // Refused by fac-lower-weights if a kernel uses it.
       if (name == "RandomNormal" && call.getArgs().size() == 3) {
         std::optional<int64_t> count = constantInt(call.getArgs()[0]);
         std::optional<double> mean = constantReal(call.getArgs()[1]),
                               std = constantReal(call.getArgs()[2]);
-        if (!count || !mean || !std)
-          continue; // Refused below.
+        unknownState = !count || !mean || !std;
+        if (unknownState)
+          continue;
         if (*count < 0 || *count > kMaxDrawn || !std::isfinite(*mean) ||
             !std::isfinite(*std) || *std < 0)
           return call.emitError("RandomNormal(")
@@ -326,7 +332,8 @@ LogicalResult makeWeights(Block &body, RandomDraws &draws) {
       } else if (name == "initRandom" && call.getArgs().size() == 1) {
         std::optional<SmallVector<int64_t>> shape =
             constantInts(call.getArgs()[0]);
-        if (!shape)
+        unknownState = !shape;
+        if (unknownState)
           continue;
         int64_t count = 1;
         for (int64_t d : *shape) {
@@ -339,7 +346,8 @@ LogicalResult makeWeights(Block &body, RandomDraws &draws) {
         call.erase();
       } else if (name == "sampleCode" && call.getArgs().size() == 1) {
         std::optional<int64_t> level = constantInt(call.getArgs()[0]);
-        if (!level)
+        unknownState = !level;
+        if (unknownState)
           continue;
         if (*level > kMaxDrawn)
           return call.emitError("sampleCode(") << *level << ") is too long";
@@ -396,7 +404,6 @@ LogicalResult makeWeights(Block &body, RandomDraws &draws) {
   return success();
 }
 
-
 /// `Reconstruct(w)`: the AttentionWeight of the three decoded matrices.
 LogicalResult lowerReconstruct(PerformOp op, PatternRewriter &rewriter) {
   if (op.getEffect() != "Reconstruct" || op.getArgs().size() != 1)
@@ -447,10 +454,13 @@ LogicalResult lowerFractalDecode(IntrinsicOp op, PatternRewriter &rewriter) {
   std::optional<SmallVector<int64_t>> ints = constantInts(code.getFields()[1]);
   if (!ints)
     return failure();
+  // A code of three matrices, as the interpreter reads it; the first one.
   FailureOr<SmallVector<Value, 3>> w =
-      decodeInts(rewriter, op.getLoc(), *ints, 1);
+      decodeInts(rewriter, op.getLoc(), *ints, 3);
   if (failed(w))
     return failure();
+  rewriter.eraseOp((*w)[2].getDefiningOp());
+  rewriter.eraseOp((*w)[1].getDefiningOp());
   // The shape asked must be the code's: else the interpreter fails.
   auto shapeOf = [](Value m) -> std::pair<int64_t, int64_t> {
     if (auto d = m.getDefiningOp<FractalDecodeOp>())
@@ -587,9 +597,10 @@ struct LowerWeightsPass
           call.emitError("'")
               << name
               << "' compiles only with arguments known at compile time, at "
-                 "the kernel's top level: a kernel's random values are "
-                 "drawn when it is compiled, in program order, with the "
-                 "interpreter's generator";
+                 "the top level of its concept or function, after draws that "
+                 "compile too: a kernel's random values are drawn when it is "
+                 "compiled, in program order, with the interpreter's "
+                 "generator";
         } else if (name == "fractalDecode" || name == "applyCompressed") {
           ok = false;
           call.emitError("'")
