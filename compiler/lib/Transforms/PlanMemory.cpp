@@ -520,8 +520,6 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
         }
       if (escapes)
         continue;
-      llvm::errs() << "LIVE " << buffer.what() << " " << *start << " " << end
-                   << "\n";
       buffer.first = *start;
       buffer.last = end;
     }

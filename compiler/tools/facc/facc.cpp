@@ -23,6 +23,7 @@
 #include "fac/Transforms/Passes.h"
 
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
@@ -234,17 +235,55 @@ int compile() {
     return finish(*output);
   }
 
+  auto options = [&](int64_t tile, bool print) {
+    return LoweringOptions{tile,
+                           target->getKernelTarget(),
+                           {defines.begin(), defines.end()},
+                           {entries.begin(), entries.end()},
+                           memoryLimit,
+                           print,
+                           {bounds.begin(), bounds.end()}};
+  };
+  // Under a memory limit, with bounds and no --key-tile: a plan over the
+  // limit at the bounds is tried again with smaller key tiles (the
+  // attention core's score block shrinks with it), on copies of the IR.
+  int64_t chosenTile = keyTile;
+  bool fits = false;
+  if (memoryLimit > 0 && keyTile == 0 && !bounds.empty()) {
+    for (int64_t t :
+         {int64_t(0), int64_t(128), int64_t(64), int64_t(32), int64_t(16),
+          int64_t(8), int64_t(4), int64_t(2), int64_t(1)}) {
+      chosenTile = t;
+      mlir::OwningOpRef<mlir::ModuleOp> trial(ir->clone());
+      bool overLimit = false, otherError = false;
+      mlir::ScopedDiagnosticHandler quiet(&context, [&](mlir::Diagnostic &d) {
+        if (d.getSeverity() == mlir::DiagnosticSeverity::Error)
+          (llvm::StringRef(d.str()).contains("over the memory limit")
+               ? overLimit
+               : otherError) = true;
+        return mlir::success();
+      });
+      mlir::PassManager trialPm(&context);
+      buildLowerToLoopsPipeline(trialPm, options(t, false));
+      fits = mlir::succeeded(trialPm.run(*trial));
+      if (fits || otherError || !overLimit)
+        break; // It fits, or the run below reports what is wrong.
+    }
+    if (fits && chosenTile != 0)
+      llvm::errs() << "facc: note: the attention core takes " << chosenTile
+                   << (chosenTile == 1 ? " key" : " keys")
+                   << " per step so that the workspace fits --memory-limit="
+                   << memoryLimit << " at the bounds given\n";
+    else if (!fits && chosenTile == 1)
+      llvm::errs() << "facc: note: no key tile fits --memory-limit="
+                   << memoryLimit
+                   << " at the bounds given; the plan below takes 1 key per "
+                      "step, the smallest\n";
+  }
   mlir::PassManager pm(&context);
   if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
     return kExitUsageError;
-  buildLowerToLoopsPipeline(pm,
-                            LoweringOptions{keyTile,
-                                            target->getKernelTarget(),
-                                            {defines.begin(), defines.end()},
-                                            {entries.begin(), entries.end()},
-                                            memoryLimit,
-                                            printMemoryPlan,
-                                            {bounds.begin(), bounds.end()}});
+  buildLowerToLoopsPipeline(pm, options(chosenTile, printMemoryPlan));
   if (mlir::failed(pm.run(*ir)))
     return kExitCompileError;
 
