@@ -60,8 +60,16 @@ struct Buffer {
   /// in, of the first and last ops that hold it (its allocation, and the
   /// last use of it or of a view of it; deallocations do not count).
   int64_t first = 0, last = std::numeric_limits<int64_t>::max();
+  /// The branches of `scf.if`s that hold its allocation and every use:
+  /// (the if, the region's number).
+  SmallVector<std::pair<Operation *, unsigned>> branches;
 
   bool overlaps(const Buffer &other) const {
+    // Buffers of the two branches of one `if` are never live together.
+    for (auto [op, region] : branches)
+      for (auto [otherOp, otherRegion] : other.branches)
+        if (op == otherOp && region != otherRegion)
+          return false;
     return !(last < other.first || other.last < first);
   }
 
@@ -522,6 +530,24 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
         continue;
       buffer.first = *start;
       buffer.last = end;
+      // The branches around the allocation that hold every use too.
+      for (Operation *p = buffer.alloc->getParentOp();
+           p && p != work.getParentOp(); p = p->getParentOp()) {
+        auto branch = dyn_cast<scf::IfOp>(p);
+        if (!branch)
+          continue;
+        Region *region = buffer.alloc->getParentRegion();
+        while (region->getParentOp() != p)
+          region = region->getParentOp()->getParentRegion();
+        bool inside = llvm::all_of(aliases, [&](Value v) {
+          return llvm::all_of(v.getUsers(), [&](Operation *user) {
+            return isa<memref::DeallocOp>(user) ||
+                   region->isAncestor(user->getParentRegion());
+          });
+        });
+        if (inside)
+          buffer.branches.push_back({p, region->getRegionNumber()});
+      }
     }
   }
 
