@@ -618,8 +618,8 @@ int run() {
           shape.first > real->shapes[0].first)
         continue;
       Inputs rows;
-      rows.label = real->label + ", the first " +
-                   std::to_string(shape.first) + " query rows";
+      rows.label = real->label + ", the first " + std::to_string(shape.first) +
+                   " query rows";
       rows.tensors.push_back(std::vector<float>(
           real->tensors[0].begin(),
           real->tensors[0].begin() + shape.first * shape.second));
