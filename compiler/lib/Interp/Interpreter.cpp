@@ -1163,15 +1163,16 @@ public:
     std::vector<ValuePtr> matrices;
     for (CodedMatrix &m : coded) {
       if (!m.code) {
-        matrices.push_back(Value::tensor({m.raw.rows, m.raw.cols},
-                                         std::move(m.raw.values)));
+        matrices.push_back(
+            Value::tensor({m.raw.rows, m.raw.cols}, std::move(m.raw.values)));
         continue;
       }
       std::vector<int64_t> header(8);
       facrt_fractal_export(m.code, header.data(), 8);
       std::vector<float> data(static_cast<size_t>(header[0] * header[1]));
       facrt_fractal_decode(m.code, data.data());
-      matrices.push_back(Value::tensor({header[0], header[1]}, std::move(data)));
+      matrices.push_back(
+          Value::tensor({header[0], header[1]}, std::move(data)));
     }
     freeWeightCodes(coded);
     return Value::record("AttentionWeight", std::move(matrices));

@@ -163,8 +163,7 @@ private:
                    mlir::arith::CeilDivUIOp>(def))
       return false;
     mlir::Operation *max = def->getOperand(1).getDefiningOp();
-    if (!llvm::isa_and_nonnull<mlir::arith::MaxSIOp, mlir::arith::MaxUIOp>(
-            max))
+    if (!llvm::isa_and_nonnull<mlir::arith::MaxSIOp, mlir::arith::MaxUIOp>(max))
       return false;
     llvm::APInt c;
     return llvm::any_of(max->getOperands(), [&](mlir::Value v) {
