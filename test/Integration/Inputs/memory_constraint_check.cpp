@@ -27,8 +27,7 @@ namespace {
 int failures = 0, passes = 0;
 facrt_workspace workspace = {nullptr, 0};
 
-void check(int64_t nq, int64_t nk, int64_t d, int64_t limit,
-           double tolerance) {
+void check(int64_t nq, int64_t nk, int64_t d, int64_t limit, double tolerance) {
   std::mt19937 rng(unsigned(nq * 131 + nk * 7 + d));
   std::normal_distribution<float> normal(0.0f, 1.0f);
   auto rows = [&](int64_t n) {
