@@ -531,6 +531,11 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
         attend.erase();
         continue;
       }
+      if (isa<IfOp>(op))
+        return op.emitOpError("has no buffer form yet: a branch on a value "
+                              "known only at run time (a MemoryConstraint "
+                              "whose Violate arm does not recurse, say) does "
+                              "not compile yet");
       for (Value result : op.getResults())
         if (result.getType() == tensor || isTensorTree(result.getType()))
           return op.emitOpError("has no buffer form yet: fac-bufferize "

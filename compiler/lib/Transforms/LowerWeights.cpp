@@ -114,9 +114,49 @@ std::optional<SmallVector<int64_t>> constantInts(Value list) {
   return out;
 }
 
-/// A tensor value known at compile time: a literal, or `Tensor(shape,
-/// values)` of known lists.
-std::optional<fac::Matrix> constantMatrix(Value tensor) {
+std::vector<fac::Matrix> constantWeight(Value weight, int depth);
+
+/// The multiply-adds one product may take at compile time (the
+/// interpreter's limit for one product).
+constexpr int64_t kMaxFoldedWork = int64_t(1) << 30;
+
+/// A tensor value known at compile time: a literal, `Tensor(shape,
+/// values)` of known lists, a matrix of a weight known then (`w.query`),
+/// or a product of such (`⨂`), computed as the interpreter computes it.
+std::optional<fac::Matrix> constantMatrix(Value tensor, int depth = 64) {
+  if (depth == 0)
+    return std::nullopt;
+  if (auto field = tensor.getDefiningOp<FieldOp>()) {
+    std::optional<uint64_t> index = field.getIndex();
+    if (!index || *index > 2 ||
+        field.getValue().getType() !=
+            DataType::get(tensor.getContext(), "AttentionWeight", {}))
+      return std::nullopt;
+    std::vector<fac::Matrix> w = constantWeight(field.getValue(), depth - 1);
+    if (w.size() != 3)
+      return std::nullopt;
+    return std::move(w[*index]);
+  }
+  if (auto call = tensor.getDefiningOp<IntrinsicOp>()) {
+    if (call.getCallee() != "matmul" || call.getArgs().size() != 2)
+      return std::nullopt;
+    std::optional<fac::Matrix> a = constantMatrix(call.getArgs()[0], depth - 1);
+    std::optional<fac::Matrix> b =
+        a ? constantMatrix(call.getArgs()[1], depth - 1) : std::nullopt;
+    if (!b || a->cols != b->rows ||
+        (a->rows && b->cols && a->cols &&
+         a->rows * b->cols > kMaxFoldedWork / a->cols))
+      return std::nullopt;
+    fac::Matrix c{a->rows, b->cols, {}};
+    c.values.assign(size_t(c.rows * c.cols), 0.0f);
+    for (int64_t i = 0; i < a->rows; ++i)
+      for (int64_t k = 0; k < a->cols; ++k)
+        for (int64_t j = 0; j < b->cols; ++j)
+          c.values[size_t(i * c.cols + j)] +=
+              a->values[size_t(i * a->cols + k)] *
+              b->values[size_t(k * b->cols + j)];
+    return c;
+  }
   if (auto literal = tensor.getDefiningOp<LiteralOp>()) {
     auto dense = cast<DenseElementsAttr>(literal.getValue());
     auto shape = cast<ShapedType>(dense.getType()).getShape();
@@ -159,13 +199,13 @@ std::optional<SmallVector<int64_t>> compressedInts(Value weight);
 /// The matrices of an AttentionWeight known at compile time: constructed
 /// of known tensors, or reconstructed from a code made at compile time;
 /// none otherwise.
-std::vector<fac::Matrix> constantWeight(Value weight) {
+std::vector<fac::Matrix> constantWeight(Value weight, int depth) {
   std::vector<fac::Matrix> matrices;
   if (auto construct = weight.getDefiningOp<ConstructOp>()) {
     if (construct.getCtor() != "AttentionWeight")
       return {};
     for (Value m : construct.getFields()) {
-      std::optional<fac::Matrix> matrix = constantMatrix(m);
+      std::optional<fac::Matrix> matrix = constantMatrix(m, depth - 1);
       if (!matrix)
         return {};
       matrices.push_back(std::move(*matrix));
@@ -280,6 +320,23 @@ FailureOr<Value> attentionForward(OpBuilder &builder, Location loc, Value x,
       .getResult();
 }
 
+/// `Tensor(shape, values)` of lists known at compile time (drawn, or
+/// written out): a literal, whose buffer is a constant.
+LogicalResult literalTensor(ConstructOp op, PatternRewriter &rewriter) {
+  if (op.getCtor() != "Tensor" ||
+      op.getType() != fac::TensorType::get(op.getContext()) ||
+      op.getFields().size() != 2)
+    return failure();
+  std::optional<fac::Matrix> m = constantMatrix(op.getResult());
+  if (!m)
+    return failure();
+  auto type = RankedTensorType::get({m->rows, m->cols}, rewriter.getF32Type());
+  rewriter.replaceOpWithNewOp<LiteralOp>(
+      op, op.getType(),
+      DenseElementsAttr::get(type, llvm::ArrayRef(m->values)));
+  return success();
+}
+
 bool isWeightEffect(PerformOp op) {
   StringRef e = op.getEffect();
   if (e == "Compress")
@@ -369,7 +426,8 @@ LogicalResult makeWeights(Block &body, RandomDraws &draws) {
     if (!code || code.getCtor() != "FractalCode" ||
         code.getFields().size() != 2)
       continue;
-    std::vector<fac::Matrix> matrices = constantWeight(perform.getArgs()[0]);
+    std::vector<fac::Matrix> matrices =
+        constantWeight(perform.getArgs()[0], 64);
     if (matrices.size() != 3)
       continue;
     std::vector<int64_t> ints;
@@ -574,6 +632,9 @@ struct LowerWeightsPass
     patterns.add(lowerFractalChain);
     patterns.add(lowerFractalDecode);
     patterns.add<LowerFractalTree>(&getContext(), maxAttentions);
+    // Fields and destructurings of the weights they make.
+    populateDataFoldPatterns(patterns);
+    patterns.add(literalTensor);
     patterns.add(lowerPerformedAttentionForward);
     patterns.add(lowerApplyCompressed);
     if (failed(applyPatternsAndFoldGreedily(module, std::move(patterns))))
@@ -601,13 +662,29 @@ struct LowerWeightsPass
                  "compile too: a kernel's random values are drawn when it is "
                  "compiled, in program order, with the interpreter's "
                  "generator";
-        } else if (name == "fractalDecode" || name == "applyCompressed") {
+        } else if (name == "applyCompressed") {
           ok = false;
-          call.emitError("'")
-              << name
-              << "' compiles only on a code made at compile time by "
-                 "'Compress' of a weight known then (drawn, or given with "
-                 "-D), of the shape asked";
+          call.emitError("'applyCompressed' compiles only on a weight coded "
+                         "at compile time by 'Compress' of a weight known "
+                         "then (drawn, written out, or given with -D)");
+        } else if (name == "fractalDecode") {
+          ok = false;
+          auto code = call.getArgs()[0].getDefiningOp<ConstructOp>();
+          std::optional<SmallVector<int64_t>> shape =
+              constantInts(call.getArgs()[1]);
+          if (!code || code.getFields().size() != 2 ||
+              !constantInts(code.getFields()[1]))
+            call.emitError("'fractalDecode' compiles only on a code made at "
+                           "compile time by 'Compress' of a weight known "
+                           "then (drawn, written out, or given with -D)");
+          else if (!shape)
+            call.emitError("'fractalDecode' compiles only with a shape known "
+                           "at compile time (`x ⊗ code` asks for x's width, "
+                           "known only when the kernel runs)");
+          else
+            call.emitError("'fractalDecode' asks for a shape other than the "
+                           "code's first matrix's, which does not compile "
+                           "yet");
         }
         return;
       }

@@ -908,38 +908,30 @@ LogicalResult resolveMemoryConstraint(HandleOp op) {
   }
   if (satisfy < 0 || violate < 0)
     return failure();
-  // The tensors made or read before the handle, in the interpreter's
-  // evaluation order: every tensor an earlier op takes or makes, in its
-  // regions too, but for the branches of an `if` (only one runs: its
-  // result counts).
-  Type tensor = fac::TensorType::get(op.getContext());
-  llvm::SetVector<Value> made;
-  std::function<void(Operation *)> visit = [&](Operation *o) {
-    for (Value v : o->getOperands())
-      if (v.getType() == tensor)
-        made.insert(v);
-    if (!isa<IfOp>(o))
-      for (Region &r : o->getRegions())
-        for (Operation &inner : r.getOps())
-          visit(&inner);
-    for (Value v : o->getResults())
-      if (v.getType() == tensor)
-        made.insert(v);
-  };
-  for (Operation *o = &op->getBlock()->front(); o != op.getOperation();
-       o = o->getNextNode())
-    visit(o);
-  // What is made inside those regions and not visible here is counted
-  // through what they yield.
-  made.remove_if([&](Value v) {
-    return !v.getParentRegion()->isAncestor(op->getParentRegion());
-  });
   PatternRewriter rewriter(op.getContext());
   rewriter.setInsertionPoint(op);
   Location loc = perform.getLoc();
-  Value fits = rewriter.create<MemoryFitsOp>(loc, rewriter.getI1Type(),
-                                             perform.getArgs()[0],
-                                             ValueRange(made.getArrayRef()));
+  // What computes the limit (in the handle's body) goes before it.
+  Block &computation = op.getBody().front();
+  for (Operation &inner :
+       llvm::make_early_inc_range(computation.without_terminator()))
+    if (&inner != perform.getOperation())
+      inner.moveBefore(op);
+  // The tensors are counted once the calls around it are inlined
+  // (countTensorsMade); the function's parameters count where a caller
+  // evaluated them as arguments.
+  SmallVector<Value> parameters;
+  if (auto lambda = op->getParentOfType<LambdaOp>())
+    for (Value p : lambda.getBody().front().getArguments())
+      if (p.getType() == fac::TensorType::get(op.getContext()))
+        parameters.push_back(p);
+  auto fits = rewriter.create<MemoryFitsOp>(loc, rewriter.getI1Type(),
+                                            perform.getArgs()[0], parameters);
+  // Which function it is in, to tell a call from outside from a call of it.
+  if (auto lambda = op->getParentOfType<LambdaOp>())
+    fits->setAttr("fac.function", lambda->getAttr("name")
+                                      ? lambda->getAttr("name")
+                                      : rewriter.getStringAttr(""));
   // Does the Violate arm call the enclosing function on its parameters?
   auto lambda = op->getParentOfType<LambdaOp>();
   auto name = lambda ? lambda->getAttrOfType<StringAttr>("name") : nullptr;
@@ -971,6 +963,54 @@ LogicalResult resolveMemoryConstraint(HandleOp op) {
     region->takeBody(op.getArms()[arm]);
   rewriter.replaceOp(op, branch.getResult());
   return success();
+}
+
+/// The operands of \p fits: the tensors a run of the outermost function
+/// around it has made or read before it, as the interpreter counts them
+/// for MemoryConstraint (every tensor an earlier op takes or makes, in its
+/// regions too but for an `if`'s branches, of which only the result
+/// counts; a tensor the concept made counts where the call reads it).
+void countTensorsMade(MemoryFitsOp fits) {
+  Operation *top = fits;
+  while (top->getParentOp() && !isa<ConceptOp>(top->getParentOp()))
+    top = top->getParentOp();
+  auto function = dyn_cast<LambdaOp>(top);
+  if (!function)
+    return;
+  Type tensor = fac::TensorType::get(fits.getContext());
+  // The parameters it was made with are a caller's arguments, evaluated by
+  // the caller, unless the function is the one called from outside.
+  llvm::SetVector<Value> made;
+  auto in = fits->getAttrOfType<StringAttr>("fac.function");
+  auto name = function->getAttrOfType<StringAttr>("name");
+  bool calledFromOutside = in && name && in == name;
+  if (!calledFromOutside)
+    made.insert(fits.getTensors().begin(), fits.getTensors().end());
+  fits->removeAttr("fac.function");
+  std::function<void(Operation *)> visit = [&](Operation *o) {
+    for (Value v : o->getOperands())
+      if (v.getType() == tensor)
+        made.insert(v);
+    if (!isa<IfOp>(o))
+      for (Region &r : o->getRegions())
+        for (Operation &inner : r.getOps())
+          visit(&inner);
+    for (Value v : o->getResults())
+      if (v.getType() == tensor)
+        made.insert(v);
+  };
+  // Everything before it in its block and in each enclosing block.
+  for (Operation *at = fits; at != function.getOperation();
+       at = at->getParentOp())
+    for (Operation *o = &at->getBlock()->front(); o != at; o = o->getNextNode())
+      visit(o);
+  // What was made inside those regions and is not visible here is counted
+  // through what they yield. (A tensor of the concept counts where the
+  // call reads it.)
+  made.remove_if([&](Value v) {
+    return !v.getParentRegion()->isAncestor(fits->getParentRegion());
+  });
+  fits.getTensorsMutable().assign(made.getArrayRef());
 }
 
 struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
@@ -1016,6 +1056,8 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
             applyPatternsAndFoldGreedily(module, std::move(patterns), config)))
       return signalPassFailure();
 
+    // MemoryConstraint counts what the whole call has made.
+    module.walk(countTensorsMade);
     // Inlining that grew without end.
     if (budget.exhausted()) {
       Operation *at = nullptr;
@@ -1261,3 +1303,8 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
 };
 
 } // namespace
+
+void fac::populateDataFoldPatterns(RewritePatternSet &patterns) {
+  patterns.add<FoldDataAccess, FoldDestructure, FoldRebuild, FoldListAccess>(
+      patterns.getContext());
+}

@@ -218,7 +218,10 @@ public:
           source.error(
               p.loc, it != given.end()
                          ? "'" + it->second + "' is not a value of type " +
-                               sema::prune(p.resolved)->str()
+                               sema::prune(p.resolved)->str() +
+                               (sema::prune(p.resolved)->isCon("FractalCode")
+                                    ? " (given by its level, an Int in 0-64)"
+                                    : "")
                          : "give parameter '" + p.name + "' a value with -p " +
                                p.name + "=... (or -D)");
           return false;

@@ -51,6 +51,10 @@ namespace fac {
 void populateFACToVectorPatterns(mlir::RewritePatternSet &patterns,
                                  const KernelTarget &target);
 
+/// fac-specialize's folds of values built in the IR: fields, matches and
+/// destructurings of `fac.construct`, accesses to list literals.
+void populateDataFoldPatterns(mlir::RewritePatternSet &patterns);
+
 /// Parses a `--bound` value, `name=N` (an integer parameter's value,
 /// |N| <= 2^40) or `name=RxC` / `name=HxRxC` (a buffer's sizes, 0 to 2^40
 /// each): false with \p problem set when it is not one.

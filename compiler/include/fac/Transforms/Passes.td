@@ -243,7 +243,7 @@ def FacLowerWeights : Pass<"fac-lower-weights", "mlir::ModuleOp"> {
     ```
   }];
   let options = [
-    Option<"maxAttentions", "max-attentions", "int64_t", /*default=*/"1024",
+    Option<"maxAttentions", "max-attentions", "int64_t", /*default=*/"63",
            "Attentions an unrolled FractalForward may have">
   ];
   let dependentDialects = ["mlir::arith::ArithDialect"];
