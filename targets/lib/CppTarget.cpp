@@ -183,6 +183,13 @@ private:
                std::to_string(v.getNumElements());
       return op->emitError("C++ target: no C++ type for ") << type, failure();
     }
+    // A buffer (a branch's result): its view.
+    if (auto m = dyn_cast<MemRefType>(type)) {
+      std::string element = getScalarCType(m.getElementType());
+      if (!element.empty() && m.getRank() >= 1 && m.getRank() <= 3 &&
+          !m.getElementType().isInteger(1))
+        return "MemRef<" + std::to_string(m.getRank()) + ", " + element + ">";
+    }
     std::string t = getScalarCType(type);
     if (type.isInteger(1))
       t = "bool";

@@ -339,210 +339,255 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
       }
       return builder.create<memref::DimOp>(loc, buffer, i);
     };
-    for (Operation &op : llvm::make_early_inc_range(entry)) {
-      if (isa<TreeBuildOp, TreeCutOp, TreeAttendOp, TreeLeavesOp, TreeExpandOp,
-              TreeJoinOp, TreeLimitOp>(op)) {
-        builder.setInsertionPoint(&op);
-        Location loc = op.getLoc();
-        treeOps.push_back(&op);
-        // A tree whose leaves are needed: a join's are its tokens.
-        auto leafForm = [&](Value tree) -> FailureOr<TreeBuffers> {
-          auto it = flattened.find(tree);
-          if (it != flattened.end())
-            return it->second;
-          FailureOr<TreeBuffers> t =
-              trees.leafForm(loc, treeValues.lookup(tree));
-          if (succeeded(t))
-            flattened[tree] = *t;
-          return t;
-        };
-        // Cuts and attention read a pyramid's levels.
-        auto pyramid = [&](Value tree) -> FailureOr<TreeBuffers> {
-          const TreeBuffers &t = treeValues.lookup(tree);
-          if (t.join || t.flat)
-            return op.emitOpError("on a joined or memory-limited tree does "
-                                  "not compile yet: cuts and attention over "
-                                  "trees compile on pyramids of tokens and "
-                                  "their cuts"),
-                   failure();
-          return t;
-        };
-        if (auto build = dyn_cast<TreeBuildOp>(op)) {
-          treeValues[build.getResult()] = trees.build(loc, build.getTokens());
-        } else if (auto join = dyn_cast<TreeJoinOp>(op)) {
-          // A join keeps the structure of pyramids and joins: a cut or a
-          // limited tree has lost it.
-          const TreeBuffers &left = treeValues.lookup(join.getLeft()),
-                            &right = treeValues.lookup(join.getRight());
-          for (const TreeBuffers *t : {&left, &right})
-            if (t->flat || t->cutRows)
-              return op.emitOpError(
-                         "of a cut or memory-limited tree does not compile "
-                         "yet: joins compile on pyramids of tokens and "
-                         "joins of them"),
+    // The ops of \p block, in order (the kernel's body, or a branch).
+    std::function<LogicalResult(Block &)> process;
+    process = [&](Block &block) -> LogicalResult {
+      for (Operation &op : llvm::make_early_inc_range(block)) {
+        if (isa<TreeBuildOp, TreeCutOp, TreeAttendOp, TreeLeavesOp,
+                TreeExpandOp, TreeJoinOp, TreeLimitOp>(op)) {
+          builder.setInsertionPoint(&op);
+          Location loc = op.getLoc();
+          treeOps.push_back(&op);
+          // A tree whose leaves are needed: a join's are its tokens.
+          auto leafForm = [&](Value tree) -> FailureOr<TreeBuffers> {
+            auto it = flattened.find(tree);
+            if (it != flattened.end())
+              return it->second;
+            FailureOr<TreeBuffers> t =
+                trees.leafForm(loc, treeValues.lookup(tree));
+            if (succeeded(t))
+              flattened[tree] = *t;
+            return t;
+          };
+          // Cuts and attention read a pyramid's levels.
+          auto pyramid = [&](Value tree) -> FailureOr<TreeBuffers> {
+            const TreeBuffers &t = treeValues.lookup(tree);
+            if (t.join || t.flat)
+              return op.emitOpError("on a joined or memory-limited tree does "
+                                    "not compile yet: cuts and attention over "
+                                    "trees compile on pyramids of tokens and "
+                                    "their cuts"),
                      failure();
-          treeValues[join.getResult()] = trees.join(loc, left, right);
-        } else if (auto limit = dyn_cast<TreeLimitOp>(op)) {
-          FailureOr<TreeBuffers> t = trees.limit(
-              loc, treeValues.lookup(limit.getTree()), limit.getBytes());
-          if (failed(t))
-            return failure();
-          treeValues[limit.getResult()] = *t;
-        } else if (auto cut = dyn_cast<TreeCutOp>(op)) {
-          FailureOr<TreeBuffers> source = pyramid(cut.getTree());
-          if (failed(source))
-            return failure();
-          FailureOr<TreeBuffers> t =
-              trees.cut(loc, *source, cut.getPredicate());
-          if (failed(t))
-            return failure();
-          treeValues[cut.getResult()] = *t;
-        } else if (auto attend = dyn_cast<TreeAttendOp>(op)) {
-          FailureOr<TreeBuffers> qt = pyramid(attend.getQuery()),
-                                 kt = pyramid(attend.getKey()),
-                                 vt = pyramid(attend.getValue());
-          if (failed(qt) || failed(kt) || failed(vt))
-            return failure();
-          const TreeBuffers &q = *qt, &k = *kt, &v = *vt;
-          require(loc, dim(loc, q.source, 1), dim(loc, k.source, 1),
-                  "query and key widths");
-          require(loc, k.tokens, v.tokens, "key and value tokens");
-          Value rows = trees.attend(loc, q, k, v, tile);
-          attend.getResult().replaceAllUsesWith(rows);
-        } else if (auto leaves = dyn_cast<TreeLeavesOp>(op)) {
-          FailureOr<TreeBuffers> tree = leafForm(leaves.getTree());
-          if (failed(tree))
-            return failure();
-          leaves.getResult().replaceAllUsesWith(trees.leaves(loc, *tree));
-        } else if (auto expand = dyn_cast<TreeExpandOp>(op)) {
-          FailureOr<TreeBuffers> leafTree = leafForm(expand.getTree());
-          if (failed(leafTree))
-            return failure();
-          const TreeBuffers &tree = *leafTree;
-          Value cols = builder.create<memref::DimOp>(loc, expand.getRows(), 1);
-          Value dest = destination(&op, tree.tokens, cols);
+            return t;
+          };
+          if (auto build = dyn_cast<TreeBuildOp>(op)) {
+            treeValues[build.getResult()] = trees.build(loc, build.getTokens());
+          } else if (auto join = dyn_cast<TreeJoinOp>(op)) {
+            // A join keeps the structure of pyramids and joins: a cut or a
+            // limited tree has lost it.
+            const TreeBuffers &left = treeValues.lookup(join.getLeft()),
+                              &right = treeValues.lookup(join.getRight());
+            for (const TreeBuffers *t : {&left, &right})
+              if (t->flat || t->cutRows)
+                return op.emitOpError(
+                           "of a cut or memory-limited tree does not compile "
+                           "yet: joins compile on pyramids of tokens and "
+                           "joins of them"),
+                       failure();
+            treeValues[join.getResult()] = trees.join(loc, left, right);
+          } else if (auto limit = dyn_cast<TreeLimitOp>(op)) {
+            FailureOr<TreeBuffers> t = trees.limit(
+                loc, treeValues.lookup(limit.getTree()), limit.getBytes());
+            if (failed(t))
+              return failure();
+            treeValues[limit.getResult()] = *t;
+          } else if (auto cut = dyn_cast<TreeCutOp>(op)) {
+            FailureOr<TreeBuffers> source = pyramid(cut.getTree());
+            if (failed(source))
+              return failure();
+            FailureOr<TreeBuffers> t =
+                trees.cut(loc, *source, cut.getPredicate());
+            if (failed(t))
+              return failure();
+            treeValues[cut.getResult()] = *t;
+          } else if (auto attend = dyn_cast<TreeAttendOp>(op)) {
+            FailureOr<TreeBuffers> qt = pyramid(attend.getQuery()),
+                                   kt = pyramid(attend.getKey()),
+                                   vt = pyramid(attend.getValue());
+            if (failed(qt) || failed(kt) || failed(vt))
+              return failure();
+            const TreeBuffers &q = *qt, &k = *kt, &v = *vt;
+            require(loc, dim(loc, q.source, 1), dim(loc, k.source, 1),
+                    "query and key widths");
+            require(loc, k.tokens, v.tokens, "key and value tokens");
+            Value rows = trees.attend(loc, q, k, v, tile);
+            attend.getResult().replaceAllUsesWith(rows);
+          } else if (auto leaves = dyn_cast<TreeLeavesOp>(op)) {
+            FailureOr<TreeBuffers> tree = leafForm(leaves.getTree());
+            if (failed(tree))
+              return failure();
+            leaves.getResult().replaceAllUsesWith(trees.leaves(loc, *tree));
+          } else if (auto expand = dyn_cast<TreeExpandOp>(op)) {
+            FailureOr<TreeBuffers> leafTree = leafForm(expand.getTree());
+            if (failed(leafTree))
+              return failure();
+            const TreeBuffers &tree = *leafTree;
+            Value cols =
+                builder.create<memref::DimOp>(loc, expand.getRows(), 1);
+            Value dest = destination(&op, tree.tokens, cols);
+            if (dest == out) {
+              require(loc, dim(loc, out, 0), tree.tokens, "rows of out");
+              require(loc, dim(loc, out, 1), cols, "columns of out");
+            }
+            trees.expand(loc, expand.getRows(), tree, dest);
+            expand.getResult().replaceAllUsesWith(dest);
+          }
+          continue;
+        }
+        if (auto call = dyn_cast<IntrinsicOp>(op);
+            call && call.getCallee() == "matmul" &&
+            call.getArgs().size() == 2) {
+          builder.setInsertionPoint(call);
+          Location loc = call.getLoc();
+          Value a = call.getArgs()[0], b = call.getArgs()[1];
+          if (!isa<MemRefType>(a.getType()) || !isa<MemRefType>(b.getType()))
+            return call.emitOpError("of tensors with no buffer yet");
+          require(loc, dim(loc, a, 1), dim(loc, b, 0),
+                  "inner dimensions of a product");
+          Value rows = dim(loc, a, 0), cols = dim(loc, b, 1);
+          Value dest = destination(&op, rows, cols);
+          if (Operation *alloc = dest.getDefiningOp())
+            alloc->setAttr("fac.buffer", builder.getStringAttr("product"));
           if (dest == out) {
-            require(loc, dim(loc, out, 0), tree.tokens, "rows of out");
+            require(loc, dim(loc, out, 0), rows, "rows of out");
             require(loc, dim(loc, out, 1), cols, "columns of out");
           }
-          trees.expand(loc, expand.getRows(), tree, dest);
-          expand.getResult().replaceAllUsesWith(dest);
+          emitMatmul(builder, loc, a, b, dest);
+          call.getResult().replaceAllUsesWith(dest);
+          call.erase();
+          continue;
         }
-        continue;
-      }
-      if (auto call = dyn_cast<IntrinsicOp>(op);
-          call && call.getCallee() == "matmul" && call.getArgs().size() == 2) {
-        builder.setInsertionPoint(call);
-        Location loc = call.getLoc();
-        Value a = call.getArgs()[0], b = call.getArgs()[1];
-        if (!isa<MemRefType>(a.getType()) || !isa<MemRefType>(b.getType()))
-          return call.emitOpError("of tensors with no buffer yet");
-        require(loc, dim(loc, a, 1), dim(loc, b, 0),
-                "inner dimensions of a product");
-        Value rows = dim(loc, a, 0), cols = dim(loc, b, 1);
-        Value dest = destination(&op, rows, cols);
-        if (Operation *alloc = dest.getDefiningOp())
-          alloc->setAttr("fac.buffer", builder.getStringAttr("product"));
-        if (dest == out) {
-          require(loc, dim(loc, out, 0), rows, "rows of out");
-          require(loc, dim(loc, out, 1), cols, "columns of out");
-        }
-        emitMatmul(builder, loc, a, b, dest);
-        call.getResult().replaceAllUsesWith(dest);
-        call.erase();
-        continue;
-      }
-      if (auto fits = dyn_cast<MemoryFitsOp>(op)) {
-        // Each tensor's rows x cols x 4 bytes within the limit, without
-        // the product: rows <= (limit / 4) / cols.
-        builder.setInsertionPoint(fits);
-        Location loc = fits.getLoc();
-        Type i64 = builder.getI64Type();
-        auto c64 = [&](int64_t v) -> Value {
-          return builder.create<arith::ConstantIntOp>(loc, v, 64);
-        };
-        Value limit = fits.getLimit();
-        Value all = builder.create<arith::CmpIOp>(
-            loc, arith::CmpIPredicate::sge, limit, c64(0));
-        Value quarter = builder.create<arith::DivSIOp>(loc, limit, c64(4));
-        for (Value t : fits.getTensors()) {
-          if (!isa<MemRefType>(t.getType()))
-            return fits.emitOpError("of a value with no buffer");
-          auto side = [&](int64_t i) -> Value {
-            return builder.create<arith::IndexCastOp>(loc, i64, dim(loc, t, i));
+        if (auto fits = dyn_cast<MemoryFitsOp>(op)) {
+          // Each tensor's rows x cols x 4 bytes within the limit, without
+          // the product: rows <= (limit / 4) / cols.
+          builder.setInsertionPoint(fits);
+          Location loc = fits.getLoc();
+          Type i64 = builder.getI64Type();
+          auto c64 = [&](int64_t v) -> Value {
+            return builder.create<arith::ConstantIntOp>(loc, v, 64);
           };
-          Value rows = side(0), cols = side(1);
-          Value per = builder.create<arith::DivSIOp>(
-              loc, quarter, builder.create<arith::MaxSIOp>(loc, cols, c64(1)));
-          Value fitsRows = builder.create<arith::CmpIOp>(
-              loc, arith::CmpIPredicate::sle, rows, per);
-          Value empty = builder.create<arith::CmpIOp>(
-              loc, arith::CmpIPredicate::eq, cols, c64(0));
-          all = builder.create<arith::AndIOp>(
-              loc, all, builder.create<arith::OrIOp>(loc, empty, fitsRows));
+          Value limit = fits.getLimit();
+          Value all = builder.create<arith::CmpIOp>(
+              loc, arith::CmpIPredicate::sge, limit, c64(0));
+          Value quarter = builder.create<arith::DivSIOp>(loc, limit, c64(4));
+          for (Value t : fits.getTensors()) {
+            if (!isa<MemRefType>(t.getType()))
+              return fits.emitOpError("of a value with no buffer");
+            auto side = [&](int64_t i) -> Value {
+              return builder.create<arith::IndexCastOp>(loc, i64,
+                                                        dim(loc, t, i));
+            };
+            Value rows = side(0), cols = side(1);
+            Value per = builder.create<arith::DivSIOp>(
+                loc, quarter,
+                builder.create<arith::MaxSIOp>(loc, cols, c64(1)));
+            Value fitsRows = builder.create<arith::CmpIOp>(
+                loc, arith::CmpIPredicate::sle, rows, per);
+            Value empty = builder.create<arith::CmpIOp>(
+                loc, arith::CmpIPredicate::eq, cols, c64(0));
+            all = builder.create<arith::AndIOp>(
+                loc, all, builder.create<arith::OrIOp>(loc, empty, fitsRows));
+          }
+          fits.getResult().replaceAllUsesWith(all);
+          fits.erase();
+          continue;
         }
-        fits.getResult().replaceAllUsesWith(all);
-        fits.erase();
-        continue;
-      }
-      if (auto decode = dyn_cast<FractalDecodeOp>(op)) {
-        builder.setInsertionPoint(decode);
-        // Equal codes (a weight used twice) are decoded once.
-        Value &decoded = decodedCodes[decode->getAttrDictionary()];
-        if (!decoded)
-          decoded = emitFractalDecode(builder, decode, temporaries);
-        decode.getResult().replaceAllUsesWith(decoded);
-        decode.erase();
-        continue;
-      }
-      if (auto literal = dyn_cast<LiteralOp>(op);
-          literal && literal.getType() == tensor) {
-        builder.setInsertionPoint(literal);
-        literal.getResult().replaceAllUsesWith(
-            constantBuffer(builder, literal.getLoc(), literal.getValue()));
-        literal.erase();
-        continue;
-      }
-      if (auto attend = dyn_cast<AttendOp>(op)) {
-        builder.setInsertionPoint(attend);
-        Value dest = out;
-        if (attend.getResult() != returned) {
-          Value rows = builder.create<memref::DimOp>(attend.getLoc(),
-                                                     attend.getQuery(), 0);
-          Value cols = builder.create<memref::DimOp>(attend.getLoc(),
-                                                     attend.getValue(), 1);
-          int64_t dyn = ShapedType::kDynamic;
-          auto temp = builder.create<memref::AllocOp>(
-              attend.getLoc(),
-              MemRefType::get({dyn, dyn}, builder.getF32Type()),
-              ValueRange{rows, cols});
-          temp->setAttr("fac.buffer", builder.getStringAttr("attention rows"));
-          dest = temp;
-          temporaries.push_back(dest);
+        if (auto decode = dyn_cast<FractalDecodeOp>(op)) {
+          builder.setInsertionPoint(decode);
+          // Equal codes (a weight used twice) are decoded once.
+          Value &decoded = decodedCodes[decode->getAttrDictionary()];
+          if (!decoded)
+            decoded = emitFractalDecode(builder, decode, temporaries);
+          decode.getResult().replaceAllUsesWith(decoded);
+          decode.erase();
+          continue;
         }
-        builder.create<AttentionOp>(
-            attend.getLoc(), attend.getQuery(), attend.getKey(),
-            attend.getValue(), dest, attend.getScale(),
-            /*causal_offset=*/Value(), /*bias=*/Value(),
-            /*key_indices=*/Value(), /*threads=*/Value(),
-            attend.getRsqrtDAttr(),
-            keyTile ? builder.getI64IntegerAttr(keyTile) : IntegerAttr());
-        attend.getResult().replaceAllUsesWith(dest);
-        attend.erase();
-        continue;
+        if (auto literal = dyn_cast<LiteralOp>(op);
+            literal && literal.getType() == tensor) {
+          builder.setInsertionPoint(literal);
+          literal.getResult().replaceAllUsesWith(
+              constantBuffer(builder, literal.getLoc(), literal.getValue()));
+          literal.erase();
+          continue;
+        }
+        if (auto attend = dyn_cast<AttendOp>(op)) {
+          builder.setInsertionPoint(attend);
+          Value dest = out;
+          if (attend.getResult() != returned) {
+            Value rows = builder.create<memref::DimOp>(attend.getLoc(),
+                                                       attend.getQuery(), 0);
+            Value cols = builder.create<memref::DimOp>(attend.getLoc(),
+                                                       attend.getValue(), 1);
+            int64_t dyn = ShapedType::kDynamic;
+            auto temp = builder.create<memref::AllocOp>(
+                attend.getLoc(),
+                MemRefType::get({dyn, dyn}, builder.getF32Type()),
+                ValueRange{rows, cols});
+            temp->setAttr("fac.buffer",
+                          builder.getStringAttr("attention rows"));
+            dest = temp;
+            temporaries.push_back(dest);
+          }
+          builder.create<AttentionOp>(
+              attend.getLoc(), attend.getQuery(), attend.getKey(),
+              attend.getValue(), dest, attend.getScale(),
+              /*causal_offset=*/Value(), /*bias=*/Value(),
+              /*key_indices=*/Value(), /*threads=*/Value(),
+              attend.getRsqrtDAttr(),
+              keyTile ? builder.getI64IntegerAttr(keyTile) : IntegerAttr());
+          attend.getResult().replaceAllUsesWith(dest);
+          attend.erase();
+          continue;
+        }
+        if (auto branch = dyn_cast<IfOp>(op)) {
+          // A branch on a run-time value: scf.if, each side's ops in buffer
+          // form; a tensor result is yielded as a buffer of the ABI's type.
+          Type type = branch.getType();
+          if (type != tensor && !type.isIntOrIndexOrFloat())
+            return op.emitOpError("has no buffer form yet: a branch on a "
+                                  "value known only at run time compiles when "
+                                  "it gives a tensor or a scalar, not ")
+                   << type;
+          builder.setInsertionPoint(branch);
+          Type resultType = type == tensor ? Type(bufferType) : type;
+          auto lowered = builder.create<scf::IfOp>(
+              branch.getLoc(), TypeRange{resultType}, branch.getCondition(),
+              /*addThenBlock=*/true, /*addElseBlock=*/true);
+          for (auto [from, to] :
+               {std::pair{&branch.getThenRegion(), lowered.thenBlock()},
+                std::pair{&branch.getElseRegion(), lowered.elseBlock()}}) {
+            to->getOperations().splice(to->end(),
+                                       from->front().getOperations());
+            // A side's buffers are the plan's (fac-plan-memory): they are
+            // not freed at the end, which their allocation does not
+            // dominate.
+            size_t before = temporaries.size();
+            if (failed(process(*to)))
+              return failure();
+            temporaries.resize(before);
+            auto yield = cast<YieldOp>(to->getTerminator());
+            builder.setInsertionPoint(yield);
+            Value v = yield.getOperand(0);
+            if (type == tensor)
+              v = builder.create<memref::CastOp>(yield.getLoc(), resultType, v);
+            builder.create<scf::YieldOp>(yield.getLoc(), v);
+            yield.erase();
+          }
+          branch.getResult().replaceAllUsesWith(lowered.getResult(0));
+          branch.erase();
+          continue;
+        }
+        for (Value result : op.getResults())
+          if (result.getType() == tensor || isTensorTree(result.getType()))
+            return op.emitOpError("has no buffer form yet: fac-bufferize "
+                                  "handles tensors made by fac.attend, "
+                                  "products, fractal decoding, literals, "
+                                  "branches and the tree ops only");
       }
-      if (isa<IfOp>(op))
-        return op.emitOpError("has no buffer form yet: a branch on a value "
-                              "known only at run time (a MemoryConstraint "
-                              "whose Violate arm does not recurse, say) does "
-                              "not compile yet");
-      for (Value result : op.getResults())
-        if (result.getType() == tensor || isTensorTree(result.getType()))
-          return op.emitOpError("has no buffer form yet: fac-bufferize "
-                                "handles tensors made by fac.attend, "
-                                "products, fractal decoding, literals and "
-                                "the tree ops only");
-    }
+      return success();
+    };
+    if (failed(process(entry)))
+      return failure();
 
     // The tree ops are done: their values live in buffers.
     for (Operation *op : llvm::reverse(treeOps))

@@ -14,6 +14,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
@@ -148,6 +149,25 @@ public:
         cached = builder.create<mlir::memref::DimOp>(
             loc, arguments.lookupOrDefault(buffer), dim);
       return cached;
+    }
+    if (depth == 0)
+      return nullptr;
+    // A cast has its source's sizes; a branch's buffer, the side's that
+    // runs (when the condition is known at the start).
+    if (auto cast = buffer.getDefiningOp<mlir::memref::CastOp>())
+      return size(cast.getSource(), dim, depth - 1);
+    if (auto branch = buffer.getDefiningOp<mlir::scf::IfOp>()) {
+      unsigned index = llvm::cast<mlir::OpResult>(buffer).getResultNumber();
+      mlir::Value condition = atEntry(branch.getCondition(), depth - 1);
+      mlir::Value a =
+          condition ? size(branch.thenYield().getOperand(index), dim, depth - 1)
+                    : nullptr;
+      mlir::Value b =
+          a ? size(branch.elseYield().getOperand(index), dim, depth - 1)
+            : nullptr;
+      if (!b)
+        return nullptr;
+      return builder.create<mlir::arith::SelectOp>(loc, condition, a, b);
     }
     auto alloc = buffer.getDefiningOp<mlir::memref::AllocOp>();
     if (!alloc)

@@ -185,12 +185,12 @@ struct KernelStatusPass
     // The kernel's work, to be moved under the check.
     SmallVector<Operation *> work;
     SmallVector<RequireOp> requirements;
-    for (Operation &op : entry.without_terminator()) {
-      if (auto r = dyn_cast<RequireOp>(op))
-        requirements.push_back(r);
-      else
+    for (Operation &op : entry.without_terminator())
+      if (!isa<RequireOp>(op))
         work.push_back(&op);
-    }
+    // A requirement in a branch is checked at the start too: it needs the
+    // shapes to fit whichever side runs.
+    func.walk([&](RequireOp r) { requirements.push_back(r); });
 
     OpBuilder builder(ctx);
     builder.setInsertionPointToStart(&entry);

@@ -266,8 +266,12 @@ def FacBufferize : Pass<"fac-bufferize", "mlir::ModuleOp"> {
     2-d strided memrefs, `memref<?x?xf32, strided<[?, 1], offset: ?>>`:
     tensor arguments become memref arguments, the result becomes a trailing
     `out` argument the caller allocates, and tensor ops become their buffer
-    forms (`fac.attend` -> `fac.attention`). Intermediate tensors get a
-    `memref.alloc` freed at the end of the kernel. The function is marked
+    forms (`fac.attend` -> `fac.attention`, products to loops,
+    `fac.fractal_decode` to decoding loops over constant tables, literals
+    to constant globals, a `fac.if` on a run-time value to `scf.if`
+    yielding a buffer). Intermediate tensors get a `memref.alloc` freed at
+    the end of the kernel (a branch's are not freed: fac-plan-memory makes
+    them views of the workspace). The function is marked
     `llvm.emit_c_interface` so that its C entry point takes descriptors.
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect",
