@@ -69,7 +69,7 @@ func.func @scalar(%s: f32) -> f32 attributes {fac.kernel} {
 // -----
 
 func.func @unsupported(%s: f32, %q: !fac.tensor, %k: !fac.tensor, %v: !fac.tensor) -> !fac.tensor attributes {fac.kernel} {
-  // expected-error @+1 {{has no buffer form yet: fac-bufferize handles tensors made by fac.attend, products, fractal decoding, literals and the tree ops only}}
+  // expected-error @+1 {{has no buffer form yet: fac-bufferize handles tensors made by fac.attend, products, fractal decoding, literals, branches and the tree ops only}}
   %sv = fac.mul %s, %v : f32, !fac.tensor -> !fac.tensor
   %r = fac.attend %q, %k, %sv : !fac.tensor
   return %r : !fac.tensor
