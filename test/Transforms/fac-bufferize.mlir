@@ -74,3 +74,29 @@ func.func @unsupported(%s: f32, %q: !fac.tensor, %k: !fac.tensor, %v: !fac.tenso
   %r = fac.attend %q, %k, %sv : !fac.tensor
   return %r : !fac.tensor
 }
+
+// -----
+
+// A branch on a run-time value: scf.if yielding each side's buffer as the
+// ABI's strided view; the result is copied into `out`.
+// CHECK-LABEL: func.func @branch
+// CHECK: %[[R:.*]] = scf.if %arg0 -> (memref<?x?xf32, strided<[?, 1], offset: ?>>) {
+// CHECK:   %[[A:.*]] = memref.alloc({{.*}}) {fac.buffer = "attention rows"} : memref<?x?xf32>
+// CHECK:   fac.attention ins({{.*}}) outs(%[[A]] : memref<?x?xf32>)
+// CHECK:   %[[C:.*]] = memref.cast %[[A]] : memref<?x?xf32> to memref<?x?xf32, strided<[?, 1], offset: ?>>
+// CHECK:   scf.yield %[[C]]
+// CHECK: } else {
+// CHECK:   scf.yield %arg1
+// CHECK: }
+// CHECK: fac.require {{.*}}, "rows of out"
+// CHECK: memref.load %[[R]]
+// CHECK-NOT: memref.dealloc %[[A]]
+func.func @branch(%c: i1, %q: !fac.tensor, %k: !fac.tensor, %v: !fac.tensor) -> !fac.tensor attributes {fac.kernel} {
+  %r = fac.if %c -> !fac.tensor {
+    %a = fac.attend %q, %k, %v {rsqrt_d} : !fac.tensor
+    fac.yield %a : !fac.tensor
+  } else {
+    fac.yield %q : !fac.tensor
+  }
+  return %r : !fac.tensor
+}

@@ -568,7 +568,7 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
             auto yield = cast<YieldOp>(to->getTerminator());
             builder.setInsertionPoint(yield);
             Value v = yield.getOperand(0);
-            if (type == tensor)
+            if (v.getType() != resultType)
               v = builder.create<memref::CastOp>(yield.getLoc(), resultType, v);
             builder.create<scf::YieldOp>(yield.getLoc(), v);
             yield.erase();
