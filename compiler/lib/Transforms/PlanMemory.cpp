@@ -470,17 +470,29 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
   /// The block the kernel's work runs in: under fac-kernel-status's
   /// `scf.if %ok` when there is one, else the body.
   static Block &workBlock(func::FuncOp func) {
+    scf::IfOp checked = statusCheck(func).second;
+    return checked ? *checked.thenBlock() : func.getBody().front();
+  }
+
+  /// fac-kernel-status's status `select %ok, ..., 4` and the `scf.if` on
+  /// `%ok` (and, with memory requirements, `%ok and %memory`) that holds
+  /// the work; null when the kernel has none.
+  static std::pair<arith::SelectOp, scf::IfOp> statusCheck(func::FuncOp func) {
     Block &entry = func.getBody().front();
     auto ret = dyn_cast<func::ReturnOp>(entry.getTerminator());
     auto status = ret && ret.getNumOperands() == 1
                       ? ret.getOperand(0).getDefiningOp<arith::SelectOp>()
                       : arith::SelectOp();
-    if (status && status->getBlock() == &entry)
-      for (auto op : entry.getOps<scf::IfOp>())
-        if (op.getCondition() == status.getCondition() &&
-            op.getNumResults() == 0)
-          return *op.thenBlock();
-    return entry;
+    if (!status || status->getBlock() != &entry)
+      return {};
+    Value ok = status.getCondition();
+    for (auto op : entry.getOps<scf::IfOp>()) {
+      Value c = op.getCondition();
+      auto both = c.getDefiningOp<arith::AndIOp>();
+      if (op.getNumResults() == 0 && (c == ok || (both && both.getLhs() == ok)))
+        return {status, op};
+    }
+    return {};
   }
 
   /// Each buffer's live range in the work block: from the op holding its
@@ -755,13 +767,7 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
     // work is in `scf.if %ok` and the status is `select %ok, 0, 4`: the
     // room is checked inside, so that bad arguments stay FACRT_ERR_ARG.
     auto ret = cast<func::ReturnOp>(entry.getTerminator());
-    auto status = ret.getOperand(0).getDefiningOp<arith::SelectOp>();
-    scf::IfOp checked;
-    if (status && status->getBlock() == &entry)
-      for (auto op : entry.getOps<scf::IfOp>())
-        if (op.getCondition() == status.getCondition() &&
-            op.getNumResults() == 0)
-          checked = op;
+    auto [status, checked] = statusCheck(func);
     if (checked) {
       Block *work = checked.thenBlock();
       b.setInsertionPointToStart(work);
