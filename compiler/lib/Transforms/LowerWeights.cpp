@@ -1,13 +1,13 @@
-//===- LowerWeights.cpp - Weights made at compile time, decoded at run time
-//===//
+//===- LowerWeights.cpp - Weights made at compile time, decoded later ----===//
 //
-// Implements fac-lower-weights. The seed's third and fourth variants make
-// their attention weights from random draws and fractal-code them with the
-// library's `Compress`; neither depends on a kernel's arguments, so the
-// compiler draws and codes them once, with the interpreter's own generator
-// and codec (fac/Support/WeightCodes.h), and the kernel holds the codes. What
-// runs per call is written in ops: each code's decoding
-// (fac.fractal_decode), the products with the input and the attention.
+// Implements fac-make-weights and fac-lower-weights. The seed's third and
+// fourth variants make their attention weights from random draws and
+// fractal-code them with the library's `Compress`; neither depends on a
+// kernel's arguments, so the compiler draws and codes them once, with the
+// interpreter's own generator and codec (fac/Support/WeightCodes.h), and
+// the kernel holds the codes. What runs per call is written in ops: each
+// code's decoding (fac.fractal_decode), the products with the input and the
+// attention.
 //
 //===----------------------------------------------------------------------===//
 
