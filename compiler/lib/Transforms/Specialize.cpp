@@ -920,21 +920,20 @@ LogicalResult resolveMemoryConstraint(HandleOp op) {
   // The tensors are counted once the calls around it are inlined
   // (countTensorsMade); the function's parameters count where a caller
   // evaluated them as arguments.
+  auto lambda = op->getParentOfType<LambdaOp>();
+  auto name = lambda ? lambda->getAttrOfType<StringAttr>("name") : nullptr;
   SmallVector<Value> parameters;
-  if (auto lambda = op->getParentOfType<LambdaOp>())
+  if (lambda)
     for (Value p : lambda.getBody().front().getArguments())
       if (p.getType() == fac::TensorType::get(op.getContext()))
         parameters.push_back(p);
   auto fits = rewriter.create<MemoryFitsOp>(loc, rewriter.getI1Type(),
                                             perform.getArgs()[0], parameters);
-  // Which function it is in, to tell a call from outside from a call of it.
-  if (auto lambda = op->getParentOfType<LambdaOp>())
-    fits->setAttr("fac.function", lambda->getAttr("name")
-                                      ? lambda->getAttr("name")
-                                      : rewriter.getStringAttr(""));
+  // Which function it is in (an anonymous one: ""), to tell a call from
+  // outside from a call of it.
+  if (lambda)
+    fits->setAttr("fac.function", name ? name : rewriter.getStringAttr(""));
   // Does the Violate arm call the enclosing function on its parameters?
-  auto lambda = op->getParentOfType<LambdaOp>();
-  auto name = lambda ? lambda->getAttrOfType<StringAttr>("name") : nullptr;
   bool diverges = false;
   for (auto apply : op.getArms()[violate].getOps<ApplyOp>()) {
     auto self = apply.getCallee().getDefiningOp<SelfOp>();
@@ -945,13 +944,11 @@ LogicalResult resolveMemoryConstraint(HandleOp op) {
   if (diverges) {
     rewriter.create<RequireOp>(
         loc, fits,
-        rewriter.getStringAttr(
-            ("MemoryConstraint: a tensor is over the limit, and the Violate "
-             "arm calls '" +
-             name.getValue() +
-             "' again on the same arguments, which never "
-             "ends")
-                .str()),
+        rewriter.getStringAttr("MemoryConstraint: a tensor is over the "
+                               "limit, and the Violate arm calls '" +
+                               name.getValue() +
+                               "' again on the same arguments, which never "
+                               "ends"),
         rewriter.getUnitAttr());
     Value result = inlineRegionBefore(rewriter, op.getArms()[satisfy], op, {});
     rewriter.replaceOp(op, result);
@@ -983,7 +980,7 @@ void countTensorsMade(MemoryFitsOp fits) {
   llvm::SetVector<Value> made;
   auto in = fits->getAttrOfType<StringAttr>("fac.function");
   auto name = function->getAttrOfType<StringAttr>("name");
-  bool calledFromOutside = in && name && in == name;
+  bool calledFromOutside = in && (name ? in == name : in.getValue().empty());
   if (!calledFromOutside)
     made.insert(fits.getTensors().begin(), fits.getTensors().end());
   fits->removeAttr("fac.function");
