@@ -651,7 +651,13 @@ public:
       frame->vars[l.boundName] = fn;
     for (size_t k = 0; k < args.size(); ++k)
       frame->vars[l.getParams()[k].name] = args[k];
-    return eval(l.getBody(), frame);
+    // A library default's errors are the spec's call's.
+    std::optional<Location> outer = preludeCallSite;
+    if (fn->library && !outer)
+      preludeCallSite = at;
+    ValuePtr v = eval(l.getBody(), frame);
+    preludeCallSite = outer;
+    return v;
   }
 
   ValuePtr makeTensor(const std::vector<ValuePtr> &args, Location at) {
@@ -1570,7 +1576,10 @@ Defaults := () :: {
     return nullptr;
   for (auto &[name, v] : defaults.result->scope->vars)
     if (v->kind == Value::Kind::Closure &&
-        sema::prune(v->lambda->type)->str() == t->str())
-      return v;
+        sema::prune(v->lambda->type)->str() == t->str()) {
+      auto copy = std::make_shared<Value>(*v);
+      copy->library = true;
+      return copy;
+    }
   return nullptr;
 }

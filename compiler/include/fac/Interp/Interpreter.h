@@ -65,6 +65,9 @@ struct Value {
   /// Closure: the lambda and the environment it captured.
   const ast::LambdaExpr *lambda = nullptr;
   EnvPtr env;
+  /// Closure: a library default (defaultParameter), whose source is not
+  /// the spec's: its errors are reported where the spec calls it.
+  bool library = false;
 
   static ValuePtr unit();
   static ValuePtr boolean(bool b);
