@@ -1163,24 +1163,12 @@ public:
     std::vector<int64_t> ints;
     for (const ValuePtr &x : compressed->elems[0]->elems[1]->elems)
       ints.push_back(x->i);
-    std::vector<CodedMatrix> coded;
-    if (!readWeightCodes(ints, 3, coded))
+    std::vector<Matrix> decoded;
+    if (!decodeWeightCodes(ints, 3, decoded))
       return fail(at, "malformed fractal code");
     std::vector<ValuePtr> matrices;
-    for (CodedMatrix &m : coded) {
-      if (!m.code) {
-        matrices.push_back(
-            Value::tensor({m.raw.rows, m.raw.cols}, std::move(m.raw.values)));
-        continue;
-      }
-      std::vector<int64_t> header(8);
-      facrt_fractal_export(m.code, header.data(), 8);
-      std::vector<float> data(static_cast<size_t>(header[0] * header[1]));
-      facrt_fractal_decode(m.code, data.data());
-      matrices.push_back(
-          Value::tensor({header[0], header[1]}, std::move(data)));
-    }
-    freeWeightCodes(coded);
+    for (Matrix &m : decoded)
+      matrices.push_back(Value::tensor({m.rows, m.cols}, std::move(m.values)));
     return Value::record("AttentionWeight", std::move(matrices));
   }
 

@@ -64,48 +64,41 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
                          [](Type t) { return isa<fac::TensorType>(t); });
   }
 
-  /// `for iv in [zero, n)` (step \p one) around \p body.
-  static void countTo(OpBuilder &builder, Location loc, Value zero, Value one,
-                      Value n,
-                      function_ref<void(OpBuilder &, Location, Value)> body) {
-    builder.create<scf::ForOp>(
-        loc, zero, n, one, ValueRange{},
-        [&](OpBuilder &fb, Location fl, Value iv, ValueRange) {
-          body(fb, fl, iv);
-          fb.create<scf::YieldOp>(fl);
-        });
+  /// Loops from 0 by 1 to each of \p ends (outermost first) around
+  /// \p body: scf::buildLoopNest from 0 by 1.
+  static void
+  loopNest(OpBuilder &builder, Location loc, ValueRange ends,
+           function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+    Value zero = builder.create<arith::ConstantIndexOp>(loc, 0);
+    Value one = builder.create<arith::ConstantIndexOp>(loc, 1);
+    SmallVector<Value> starts(ends.size(), zero), steps(ends.size(), one);
+    scf::buildLoopNest(builder, loc, starts, ends, steps, body);
   }
 
   /// `dest = a · b`, each element summed in k order from 0 as libfacrt's
   /// and the interpreter's products are (i, k, j loops: j is contiguous).
   static void emitMatmul(OpBuilder &builder, Location loc, Value a, Value b,
                          Value dest) {
-    Value zero = builder.create<arith::ConstantIndexOp>(loc, 0);
-    Value one = builder.create<arith::ConstantIndexOp>(loc, 1);
     Value rows = builder.create<memref::DimOp>(loc, a, 0);
     Value inner = builder.create<memref::DimOp>(loc, a, 1);
     Value cols = builder.create<memref::DimOp>(loc, b, 1);
     Value fzero =
         builder.create<arith::ConstantOp>(loc, builder.getF32FloatAttr(0));
-    auto loop = [&](OpBuilder &nb, Location l, Value n,
-                    function_ref<void(OpBuilder &, Location, Value)> body) {
-      countTo(nb, l, zero, one, n, body);
-    };
-    loop(builder, loc, rows, [&](OpBuilder &ib, Location l, Value i) {
-      loop(ib, l, cols, [&](OpBuilder &jb, Location jl, Value j) {
-        jb.create<memref::StoreOp>(jl, fzero, dest, ValueRange{i, j});
-      });
-      loop(ib, l, inner, [&](OpBuilder &kb, Location kl, Value k) {
-        Value x = kb.create<memref::LoadOp>(kl, a, ValueRange{i, k});
-        loop(kb, kl, cols, [&](OpBuilder &jb, Location jl, Value j) {
-          Value y = jb.create<memref::LoadOp>(jl, b, ValueRange{k, j});
-          Value acc = jb.create<memref::LoadOp>(jl, dest, ValueRange{i, j});
-          Value p = jb.create<arith::MulFOp>(jl, x, y);
-          jb.create<memref::StoreOp>(jl, jb.create<arith::AddFOp>(jl, acc, p),
-                                     dest, ValueRange{i, j});
-        });
-      });
-    });
+    loopNest(builder, loc, {rows, cols},
+             [&](OpBuilder &nb, Location l, ValueRange ij) {
+               nb.create<memref::StoreOp>(l, fzero, dest, ij);
+             });
+    loopNest(builder, loc, {rows, inner, cols},
+             [&](OpBuilder &nb, Location l, ValueRange ikj) {
+               Value i = ikj[0], k = ikj[1], j = ikj[2];
+               Value x = nb.create<memref::LoadOp>(l, a, ValueRange{i, k});
+               Value y = nb.create<memref::LoadOp>(l, b, ValueRange{k, j});
+               Value acc = nb.create<memref::LoadOp>(l, dest, ValueRange{i, j});
+               Value p = nb.create<arith::MulFOp>(l, x, y);
+               nb.create<memref::StoreOp>(l,
+                                          nb.create<arith::AddFOp>(l, acc, p),
+                                          dest, ValueRange{i, j});
+             });
   }
 
   /// A private constant global holding \p value, named after \p stem.
@@ -176,7 +169,6 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
     auto index = [&](int64_t v) -> Value {
       return builder.create<arith::ConstantIndexOp>(loc, v);
     };
-    Value zero = index(0), one = index(1);
     int64_t dyn = ShapedType::kDynamic;
     auto bufferType = MemRefType::get({dyn, dyn}, f32);
     Value r = index(rows), c = index(cols);
@@ -189,21 +181,18 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
     temporaries.append({current, next});
     Value fzero =
         builder.create<arith::ConstantOp>(loc, builder.getF32FloatAttr(0));
-    auto loop = [&](OpBuilder &nb, Location l, Value n,
-                    function_ref<void(OpBuilder &, Location, Value)> body) {
-      countTo(nb, l, zero, one, n, body);
-    };
-    loop(builder, loc, r, [&](OpBuilder &ib, Location l, Value i) {
-      loop(ib, l, c, [&](OpBuilder &jb, Location jl, Value j) {
-        jb.create<memref::StoreOp>(jl, fzero, current, ValueRange{i, j});
-      });
-    });
+    loopNest(builder, loc, {r, c},
+             [&](OpBuilder &nb, Location l, ValueRange ij) {
+               nb.create<memref::StoreOp>(l, fzero, current, ij);
+             });
     // One application of the maps: dst = map(src).
     auto apply = [&](OpBuilder &ob, Location l, Value src, Value dst) {
       auto cst = [&](OpBuilder &cb, int64_t v) -> Value {
         return cb.create<arith::ConstantIndexOp>(l, v);
       };
-      loop(ob, l, index(blocks), [&](OpBuilder &kb, Location kl, Value k) {
+      Value count = ob.create<arith::ConstantIndexOp>(l, blocks);
+      loopNest(ob, l, count, [&](OpBuilder &kb, Location kl, ValueRange ks) {
+        Value k = ks[0];
         Value bpr = cst(kb, cols / b), side = cst(kb, b);
         Value r0 = kb.create<arith::MulIOp>(
             kl, kb.create<arith::DivUIOp>(kl, k, bpr), side);
@@ -225,48 +214,49 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
           return bb.create<arith::CmpIOp>(kl, arith::CmpIPredicate::ne, m,
                                           cst(bb, 0));
         };
-        loop(kb, kl, side, [&](OpBuilder &ib, Location il, Value i) {
-          loop(ib, il, side, [&](OpBuilder &jb, Location jl, Value j) {
-            Value last = cst(jb, b - 1);
-            Value transpose = flag(jb, 4);
-            Value rr = jb.create<arith::SelectOp>(jl, transpose, j, i);
-            Value cc = jb.create<arith::SelectOp>(jl, transpose, i, j);
-            rr = jb.create<arith::SelectOp>(
-                jl, flag(jb, 1), jb.create<arith::SubIOp>(jl, last, rr), rr);
-            cc = jb.create<arith::SelectOp>(
-                jl, flag(jb, 2), jb.create<arith::SubIOp>(jl, last, cc), cc);
-            Value two = cst(jb, 2);
-            Value pr = jb.create<arith::AddIOp>(
-                jl, dr, jb.create<arith::MulIOp>(jl, two, rr));
-            Value pc = jb.create<arith::AddIOp>(
-                jl, dc, jb.create<arith::MulIOp>(jl, two, cc));
-            Value pr1 = jb.create<arith::AddIOp>(jl, pr, cst(jb, 1));
-            Value pc1 = jb.create<arith::AddIOp>(jl, pc, cst(jb, 1));
-            auto at = [&](Value y, Value x) -> Value {
-              return jb.create<memref::LoadOp>(jl, src, ValueRange{y, x});
-            };
-            Value sum = jb.create<arith::AddFOp>(jl, at(pr, pc), at(pr, pc1));
-            sum = jb.create<arith::AddFOp>(jl, sum, at(pr1, pc));
-            sum = jb.create<arith::AddFOp>(jl, sum, at(pr1, pc1));
-            Value quarter =
-                jb.create<arith::ConstantOp>(jl, jb.getF32FloatAttr(0.25f));
-            Value d = jb.create<arith::MulFOp>(jl, quarter, sum);
-            Value y = jb.create<arith::AddFOp>(
-                jl, jb.create<arith::MulFOp>(jl, s, d), o);
-            jb.create<memref::StoreOp>(
-                jl, y, dst,
-                ValueRange{jb.create<arith::AddIOp>(jl, r0, i),
-                           jb.create<arith::AddIOp>(jl, c0, j)});
-          });
-        });
+        loopNest(
+            kb, kl, {side, side},
+            [&](OpBuilder &jb, Location jl, ValueRange ij) {
+              Value i = ij[0], j = ij[1];
+              Value last = cst(jb, b - 1);
+              Value transpose = flag(jb, 4);
+              Value rr = jb.create<arith::SelectOp>(jl, transpose, j, i);
+              Value cc = jb.create<arith::SelectOp>(jl, transpose, i, j);
+              rr = jb.create<arith::SelectOp>(
+                  jl, flag(jb, 1), jb.create<arith::SubIOp>(jl, last, rr), rr);
+              cc = jb.create<arith::SelectOp>(
+                  jl, flag(jb, 2), jb.create<arith::SubIOp>(jl, last, cc), cc);
+              Value two = cst(jb, 2);
+              Value pr = jb.create<arith::AddIOp>(
+                  jl, dr, jb.create<arith::MulIOp>(jl, two, rr));
+              Value pc = jb.create<arith::AddIOp>(
+                  jl, dc, jb.create<arith::MulIOp>(jl, two, cc));
+              Value pr1 = jb.create<arith::AddIOp>(jl, pr, cst(jb, 1));
+              Value pc1 = jb.create<arith::AddIOp>(jl, pc, cst(jb, 1));
+              auto at = [&](Value y, Value x) -> Value {
+                return jb.create<memref::LoadOp>(jl, src, ValueRange{y, x});
+              };
+              Value sum = jb.create<arith::AddFOp>(jl, at(pr, pc), at(pr, pc1));
+              sum = jb.create<arith::AddFOp>(jl, sum, at(pr1, pc));
+              sum = jb.create<arith::AddFOp>(jl, sum, at(pr1, pc1));
+              Value quarter =
+                  jb.create<arith::ConstantOp>(jl, jb.getF32FloatAttr(0.25f));
+              Value d = jb.create<arith::MulFOp>(jl, quarter, sum);
+              Value y = jb.create<arith::AddFOp>(
+                  jl, jb.create<arith::MulFOp>(jl, s, d), o);
+              jb.create<memref::StoreOp>(
+                  jl, y, dst,
+                  ValueRange{jb.create<arith::AddIOp>(jl, r0, i),
+                             jb.create<arith::AddIOp>(jl, c0, j)});
+            });
       });
     };
     int64_t iterations = op.getIterations();
-    loop(builder, loc, index(iterations / 2),
-         [&](OpBuilder &pb, Location l, Value) {
-           apply(pb, l, current, next);
-           apply(pb, l, next, current);
-         });
+    loopNest(builder, loc, index(iterations / 2),
+             [&](OpBuilder &pb, Location l, ValueRange) {
+               apply(pb, l, current, next);
+               apply(pb, l, next, current);
+             });
     if (iterations % 2 == 0)
       return current;
     apply(builder, loc, current, next);
@@ -603,21 +593,11 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
       Value rows = dim(loc, result, 0), cols = dim(loc, result, 1);
       require(loc, dim(loc, out, 0), rows, "rows of out");
       require(loc, dim(loc, out, 1), cols, "columns of out");
-      Value zero = builder.create<arith::ConstantIndexOp>(loc, 0);
-      Value one = builder.create<arith::ConstantIndexOp>(loc, 1);
-      builder.create<scf::ForOp>(
-          loc, zero, rows, one, ValueRange{},
-          [&](OpBuilder &rb, Location l, Value i, ValueRange) {
-            rb.create<scf::ForOp>(
-                l, zero, cols, one, ValueRange{},
-                [&](OpBuilder &cb, Location cl, Value j, ValueRange) {
-                  Value x =
-                      cb.create<memref::LoadOp>(cl, result, ValueRange{i, j});
-                  cb.create<memref::StoreOp>(cl, x, out, ValueRange{i, j});
-                  cb.create<scf::YieldOp>(cl);
-                });
-            rb.create<scf::YieldOp>(l);
-          });
+      loopNest(builder, loc, {rows, cols},
+               [&](OpBuilder &nb, Location l, ValueRange ij) {
+                 Value x = nb.create<memref::LoadOp>(l, result, ij);
+                 nb.create<memref::StoreOp>(l, x, out, ij);
+               });
     }
     for (Value temp : temporaries)
       builder.create<memref::DeallocOp>(ret.getLoc(), temp);

@@ -218,22 +218,8 @@ std::vector<fac::Matrix> constantWeight(Value weight, int depth) {
     return {};
   std::optional<SmallVector<int64_t>> ints =
       compressedInts(perform.getArgs()[0]);
-  std::vector<CodedMatrix> coded;
-  if (!ints || !readWeightCodes(*ints, 3, coded))
+  if (!ints || !decodeWeightCodes(*ints, 3, matrices))
     return {};
-  for (CodedMatrix &m : coded) {
-    if (!m.code) {
-      matrices.push_back(std::move(m.raw));
-      continue;
-    }
-    int64_t header[8];
-    facrt_fractal_export(m.code, header, 8);
-    fac::Matrix decoded{header[0], header[1], {}};
-    decoded.values.resize(size_t(header[0] * header[1]));
-    facrt_fractal_decode(m.code, decoded.values.data());
-    matrices.push_back(std::move(decoded));
-  }
-  freeWeightCodes(coded);
   return matrices;
 }
 

@@ -83,6 +83,27 @@ bool fac::readWeightCodes(llvm::ArrayRef<int64_t> ints, int count,
   return true;
 }
 
+bool fac::decodeWeightCodes(llvm::ArrayRef<int64_t> ints, int count,
+                            std::vector<Matrix> &out) {
+  std::vector<CodedMatrix> coded;
+  if (!readWeightCodes(ints, count, coded))
+    return false;
+  for (CodedMatrix &m : coded) {
+    if (!m.code) {
+      out.push_back(std::move(m.raw));
+      continue;
+    }
+    int64_t header[8];
+    facrt_fractal_export(m.code, header, 8);
+    Matrix decoded{header[0], header[1], {}};
+    decoded.values.resize(size_t(header[0] * header[1]));
+    facrt_fractal_decode(m.code, decoded.values.data());
+    out.push_back(std::move(decoded));
+  }
+  freeWeightCodes(coded);
+  return true;
+}
+
 void fac::freeWeightCodes(std::vector<CodedMatrix> &matrices) {
   for (CodedMatrix &m : matrices) {
     facrt_fractal_free(m.code);

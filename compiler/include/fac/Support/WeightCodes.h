@@ -86,6 +86,11 @@ struct CodedMatrix {
 bool readWeightCodes(llvm::ArrayRef<int64_t> ints, int count,
                      std::vector<CodedMatrix> &out);
 
+/// The \p count matrices \p ints codes, decoded (facrt_fractal_decode, or
+/// the raw values); false when they do not form `count` matrices' codes.
+bool decodeWeightCodes(llvm::ArrayRef<int64_t> ints, int count,
+                       std::vector<Matrix> &out);
+
 /// Frees the codes of \p matrices.
 void freeWeightCodes(std::vector<CodedMatrix> &matrices);
 
