@@ -873,6 +873,7 @@ private:
         .Case([&](math::ExpOp o) { return call(o, "std::exp"); })
         .Case([&](math::SqrtOp o) { return call(o, "std::sqrt"); })
         .Case([&](math::LogOp o) { return call(o, "std::log"); })
+        .Case([&](math::AbsFOp o) { return call(o, "std::fabs"); })
         .Case([&](math::RsqrtOp o) {
           return define(o, o.getResult(),
                         "1.0f / std::sqrt(" + name(o.getOperand()) + ")");

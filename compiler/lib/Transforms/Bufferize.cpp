@@ -29,6 +29,13 @@ namespace {
 
 /// The ABI type of a tensor argument: any row stride and offset, unit
 /// column stride, so that a head can be cut out of a [n][dim] matrix.
+/// Whether \p type is List<CompressionRule>.
+bool isRuleList(Type type) {
+  auto list = dyn_cast<ListType>(type);
+  auto rule = list ? dyn_cast<DataType>(list.getElementType()) : nullptr;
+  return rule && rule.getName() == "CompressionRule";
+}
+
 MemRefType abiBufferType(MLIRContext *ctx) {
   int64_t dyn = ShapedType::kDynamic;
   return MemRefType::get({dyn, dyn}, Float32Type::get(ctx),
@@ -275,9 +282,21 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
       return func.emitOpError("kernel must have a single block");
 
     Block &entry = func.getBody().front();
-    for (BlockArgument arg : entry.getArguments())
+    // A rule table: rule r's query, key and value pattern rows and its
+    // substitute, d wide (docs/RuntimeABI.md).
+    int64_t dyn = ShapedType::kDynamic;
+    auto tableType =
+        MemRefType::get({dyn, dyn, dyn}, Float32Type::get(ctx),
+                        StridedLayoutAttr::get(ctx, dyn, {dyn, dyn, 1}));
+    SmallVector<Value> tables;
+    for (BlockArgument arg : entry.getArguments()) {
       if (arg.getType() == tensor)
         arg.setType(bufferType);
+      if (isRuleList(arg.getType())) {
+        arg.setType(tableType);
+        tables.push_back(arg);
+      }
+    }
     unsigned outIndex = entry.getNumArguments();
     func.insertArgument(
         outIndex, bufferType,
@@ -385,8 +404,27 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
             FailureOr<TreeBuffers> source = pyramid(cut.getTree());
             if (failed(source))
               return failure();
+            Value rules = cut.getRules();
+            if (rules && !llvm::is_contained(tables, rules))
+              return op.emitOpError(
+                         "with rules that are not a kernel parameter does "
+                         "not compile yet: rule lists compile as tables "
+                         "given at run time"),
+                     failure();
+            if (rules) {
+              // R x 4 x d; an empty table may say 0 x 0 x 0.
+              Value zero = builder.create<arith::ConstantIndexOp>(loc, 0);
+              Value four = builder.create<arith::ConstantIndexOp>(loc, 4);
+              Value empty = builder.create<arith::CmpIOp>(
+                  loc, arith::CmpIPredicate::eq, dim(loc, rules, 0), zero);
+              require(loc,
+                      builder.create<arith::SelectOp>(loc, empty, four,
+                                                      dim(loc, rules, 1)),
+                      four, "rows per rule of a rule table (4)");
+            }
             FailureOr<TreeBuffers> t =
-                trees.cut(loc, *source, cut.getPredicate());
+                trees.cut(loc, *source, cut.getPredicate(), rules,
+                          /*inPlace=*/cut.getTree().hasOneUse());
             if (failed(t))
               return failure();
             treeValues[cut.getResult()] = *t;

@@ -87,11 +87,59 @@ struct CutForm {
   /// The condition of the `if`; a leaf when it equals `leafWhen`.
   Value condition;
   bool leafWhen;
+  /// The rule list a kept node is matched against, when there is one.
+  Value rules;
 };
+
+/// The rules of the seed's rule step on the kept node \p node, in
+/// \p lambda: `if find(r => matches(node, r.pattern), rules) exists then
+/// Node(unwrap(that).substitute, []) else node` is \p step. Null when
+/// \p step is not that, or \p rules is defined in the lambda.
+Value ruleStep(IfOp step, ConstructOp node, LambdaOp lambda) {
+  auto exists = step.getCondition().getDefiningOp<ExistsOp>();
+  auto find =
+      exists ? exists.getOption().getDefiningOp<IntrinsicOp>() : nullptr;
+  if (!find || find.getCallee() != "find" || find.getArgs().size() != 2 ||
+      yielded(step.getElseRegion()) != node.getResult())
+    return nullptr;
+  Value rules = find.getArgs()[1];
+  if (Operation *def = rules.getDefiningOp();
+      (def && lambda->isProperAncestor(def)) ||
+      (!def && lambda->isAncestor(rules.getParentBlock()->getParentOp())))
+    return nullptr;
+  // The substitute, as a leaf.
+  auto leaf = yielded(step.getThenRegion()).getDefiningOp<ConstructOp>();
+  if (!leaf || leaf.getCtor() != "Node")
+    return nullptr;
+  auto empty = leaf.getFields()[1].getDefiningOp<ListOp>();
+  auto substitute = leaf.getFields()[0].getDefiningOp<FieldOp>();
+  auto unwrap =
+      substitute ? substitute.getValue().getDefiningOp<UnwrapOp>() : nullptr;
+  if (!empty || !empty.getElements().empty() || !unwrap ||
+      substitute.getField() != "substitute" ||
+      unwrap.getOption() != find.getResult())
+    return nullptr;
+  // The predicate: r => matches(node, r.pattern).
+  auto predicate = find.getArgs()[0].getDefiningOp<LambdaOp>();
+  if (!predicate || predicate.getFunctionType().getNumInputs() != 1)
+    return nullptr;
+  Block &body = predicate.getBody().front();
+  auto ret = cast<ReturnOp>(body.getTerminator());
+  auto matches = ret.getValue().getDefiningOp<IntrinsicOp>();
+  if (!matches || matches.getCallee() != "matches" ||
+      matches.getArgs().size() != 2 || matches.getArgs()[0] != node.getResult())
+    return nullptr;
+  auto pattern = matches.getArgs()[1].getDefiningOp<FieldOp>();
+  if (!pattern || pattern.getField() != "pattern" ||
+      pattern.getValue() != body.getArgument(0))
+    return nullptr;
+  return rules;
+}
 
 /// Recognises `t => let Node(x, cs) = t; if c(x) then Node(x, []) else
 /// Node(x, f(cs))` (either branch order), where f maps the lambda itself
-/// over the children.
+/// over the children, and the same with the seed's rule step (ruleStep)
+/// on the kept node.
 std::optional<CutForm> matchCut(LambdaOp lambda) {
   FunctionType type = lambda.getFunctionType();
   if (type.getNumInputs() != 1 || !isTensorTree(type.getInput(0)) ||
@@ -116,16 +164,31 @@ std::optional<CutForm> matchCut(LambdaOp lambda) {
     auto empty = leaf.getFields()[1].getDefiningOp<ListOp>();
     return empty && empty.getElements().empty();
   };
+  // The kept node, `Node(x, f(cs))`, or the rule step on it; sets `rules`
+  // for the latter.
+  Value rules;
   auto isRecursion = [&](Region &r) {
-    auto inner = yielded(r).getDefiningOp<ConstructOp>();
-    return inner && inner.getCtor() == "Node" &&
-           inner.getFields()[0] == tensor &&
-           isRecursiveMap(inner.getFields()[1], children, lambda);
+    auto isKept = [&](ConstructOp inner) {
+      return inner && inner.getCtor() == "Node" &&
+             inner.getFields()[0] == tensor &&
+             isRecursiveMap(inner.getFields()[1], children, lambda);
+    };
+    Value v = yielded(r);
+    if (isKept(v.getDefiningOp<ConstructOp>()))
+      return true;
+    auto step = v.getDefiningOp<IfOp>();
+    if (!step)
+      return false;
+    auto kept = yielded(step.getElseRegion()).getDefiningOp<ConstructOp>();
+    if (!isKept(kept))
+      return false;
+    rules = ruleStep(step, kept, lambda);
+    return bool(rules);
   };
   if (isLeaf(branch.getThenRegion()) && isRecursion(branch.getElseRegion()))
-    return CutForm{tensor, branch.getCondition(), true};
+    return CutForm{tensor, branch.getCondition(), true, rules};
   if (isRecursion(branch.getThenRegion()) && isLeaf(branch.getElseRegion()))
-    return CutForm{tensor, branch.getCondition(), false};
+    return CutForm{tensor, branch.getCondition(), false, rules};
   return std::nullopt;
 }
 
@@ -167,7 +230,7 @@ struct RecursionToCut : public OpRewritePattern<ApplyOp> {
         llvm::append_range(work, def->getOperands());
     }
     auto cut = rewriter.create<TreeCutOp>(op.getLoc(), treeType(getContext()),
-                                          op.getArgs()[0]);
+                                          op.getArgs()[0], form->rules);
     Block *pred =
         rewriter.createBlock(&cut.getPredicate(), {},
                              rewriter.getType<fac::TensorType>(), op.getLoc());
@@ -382,7 +445,9 @@ struct LowerTreesPass : public fac::impl::FacLowerTreesBase<LowerTreesPass> {
       diag << "' over a tree does not compile: a tree function compiles "
               "when each node either becomes a leaf of its own tensor or "
               "keeps it and maps the function over its children, decided "
-              "by the node's tensor";
+              "by the node's tensor; a kept node may then become the "
+              "substitute of the first rule that matches it, from a rule "
+              "list the kernel takes as a parameter";
     else
       diag << "' does not compile: where it ends depends on values known "
               "only at run time; a recursion compiles when values known at "

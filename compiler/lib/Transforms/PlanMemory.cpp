@@ -419,7 +419,8 @@ struct PlanMemoryPass : public fac::impl::FacPlanMemoryBase<PlanMemoryPass> {
   FailureOr<SmallVector<Buffer>> buffers(func::FuncOp func) {
     SmallVector<Buffer> out;
     WalkResult walk = func.walk([&](memref::AllocOp alloc) {
-      Buffer buffer{alloc, {}};
+      Buffer buffer;
+      buffer.alloc = alloc;
       for (Operation *p = alloc->getParentOp(); p != func; p = p->getParentOp())
         if (auto loop = dyn_cast<scf::ParallelOp>(p)) {
           auto isConstant = [](ValueRange vs, int64_t c) {

@@ -636,6 +636,141 @@ struct FoldDestructure : public OpRewritePattern<DestructureOp> {
   }
 };
 
+/// Whether \p list is a concept parameter of type List<CompressionRule>
+/// that -D left: a rule table given at run time, whose patterns are leaves
+/// (fac-interp -p and the kernel ABI take tables of one-row tensors,
+/// docs/LanguageReference.md "Rule tables").
+bool isRuleTable(Value list) {
+  auto arg = dyn_cast<BlockArgument>(list);
+  if (!arg || !isa<ConceptOp>(arg.getOwner()->getParentOp()))
+    return false;
+  auto type = dyn_cast<ListType>(arg.getType());
+  auto rule = type ? dyn_cast<DataType>(type.getElementType()) : nullptr;
+  return rule && rule.getName() == "CompressionRule";
+}
+
+/// Whether \p tree is one of the trees of the pattern of a rule found in
+/// a run-time rule table: `unwrap(find(p, table)).pattern.value`.
+bool isTablePatternTree(Value tree) {
+  auto which = tree.getDefiningOp<FieldOp>();
+  if (!which ||
+      !llvm::is_contained({"query", "key", "value"}, which.getField()))
+    return false;
+  auto pattern = which.getValue().getDefiningOp<FieldOp>();
+  auto unwrap =
+      pattern ? pattern.getValue().getDefiningOp<UnwrapOp>() : nullptr;
+  auto find =
+      unwrap ? unwrap.getOption().getDefiningOp<IntrinsicOp>() : nullptr;
+  return pattern && pattern.getField() == "pattern" && find &&
+         find.getCallee() == "find" && find.getArgs().size() == 2 &&
+         isRuleTable(find.getArgs()[1]);
+}
+
+/// The children of a pattern tree of a run-time rule table are `[]`: its
+/// patterns are leaves (`let Node(_, cs) = rule.pattern.value`, or
+/// `.children`).
+struct FoldTablePatternChildren : public RewritePattern {
+  FoldTablePatternChildren(MLIRContext *context)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, context) {}
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    Value children;
+    if (auto field = dyn_cast<FieldOp>(op)) {
+      if (field.getField() == "children" &&
+          isTablePatternTree(field.getValue()))
+        children = field.getResult();
+    } else if (auto node = dyn_cast<DestructureOp>(op)) {
+      if (isTablePatternTree(node.getValue())) {
+        if (node.getPattern() == "Node(_, %0)")
+          children = node.getBindings()[0];
+        else if (node.getPattern() == "Node(%0, %1)")
+          children = node.getBindings()[1];
+      }
+    }
+    if (!children || children.use_empty())
+      return failure();
+    rewriter.setInsertionPoint(op);
+    Value empty =
+        rewriter.create<ListOp>(op->getLoc(), children.getType(), ValueRange{});
+    rewriter.replaceAllUsesWith(children, empty);
+    return success();
+  }
+};
+
+/// `if c then a else b` where a and b are computed alike from the same
+/// values: a (what the rule step's `if` is once a table's leaf patterns
+/// fold).
+struct FoldEquivalentIf : public OpRewritePattern<IfOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(IfOp op,
+                                PatternRewriter &rewriter) const override {
+    auto effectFree = [](Region &r) {
+      return !r.walk([](Operation *inner) {
+                 return isa<PerformOp, ApplyOp, CallOp, IntrinsicOp>(inner)
+                            ? WalkResult::interrupt()
+                            : WalkResult::advance();
+               }).wasInterrupted();
+    };
+    if (!effectFree(op.getThenRegion()))
+      return failure();
+    // Values the two regions make are alike when they are made alike.
+    IRMapping alike;
+    auto check = [&](Value a, Value b) {
+      return success(alike.lookupOrDefault(a) == b);
+    };
+    auto mark = [&](Value a, Value b) { alike.map(a, b); };
+    Block &a = op.getThenRegion().front(), &b = op.getElseRegion().front();
+    if (a.getOperations().size() != b.getOperations().size())
+      return failure();
+    for (auto [x, y] : llvm::zip(a, b))
+      if (!OperationEquivalence::isEquivalentTo(
+              &x, &y, check, mark, OperationEquivalence::IgnoreLocations))
+        return failure();
+    Value v = inlineRegionBefore(rewriter, op.getThenRegion(), op, {});
+    rewriter.replaceOp(op, v);
+    return success();
+  }
+};
+
+/// A lambda nothing applies, but for a concept's named functions (which
+/// fac-outline-kernels may compile as entries).
+struct EraseUnusedLambda : public OpRewritePattern<LambdaOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(LambdaOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op->use_empty() ||
+        (isa<ConceptOp>(op->getParentOp()) && op->hasAttr("name")))
+      return failure();
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// A `find` nothing reads whose predicate performs nothing.
+struct EraseUnreadFind : public OpRewritePattern<IntrinsicOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(IntrinsicOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getCallee() != "find" || !op->use_empty())
+      return failure();
+    auto predicate = op.getArgs()[0].getDefiningOp<LambdaOp>();
+    if (!predicate || predicate
+                          .walk([](Operation *inner) {
+                            return isa<PerformOp, ApplyOp, CallOp>(inner)
+                                       ? WalkResult::interrupt()
+                                       : WalkResult::advance();
+                          })
+                          .wasInterrupted())
+      return failure();
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 /// `Ctor(a, b)` of the bindings of `let Ctor(a, b) = v`, in order: `v`.
 struct FoldRebuild : public OpRewritePattern<ConstructOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -1042,7 +1177,8 @@ struct SpecializePass : public fac::impl::FacSpecializeBase<SpecializePass> {
     patterns.add<InlineOperatorCall>(context, budget);
     patterns.add<FoldConstantIf, FoldHandle, FoldDestructure, FoldRebuild,
                  FoldDataAccess, FoldListAccess, UnrollListIntrinsic,
-                 UnrollComprehension>(context);
+                 UnrollComprehension, FoldTablePatternChildren,
+                 FoldEquivalentIf, EraseUnreadFind, EraseUnusedLambda>(context);
     patterns.add<InlineApplication>(context, maxUnroll, budget);
     patterns.add(applyAttentionComputation);
     for (Dialect *dialect : context->getLoadedDialects())

@@ -209,13 +209,95 @@ FailureOr<Value> TreeLowering::predicate(Location loc, const TreeBuffers &tree,
       cast<YieldOp>(body.getTerminator()).getValues()[0]);
 }
 
+Value TreeLowering::firstMatch(Location loc, Value rules, Value means,
+                               Value row) {
+  Type f64 = b.getF64Type();
+  Value c0 = index(loc, 0), c1 = index(loc, 1);
+  Value d = b.create<memref::DimOp>(loc, means, 1);
+  // A pattern of another width matches nothing (the sizes differ).
+  Value sameWidth = b.create<arith::CmpIOp>(
+      loc, arith::CmpIPredicate::eq, b.create<memref::DimOp>(loc, rules, 2), d);
+  Value count = b.create<arith::SelectOp>(
+      loc, sameWidth, b.create<memref::DimOp>(loc, rules, 0), c0);
+  Value none = b.create<arith::ConstantIntOp>(loc, -1, 64);
+  Value tolerance = b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(1e-5));
+  Value tiny = b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(1e-30));
+  Value zero = b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(0));
+  auto rulesLoop = b.create<scf::ForOp>(
+      loc, c0, count, c1, ValueRange{none},
+      [&](OpBuilder &rb, Location l, Value r, ValueRange found) {
+        Value unset = rb.create<arith::CmpIOp>(
+            l, arith::CmpIPredicate::eq, found[0],
+            rb.create<arith::ConstantIntOp>(l, -1, 64));
+        auto check = rb.create<scf::IfOp>(l, rb.getI64Type(), unset,
+                                          /*withElseRegion=*/true);
+        {
+          OpBuilder::InsertionGuard g(rb);
+          rb.setInsertionPointToStart(check.thenBlock());
+          // Any of the three pattern rows.
+          Value any = rb.create<arith::ConstantIntOp>(l, 0, 1);
+          for (int64_t p = 0; p < 3; ++p) {
+            Value which = rb.create<arith::ConstantIndexOp>(l, p);
+            auto sums = rb.create<scf::ForOp>(
+                l, c0, d, c1, ValueRange{zero, zero},
+                [&](OpBuilder &xb, Location xl, Value x, ValueRange acc) {
+                  Value v = xb.create<arith::ExtFOp>(
+                      xl, f64,
+                      xb.create<memref::LoadOp>(xl, means, ValueRange{row, x})
+                          .getResult());
+                  Value w = xb.create<arith::ExtFOp>(
+                      xl, f64,
+                      xb.create<memref::LoadOp>(xl, rules,
+                                                ValueRange{r, which, x})
+                          .getResult());
+                  Value num = xb.create<arith::AddFOp>(
+                      xl, acc[0],
+                      xb.create<math::AbsFOp>(
+                          xl, xb.create<arith::SubFOp>(xl, v, w)));
+                  Value den = xb.create<arith::AddFOp>(
+                      xl, acc[1], xb.create<math::AbsFOp>(xl, w));
+                  xb.create<scf::YieldOp>(xl, ValueRange{num, den});
+                });
+            // num <= 1e-5 * max(den, 1e-30)
+            Value bound = rb.create<arith::MulFOp>(
+                l, tolerance,
+                rb.create<arith::MaximumFOp>(l, sums.getResult(1), tiny));
+            Value match = rb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLE,
+                                                   sums.getResult(0), bound);
+            any = rb.create<arith::OrIOp>(l, any, match);
+          }
+          Value r64 = rb.create<arith::IndexCastOp>(l, rb.getI64Type(), r);
+          rb.create<scf::YieldOp>(
+              l, rb.create<arith::SelectOp>(l, any, r64, found[0]).getResult());
+          rb.setInsertionPointToStart(check.elseBlock());
+          rb.create<scf::YieldOp>(l, found[0]);
+        }
+        rb.create<scf::YieldOp>(l, check.getResults());
+      });
+  return rulesLoop.getResult(0);
+}
+
 FailureOr<TreeBuffers> TreeLowering::cut(Location loc, const TreeBuffers &tree,
-                                         Region &region) {
+                                         Region &region, Value rules,
+                                         bool inPlace) {
   if (tree.cutRows)
     return emitError(loc, "a cut of a cut tree does not compile yet"),
            failure();
   Type i64 = b.getI64Type();
   TreeBuffers t = tree;
+  if (rules && !inPlace) {
+    // Substitutes go in a copy of the means: the pyramid has other uses.
+    Value rows = b.create<memref::DimOp>(loc, tree.means, 0);
+    Value d = b.create<memref::DimOp>(loc, tree.means, 1);
+    t.means = alloc(loc, b.getF32Type(), {rows, d}, "pyramid means");
+    b.create<scf::ForOp>(loc, index(loc, 0), rows, index(loc, 1), ValueRange{},
+                         [&](OpBuilder &nb, Location l, Value i, ValueRange) {
+                           OpBuilder::InsertionGuard guard(b);
+                           b.setInsertionPoint(
+                               nb.create<scf::YieldOp>(l).getOperation());
+                           copyRow(l, tree.means, i, t.means, i);
+                         });
+  }
   t.cutRows = alloc(loc, i64, {tree.tokens}, "cut rows");
   t.cutStarts = alloc(loc, i64, {tree.tokens}, "cut first tokens");
   t.cutCounts = alloc(loc, i64, {tree.tokens}, "cut counts");
@@ -260,6 +342,39 @@ FailureOr<TreeBuffers> TreeLowering::cut(Location loc, const TreeBuffers &tree,
         {
           OpBuilder::InsertionGuard g(b);
           b.setInsertionPointToStart(leafIf.thenBlock());
+          if (rules) {
+            // A token the predicate keeps is a node of the cut with no
+            // children: the rule step matches it.
+            FailureOr<Value> p = predicate(l, t, region, row);
+            if (failed(p)) {
+              status = failure();
+              p = b.create<arith::ConstantIntOp>(l, 1, 1).getResult();
+            }
+            Value kept = b.create<arith::XOrIOp>(
+                l, *p, b.create<arith::ConstantIntOp>(l, 1, 1));
+            auto step = b.create<scf::IfOp>(l, kept, /*withElseRegion=*/false);
+            OpBuilder::InsertionGuard s(b);
+            b.setInsertionPointToStart(step.thenBlock());
+            Value r = firstMatch(l, rules, t.means, row);
+            Value matched = b.create<arith::CmpIOp>(
+                l, arith::CmpIPredicate::sge, r,
+                b.create<arith::ConstantIntOp>(l, 0, 64));
+            auto write =
+                b.create<scf::IfOp>(l, matched, /*withElseRegion=*/false);
+            b.setInsertionPointToStart(write.thenBlock());
+            Value rule = toIndex(b, l, r);
+            Value substitute = index(l, 3);
+            Value d = b.create<memref::DimOp>(l, t.means, 1);
+            b.create<scf::ForOp>(
+                l, index(l, 0), d, index(l, 1), ValueRange{},
+                [&](OpBuilder &xb, Location xl, Value x, ValueRange) {
+                  Value v = xb.create<memref::LoadOp>(
+                      xl, rules, ValueRange{rule, substitute, x});
+                  xb.create<memref::StoreOp>(xl, v, t.means,
+                                             ValueRange{row, x});
+                  xb.create<scf::YieldOp>(xl);
+                });
+          }
           b.create<scf::YieldOp>(
               l, b.create<arith::ConstantIntOp>(l, 1, 1).getResult());
           b.setInsertionPointToStart(leafIf.elseBlock());

@@ -53,10 +53,16 @@ public:
   /// fac.tree_build of the token buffer \p tokens.
   TreeBuffers build(mlir::Location loc, mlir::Value tokens);
 
-  /// fac.tree_cut of \p tree; \p predicate is the op's region. Fails (with
+  /// fac.tree_cut of \p tree; \p predicate is the op's region. With a
+  /// rule table \p rules (R x 4 x d: each rule's query, key and value
+  /// pattern rows and its substitute), each token the cut keeps that a
+  /// rule's pattern matches becomes the first such rule's substitute, in
+  /// the pyramid's own rows when \p inPlace, else in a copy. Fails (with
   /// an error) on a predicate op that has no loop form.
   mlir::FailureOr<TreeBuffers> cut(mlir::Location loc, const TreeBuffers &tree,
-                                   mlir::Region &predicate);
+                                   mlir::Region &predicate,
+                                   mlir::Value rules = nullptr,
+                                   bool inPlace = false);
 
   /// fac.tree_join of \p left and \p right: their root's mean, computed
   /// now; the rest is done when the tree is limited or expanded.
@@ -125,6 +131,11 @@ private:
   /// Pyramid row, first token and count of leaf \p i.
   std::tuple<mlir::Value, mlir::Value, mlir::Value>
   leaf(mlir::Location loc, const TreeBuffers &tree, mlir::Value i);
+  /// The first rule of \p rules whose pattern matches row \p row of
+  /// \p means (i64, -1 when none): the prelude's `matches`, each pattern
+  /// row within a relative 1e-5 (L1, summed in f64 in order).
+  mlir::Value firstMatch(mlir::Location loc, mlir::Value rules,
+                         mlir::Value means, mlir::Value row);
   /// Copies row \p from of \p src into row \p to of \p dst.
   void copyRow(mlir::Location loc, mlir::Value src, mlir::Value from,
                mlir::Value dst, mlir::Value to);

@@ -20,6 +20,7 @@
 #include "fac/AST/ASTBuilder.h"
 #include "fac/InitFAC.h"
 #include "fac/Interp/Interpreter.h"
+#include "fac/Interp/RuleTable.h"
 #include "fac/MLIRGen/MLIRGen.h"
 #include "fac/Sema/Sema.h"
 #include "fac/Support/ParseNumber.h"
@@ -212,6 +213,23 @@ public:
       std::map<std::string, ValuePtr> params;
       for (const ast::Field &p : c->getParams()) {
         auto it = given.find(p.name);
+        sema::TypePtr t = sema::prune(p.resolved);
+        if (it != given.end() && t->isCon("List") &&
+            sema::prune(t->getArgs()[0])->isCon("CompressionRule")) {
+          // A rule table, for the interpreter and the kernel alike.
+          RuleTable &table = tables[p.name];
+          if (!it->second.empty()) {
+            llvm::Expected<RuleTable> read = readRuleTable(it->second);
+            if (!read) {
+              source.error(p.loc, "-p " + p.name + ": " +
+                                      llvm::toString(read.takeError()));
+              return false;
+            }
+            table = std::move(*read);
+          }
+          params[p.name] = ruleListValue(table);
+          continue;
+        }
         ValuePtr v = it != given.end() ? parseValue(p.resolved, it->second)
                                        : defaultParameter(p.resolved);
         if (!v) {
@@ -341,6 +359,8 @@ public:
     ints.reserve(kernel.args.size());
     std::vector<fac_memref2d_f32> views;
     views.reserve(kernel.args.size());
+    std::vector<fac_memref3d_f32> tableViews;
+    tableViews.reserve(kernel.args.size());
     std::vector<void *> pointers;
     pointers.reserve(kernel.args.size());
     std::vector<void *> packed;
@@ -357,7 +377,18 @@ public:
         hasWorkspace = true;
         continue;
       }
-      if (auto memref = llvm::dyn_cast<mlir::MemRefType>(a.type)) {
+      auto memref = llvm::dyn_cast<mlir::MemRefType>(a.type);
+      if (memref && memref.getRank() == 3 && tables.count(a.name)) {
+        // A rule table: R x 4 x d.
+        RuleTable &t = tables[a.name];
+        float *data = t.rows.empty() ? &emptyTable : t.rows.data();
+        tableViews.push_back(
+            {data, data, 0, {t.rules, 4, t.width}, {4 * t.width, t.width, 1}});
+        pointers.push_back(&tableViews.back());
+        packed.push_back(&pointers.back());
+        continue;
+      }
+      if (memref) {
         if (memref.getRank() != 2 || !memref.getElementType().isF32()) {
           llvm::outs() << "FAIL " << kernel.name << ": parameter '" << a.name
                        << "' is not a matrix\n";
@@ -430,8 +461,41 @@ public:
     return ok;
   }
 
+  /// \p in with every third row (1, 4, 7, ...) of its first three
+  /// matrices set to the query, key or value pattern row of a rule of the
+  /// first rule table of their width, in turn, so that the rules match;
+  /// nothing when no table has rules of that width.
+  std::optional<Inputs> planted(const Inputs &in) const {
+    for (const auto &[name, table] : tables) {
+      if (table.rules == 0)
+        continue;
+      Inputs out = in;
+      bool any = false;
+      for (size_t i = 0; i < out.tensors.size() && i < 3; ++i) {
+        auto [rows, cols] = out.shapes[i];
+        if (cols != table.width)
+          continue;
+        for (int64_t j = 1; j < rows; j += 3) {
+          int64_t rule = (j / 3) % table.rules;
+          auto first = table.rows.begin() + (rule * 4 + int64_t(i)) * cols;
+          std::copy(first, first + cols, out.tensors[i].begin() + j * cols);
+          any = true;
+        }
+      }
+      if (!any)
+        continue;
+      out.label += ", rule patterns of " + name + " in every third row";
+      return out;
+    }
+    return std::nullopt;
+  }
+
 private:
   ast::Module &module;
+  /// The rule tables -p gave, by parameter.
+  std::map<std::string, RuleTable> tables;
+  /// The data of an empty table.
+  float emptyTable = 0;
   SourceFile &source;
   Interpreter interp;
   double tolerance;
@@ -611,11 +675,16 @@ int run() {
   unsigned seed = 1;
   for (const Kernel &k : kernels) {
     int before = passed + failed;
+    // Each case, and the same with rule patterns in it when -p gave rules.
+    auto checkCase = [&](const Inputs &in) {
+      tally(checker.check(**engine, k, in, given));
+      if (std::optional<Inputs> withRules = checker.planted(in))
+        tally(checker.check(**engine, k, *withRules, given));
+    };
     for (auto [q, kv] : attentionShapes)
-      tally(
-          checker.check(**engine, k, randomInputs({q, kv, kv}, seed++), given));
+      checkCase(randomInputs({q, kv, kv}, seed++));
     for (auto shape : oneTensorShapes) {
-      tally(checker.check(**engine, k, randomInputs({shape}, seed++), given));
+      checkCase(randomInputs({shape}, seed++));
       // The same shape cut from the real queries, where they have it.
       if (!real || shape.second != real->shapes[0].second ||
           shape.first > real->shapes[0].first)
@@ -627,10 +696,10 @@ int run() {
           real->tensors[0].begin(),
           real->tensors[0].begin() + shape.first * shape.second));
       rows.shapes.push_back(shape);
-      tally(checker.check(**engine, k, rows, given));
+      checkCase(rows);
     }
     if (real)
-      tally(checker.check(**engine, k, *real, given));
+      checkCase(*real);
     if (passed + failed == before) {
       // Checked nothing: that is not a pass.
       llvm::outs() << "FAIL " << k.name

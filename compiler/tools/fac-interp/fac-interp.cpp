@@ -13,6 +13,7 @@
 
 #include "fac/AST/ASTBuilder.h"
 #include "fac/Interp/Interpreter.h"
+#include "fac/Interp/RuleTable.h"
 #include "fac/Sema/Sema.h"
 #include "fac/Support/ParseNumber.h"
 #include "fac/Support/StackGuard.h"
@@ -430,6 +431,16 @@ ValuePtr parameterValue(const ast::Field &p, const std::string &text,
       return v;
     return notNumber(text, t);
   }
+  if (t->isCon("List") &&
+      sema::prune(t->getArgs()[0])->isCon("CompressionRule")) {
+    // A rule table from a file (RuleTable.h); `-p rules=` is empty.
+    if (text.empty())
+      return Value::list({});
+    llvm::Expected<RuleTable> table = readRuleTable(text);
+    if (!table)
+      return bad(llvm::toString(table.takeError()));
+    return ruleListValue(*table);
+  }
   if (t->isCon("List")) {
     // `-p xs=1,2,3` for a List<Int> or List<Float>; `-p xs=` is empty.
     sema::TypePtr elem = sema::prune(t->getArgs()[0]);
@@ -455,8 +466,9 @@ ValuePtr parameterValue(const ast::Field &p, const std::string &text,
                            {Value::integer(*level), Value::list({})});
     return bad("a FractalCode is given by its level, " + describeRange(0, 64));
   }
-  return bad("-p gives numbers and lists of numbers, and parameter '" + p.name +
-             "' is " + t->str());
+  return bad("-p gives numbers, lists of numbers and rule tables, and "
+             "parameter '" +
+             p.name + "' is " + t->str());
 }
 
 /// The value of a parameter no -p names (defaultParameter), or null after

@@ -43,7 +43,13 @@ def FacSpecialize : Pass<"fac-specialize", "mlir::ModuleOp"> {
       `exists` of built values;
     - `len`, `xs[i]`, `xs[a:b]`, `map`, `List.map`, `List.fold`,
       comprehensions over list literals, `range(n)` and `List.init(n, f)`
-      of a constant `n`, and the canonicalizations of every loaded dialect.
+      of a constant `n`, and the canonicalizations of every loaded dialect;
+    - what a rule table's leaf patterns decide: the children of a pattern
+      tree of a rule found in a `List<CompressionRule>` parameter
+      (`Node(_, cs) = unwrap(find(p, rules)).pattern.value`, or
+      `.children`) are `[]`; then a `fac.if` whose two branches compute
+      the same value from the same operands is that value, and a `find`
+      nothing reads goes.
 
     Before (with `defines = level=1`):
     ```mlir
@@ -137,7 +143,11 @@ def FacLowerTrees : Pass<"fac-lower-trees", "mlir::ModuleOp"> {
       Node(t, map(f, cs))` (either branch order; the map as `map(f, cs)`,
       `map(c => f(c), cs)` or `[f(c) | c in cs]`; any names), becomes
       `fac.tree_cut` with the computation of `c` from the node's tensor as
-      its predicate;
+      its predicate; when the kept node goes through the seed's rule step,
+      `let n = Node(t, map(f, cs)); if find(r => matches(n, r.pattern),
+      rules) exists then Node(unwrap(..).substitute, []) else n` with
+      `rules` from outside the function, the cut takes `rules`:
+      `fac.tree_cut %tree rules(%rules : !fac.list<...>) {...}`;
     - `Compress(tensor, 0.5)` becomes `fac.tree_build`, `Decompress(tree)`
       the expansion of its leaves, `Attend` on trees `fac.tree_attend`;
     - the leaves and the expansion of `Node(x, [])` are `x` and the

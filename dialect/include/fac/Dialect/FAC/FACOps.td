@@ -250,11 +250,21 @@ def FAC_TreeCutOp : FAC_Op<"tree_cut", [SingleBlock]> {
     node's one-row tensor; it yields an i1) becomes a leaf; any other node
     keeps its tensor and its children are cut in turn. Leaves of the input
     stay leaves. The result stands for the same tokens.
+
+    With `rules` (a `List<CompressionRule>`), the seed's rule step follows
+    each kept node, children first: a kept node whose cut subtree the
+    pattern of a rule matches (the prelude's `matches`: any of the
+    pattern's three trees, each tensor within a relative 1e-5) becomes a
+    leaf of that rule's substitute, the first such rule in the list:
+    `if find(r => matches(n, r.pattern), rules) exists then
+    Node(substitute, []) else n` with `n = Node(t, map(f, cs))`.
   }];
-  let arguments = (ins FAC_Tree:$tree);
+  let arguments = (ins FAC_Tree:$tree, Optional<FAC_Value>:$rules);
   let results = (outs FAC_Tree:$result);
   let regions = (region SizedRegion<1>:$predicate);
-  let assemblyFormat = "$tree $predicate attr-dict";
+  let assemblyFormat = [{
+    $tree (`rules` `(` $rules^ `:` type($rules) `)`)? $predicate attr-dict
+  }];
   let hasVerifier = 1;
 }
 
