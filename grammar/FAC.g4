@@ -108,6 +108,9 @@ expr
   | expr op=OPSYM expr                                       # binaryExpr
   | expr op=('<' | '>' | '<=' | '>=' | '==' | '!=' | '='
              | LE | GE | NE) expr                            # binaryExpr
+  | NOT expr                                                 # notExpr
+  | expr op=AND expr                                         # binaryExpr
+  | expr op=OR expr                                          # binaryExpr
   | <assoc=right> expr op=IMPLIES expr                       # binaryExpr
   | IF cond=expr THEN thenBody=seq ELSE elseBody=seq         # ifExpr
   | HANDLE expr WITH arm+                                    # handleExpr
@@ -119,6 +122,7 @@ expr
   | '[' (first=expr (comprehension | (',' expr)*))? ']'      # listExpr
   | IDENT                                                    # nameExpr
   | NUMBER                                                   # numberExpr
+  | value=(TRUE | FALSE)                                     # boolExpr
   ;
 
 lambdaBody : block | seq ;
@@ -152,6 +156,11 @@ HANDLE : 'handle' ;
 WITH : 'with' ;
 EXISTS : 'exists' ;
 IN : 'in' ;
+AND : 'and' ;
+OR : 'or' ;
+NOT : 'not' ;
+TRUE : 'true' ;
+FALSE : 'false' ;
 
 FORALL : '\u2200' ;   // ∀
 IMPLIES : '\u2192' ;  // →

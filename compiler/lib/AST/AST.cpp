@@ -230,8 +230,16 @@ private:
     }
     case Expr::Kind::Neg:
     case Expr::Kind::Exists:
-      header(e, depth, e.getKind() == Expr::Kind::Neg ? "Neg" : "Exists");
+    case Expr::Kind::Not:
+      header(e, depth,
+             e.getKind() == Expr::Kind::Neg   ? "Neg"
+             : e.getKind() == Expr::Kind::Not ? "Not"
+                                              : "Exists");
       expr(llvm::cast<UnaryExpr>(e).getOperand(), depth + 1);
+      return;
+    case Expr::Kind::Bool:
+      header(e, depth,
+             llvm::cast<BoolExpr>(e).getValue() ? "Bool true" : "Bool false");
       return;
     case Expr::Kind::Lambda: {
       auto &l = llvm::cast<LambdaExpr>(e);

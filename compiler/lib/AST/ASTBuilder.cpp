@@ -148,7 +148,7 @@ private:
     if (ctx)
       for (auto *f : ctx->field())
         result.push_back(
-            {loc(f), f->IDENT()->getText(), typeRef(f->typeExpr())});
+            {loc(f), f->IDENT()->getText(), typeRef(f->typeExpr()), nullptr});
     return result;
   }
 
@@ -313,6 +313,12 @@ private:
     if (auto *e = dynamic_cast<FACParser::ExistsExprContext *>(ctx))
       return std::make_unique<UnaryExpr>(Expr::Kind::Exists, loc(e->EXISTS()),
                                          expr(e->expr()));
+    if (auto *e = dynamic_cast<FACParser::NotExprContext *>(ctx))
+      return std::make_unique<UnaryExpr>(Expr::Kind::Not, loc(ctx),
+                                         expr(e->expr()));
+    if (auto *e = dynamic_cast<FACParser::BoolExprContext *>(ctx))
+      return std::make_unique<BoolExpr>(loc(ctx),
+                                        e->value->getText() == "true");
     if (auto *e = dynamic_cast<FACParser::NegExprContext *>(ctx))
       return std::make_unique<UnaryExpr>(Expr::Kind::Neg, loc(ctx),
                                          expr(e->expr()));
@@ -510,7 +516,8 @@ public:
 private:
   void checkDepth() {
     antlr4::ParserRuleContext *ctx = getContext();
-    if ((ctx && ctx->depth() >= kMaxRuleDepth) || isStackNearlyExhausted())
+    if ((ctx && unsigned(ctx->depth()) >= kMaxRuleDepth) ||
+        isStackNearlyExhausted())
       throw NestingTooDeep{getCurrentToken()};
   }
 };

@@ -463,6 +463,12 @@ public:
       ValuePtr v = eval(llvm::cast<ast::UnaryExpr>(e).getOperand(), env);
       return v ? Value::boolean(v->ctor == "Some") : nullptr;
     }
+    case Expr::Kind::Not: {
+      ValuePtr v = eval(llvm::cast<ast::UnaryExpr>(e).getOperand(), env);
+      return v ? Value::boolean(!v->b) : nullptr;
+    }
+    case Expr::Kind::Bool:
+      return Value::boolean(llvm::cast<ast::BoolExpr>(e).getValue());
     case Expr::Kind::Lambda: {
       auto c = std::make_shared<Value>();
       c->kind = Value::Kind::Closure;
@@ -1314,11 +1320,16 @@ public:
 
   ValuePtr binary(const ast::BinaryExpr &e, const EnvPtr &env) {
     llvm::StringRef op = e.getOp();
-    if (op == "\u2192") {
+    if (op == "\u2192" || op == "and" || op == "or") {
+      // Short-circuit: the right side runs only when it decides.
       ValuePtr a = eval(e.getLHS(), env);
       if (!a)
         return nullptr;
-      if (!a->b)
+      if (op == "\u2192" && !a->b)
+        return Value::boolean(true);
+      if (op == "and" && !a->b)
+        return Value::boolean(false);
+      if (op == "or" && a->b)
         return Value::boolean(true);
       ValuePtr b = eval(e.getRHS(), env);
       return b ? Value::boolean(b->b) : nullptr;

@@ -391,6 +391,17 @@ private:
           l, builder.getIntegerAttr(v.getType(), 0));
       return builder.create<arith::SubIOp>(l, zero, v);
     }
+    case ast::Expr::Kind::Bool:
+      return builder.create<arith::ConstantOp>(
+          l, builder.getBoolAttr(llvm::cast<ast::BoolExpr>(e).getValue()));
+    case ast::Expr::Kind::Not: {
+      Value v = expr(llvm::cast<ast::UnaryExpr>(e).getOperand());
+      if (!v)
+        return nullptr;
+      Value one =
+          builder.create<arith::ConstantOp>(l, builder.getBoolAttr(true));
+      return builder.create<arith::XOrIOp>(l, v, one);
+    }
     case ast::Expr::Kind::Exists: {
       Value v = expr(llvm::cast<ast::UnaryExpr>(e).getOperand());
       return v ? Value(builder.create<ExistsOp>(l, builder.getI1Type(), v))
@@ -509,6 +520,8 @@ private:
 
   Value binary(const ast::BinaryExpr &e) {
     mlir::Location l = loc(e.getLoc());
+    if (e.getOp() == "and" || e.getOp() == "or")
+      return shortCircuit(e);
     Value lhs = expr(e.getLHS());
     Value rhs = lhs ? expr(e.getRHS()) : nullptr;
     if (!rhs)
@@ -636,6 +649,27 @@ private:
       return failure();
     builder.create<YieldOp>(loc(body.getLoc()), value);
     return success();
+  }
+
+  /// `a and b` is `if a then b else false`, `a or b` `if a then true else
+  /// b`: the right side runs only when it decides, as in the interpreter.
+  Value shortCircuit(const ast::BinaryExpr &e) {
+    Value lhs = expr(e.getLHS());
+    if (!lhs)
+      return nullptr;
+    bool isAnd = e.getOp() == "and";
+    mlir::Location l = loc(e.getLoc());
+    auto op = builder.create<IfOp>(l, builder.getI1Type(), lhs);
+    Region &decides = isAnd ? op.getThenRegion() : op.getElseRegion();
+    Region &known = isAnd ? op.getElseRegion() : op.getThenRegion();
+    if (failed(yieldRegion(decides, e.getRHS(), {}, {})))
+      return nullptr;
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToEnd(builder.createBlock(&known));
+    Value constant =
+        builder.create<arith::ConstantOp>(l, builder.getBoolAttr(!isAnd));
+    builder.create<YieldOp>(l, constant);
+    return op;
   }
 
   Value ifExpr(const ast::IfExpr &e) {

@@ -934,6 +934,14 @@ private:
                       "cannot negate a value of type '" + t->str() + "'");
       return t;
     }
+    case Expr::Kind::Bool:
+      return Type::boolType();
+    case Expr::Kind::Not: {
+      auto &x = llvm::cast<UnaryExpr>(e);
+      expect(infer(x.getOperand()), Type::boolType(), x.getOperand().getLoc(),
+             "the operand of 'not'");
+      return Type::boolType();
+    }
     case Expr::Kind::Exists: {
       auto &x = llvm::cast<UnaryExpr>(e);
       expect(infer(x.getOperand()), Type::con("Option", {fresh()}),
@@ -1263,7 +1271,7 @@ private:
                                     lhs->str() + "' and '" + rhs->str() + "')");
       return Type::error();
     };
-    if (op == "\u2192") {
+    if (op == "\u2192" || op == "and" || op == "or") {
       if (!tryUnify(lhs, Type::boolType()) || !tryUnify(rhs, Type::boolType()))
         return mismatch();
       return Type::boolType();

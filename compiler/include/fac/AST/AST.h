@@ -90,6 +90,8 @@ public:
     Binary,
     Neg,
     Exists,
+    Not,
+    Bool,
     Lambda,
     If,
     Handle,
@@ -247,14 +249,26 @@ private:
   ExprPtr lhs, rhs;
 };
 
-/// `-operand` (Neg) and `operand exists` (Exists).
+/// `true` and `false`.
+class BoolExpr : public Expr {
+public:
+  BoolExpr(Location loc, bool value) : Expr(Kind::Bool, loc), value(value) {}
+  bool getValue() const { return value; }
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Bool; }
+
+private:
+  bool value;
+};
+
+/// `-operand` (Neg), `operand exists` (Exists) and `not operand` (Not).
 class UnaryExpr : public Expr {
 public:
   UnaryExpr(Kind kind, Location loc, ExprPtr operand)
       : Expr(kind, loc), operand(std::move(operand)) {}
   Expr &getOperand() const { return *operand; }
   static bool classof(const Expr *e) {
-    return e->getKind() == Kind::Neg || e->getKind() == Kind::Exists;
+    return e->getKind() == Kind::Neg || e->getKind() == Kind::Exists ||
+           e->getKind() == Kind::Not;
   }
 
 private:
