@@ -219,13 +219,61 @@ struct FoldQueryScale : OpRewritePattern<AttendOp> {
       return failure();
     if (Value old = op.getScale())
       factor = rewriter.create<arith::MulFOp>(op.getLoc(), old, factor);
-    rewriter.replaceOpWithNewOp<AttendOp>(op, op.getType(), tensor, op.getKey(),
-                                          op.getValue(), factor,
-                                          op.getRsqrtDAttr());
+    auto folded = rewriter.create<AttendOp>(op.getLoc(), op.getType(), tensor,
+                                            op.getKey(), op.getValue(), factor,
+                                            op.getHead(), op.getRsqrtDAttr());
+    // The hooks see the same scores: the factor is in them either way.
+    rewriter.inlineRegionBefore(op.getScore(), folded.getScore(),
+                                folded.getScore().end());
+    rewriter.inlineRegionBefore(op.getMask(), folded.getMask(),
+                                folded.getMask().end());
+    rewriter.replaceOp(op, folded.getResult());
     return success();
   }
 };
 } // namespace
+
+static FailureOr<YieldOp> getYield(Operation *op, Region &region,
+                                   unsigned count, StringRef what);
+
+/// The hooks of an attention: `score` takes (f32, i64, i64, i64) and
+/// yields an f32, `mask` takes (i64, i64, i64) and yields an i1.
+static LogicalResult verifyHooks(Operation *op, Region &score, Region &mask) {
+  auto check = [&](Region &region, StringRef what, unsigned scores,
+                   Type result) -> LogicalResult {
+    if (region.empty())
+      return success();
+    Block &body = region.front();
+    Type i64 = IntegerType::get(op->getContext(), 64);
+    bool ok = body.getNumArguments() == scores + 3;
+    for (BlockArgument arg : body.getArguments())
+      ok =
+          ok && arg.getType() == (arg.getArgNumber() < scores
+                                      ? Type(Float32Type::get(op->getContext()))
+                                      : i64);
+    if (!ok)
+      return op->emitOpError(what)
+             << " hook must take " << (scores ? "(f32, " : "(")
+             << "i64, i64, i64): the " << (scores ? "score, " : "")
+             << "query and key positions and "
+             << "the head";
+    FailureOr<YieldOp> yield = getYield(op, region, 1, (what + " hook").str());
+    if (failed(yield))
+      return failure();
+    if (yield->getValues()[0].getType() != result)
+      return op->emitOpError(what) << " hook must yield " << result << ", got "
+                                   << yield->getValues()[0].getType();
+    return success();
+  };
+  Builder b(op->getContext());
+  if (failed(check(score, "score", 1, b.getF32Type())))
+    return failure();
+  return check(mask, "mask", 0, b.getI1Type());
+}
+
+LogicalResult AttendOp::verify() {
+  return verifyHooks(*this, getScore(), getMask());
+}
 
 void AttendOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                            MLIRContext *context) {
@@ -285,6 +333,8 @@ LogicalResult FractalDecodeOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult AttentionOp::verify() {
+  if (failed(verifyHooks(*this, getScore(), getMask())))
+    return failure();
   auto q = cast<MemRefType>(getQuery().getType());
   auto k = cast<MemRefType>(getKey().getType());
   auto v = cast<MemRefType>(getValue().getType());

@@ -144,10 +144,14 @@ public:
         if (auto v = dyn_cast<VectorType>(t))
           widths.insert(v.getNumElements());
     });
-    for (int64_t w : widths)
+    for (int64_t w : widths) {
       for (const char *lane : {"float f32x", "int32_t i32x", "uint32_t u32x"})
         os << "typedef " << lane << w << " __attribute__((vector_size(" << 4 * w
            << ")));\n";
+      // i64 lanes: positions in attention hooks.
+      os << "typedef int64_t i64x" << w << " __attribute__((vector_size("
+         << 8 * w << ")));\n";
+    }
     for (auto global : module.getOps<memref::GlobalOp>())
       if (failed(emitGlobal(global)))
         return failure();
@@ -181,6 +185,8 @@ private:
       if (v.getRank() == 1 && (e.isF32() || e.isInteger(32) || e.isInteger(1)))
         return std::string(e.isF32() ? "f32x" : "i32x") +
                std::to_string(v.getNumElements());
+      if (v.getRank() == 1 && e.isInteger(64))
+        return "i64x" + std::to_string(v.getNumElements());
       return op->emitError("C++ target: no C++ type for ") << type, failure();
     }
     // A buffer (a branch's result): its view.
@@ -472,9 +478,23 @@ private:
     static const std::pair<P, const char *> symbols[] = {
         {P::slt, "<"},  {P::sgt, ">"}, {P::sle, "<="},
         {P::sge, ">="}, {P::eq, "=="}, {P::ne, "!="}};
+    // i64 lanes compare into i64 masks; a vector<i1> is i32 lanes.
+    auto operandVector = dyn_cast<VectorType>(op.getLhs().getType());
+    bool wideLanes =
+        operandVector && operandVector.getElementType().isInteger(64);
     for (auto [pred, symbol] : symbols)
-      if (op.getPredicate() == pred)
-        return binary(op, symbol);
+      if (op.getPredicate() == pred) {
+        if (!wideLanes)
+          return binary(op, symbol);
+        FailureOr<std::string> t = cType(op, op.getType());
+        if (failed(t))
+          return failure();
+        return define(op, op.getResult(),
+                      "__builtin_convertvector(" + name(op.getLhs()) + " " +
+                          symbol + " " + name(op.getRhs()) + ", " + *t + ")");
+      }
+    if (wideLanes)
+      return op.emitError("C++ target: only signed comparisons of i64 lanes");
     // Unsigned: on the int64_t an index or an integer is held in.
     static const std::pair<P, const char *> unsignedSymbols[] = {
         {P::ult, "<"}, {P::ugt, ">"}, {P::ule, "<="}, {P::uge, ">="}};
@@ -831,9 +851,15 @@ private:
         .Case([&](arith::CmpFOp o) { return emitCmpF(o); })
         .Case([&](arith::CmpIOp o) { return emitCmpI(o); })
         .Case([&](arith::SelectOp o) {
+          // A vector<i1> is i32 lanes: i64 lanes need an i64 mask.
+          std::string condition = name(o.getCondition());
+          auto values = dyn_cast<VectorType>(o.getType());
+          if (values && values.getElementType().isInteger(64) &&
+              isa<VectorType>(o.getCondition().getType()))
+            condition = "__builtin_convertvector(" + condition + ", i64x" +
+                        std::to_string(values.getNumElements()) + ")";
           return define(o, o.getResult(),
-                        name(o.getCondition()) + " ? " +
-                            name(o.getTrueValue()) + " : " +
+                        condition + " ? " + name(o.getTrueValue()) + " : " +
                             name(o.getFalseValue()));
         })
         .Case([&](arith::FPToSIOp o) -> LogicalResult {

@@ -78,10 +78,13 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm,
 } // namespace
 
 LogicalResult fac::lowerLoopsToLLVMDialect(ModuleOp module) {
-  // Parameter names are for the C header and the C++ emitter only.
+  // Parameter names are for the C header and the C++ emitter only, and
+  // `fac.head` marks the head index for the tools that pass it.
   module->walk([](func::FuncOp func) {
-    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
       func.removeArgAttr(i, "fac.name");
+      func.removeArgAttr(i, "fac.head");
+    }
   });
   PassManager pm(module.getContext());
   buildLoopsToLLVMPipeline(pm);

@@ -37,3 +37,38 @@ func.func @biased(%q: memref<?x?xf32>, %o: memref<?x?xf32>, %b: memref<?xf32>) a
   fac.attention ins(%q, %q, %q : memref<?x?xf32>, memref<?x?xf32>, memref<?x?xf32>) outs(%o : memref<?x?xf32>) bias %b : memref<?xf32>
   return
 }
+
+// -----
+
+!head = memref<?x?xf32, strided<[?, 1], offset: ?>>
+
+// Score and mask hooks go with the attention: the layer's op gets copies,
+// the kernel's scalars mapped to the layer's and a hoisted constant cloned;
+// the `head` the one-head kernel takes is not the layer's (each query head
+// is its own index there).
+// CHECK-LABEL: func.func @Hooked_attention_layer
+// CHECK-SAME: (%[[W:[a-z0-9]+]]: i64 {fac.name = "window"}, %[[OFF:[a-z0-9]+]]: index {fac.name = "causal_offset"}, %[[T:[a-z0-9]+]]: i32 {fac.name = "threads"}, %[[Q:[a-z0-9]+]]: memref<?x?x?xf32, {{.*}}> {fac.name = "q"},
+// CHECK: %[[ONE:.*]] = arith.constant 1 : i64
+// CHECK-NEXT: fac.attention ins(%[[Q]], {{.*}} causal %[[OFF]] threads %[[T]] score {
+// CHECK-NEXT: ^bb0(%[[S:.*]]: f32, %{{.*}}: i64, %{{.*}}: i64, %[[H:.*]]: i64):
+// CHECK-NEXT: %[[H1:.*]] = arith.addi %[[H]], %[[ONE]] : i64
+// CHECK: } mask {
+// CHECK: arith.cmpi slt, %{{.*}}, %[[W]] : i64
+// CHECK: } {rsqrt_d}
+// CHECK-NEXT: return
+func.func @Hooked_attention(%w: i64 {fac.name = "window"}, %head: i64 {fac.head, fac.name = "head"}, %q: !head {fac.name = "q"}, %k: !head {fac.name = "k"}, %v: !head {fac.name = "v"}, %o: !head {fac.name = "out"}) attributes {fac.kernel, llvm.emit_c_interface} {
+  %one = arith.constant 1 : i64
+  fac.attention ins(%q, %k, %v : !head, !head, !head) outs(%o : !head) head %head score {
+  ^bb0(%s: f32, %i: i64, %j: i64, %h: i64):
+    %h1 = arith.addi %h, %one : i64
+    %f = arith.sitofp %h1 : i64 to f32
+    %r = arith.mulf %s, %f : f32
+    fac.yield %r : f32
+  } mask {
+  ^bb0(%i: i64, %j: i64, %h: i64):
+    %d = arith.subi %i, %j : i64
+    %in = arith.cmpi slt, %d, %w : i64
+    fac.yield %in : i1
+  } {rsqrt_d}
+  return
+}

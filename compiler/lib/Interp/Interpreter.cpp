@@ -694,8 +694,29 @@ public:
     auto num = [](const ValuePtr &v) {
       return v->kind == Value::Kind::Int ? double(v->i) : v->f;
     };
-    if (name == "sqrt")
-      return Value::real(std::sqrt(num(args[0])));
+    // The functions of Floats: a NaN of numbers is an error here.
+    auto real = [&](double r, std::initializer_list<double> in) -> ValuePtr {
+      if (std::isnan(r) &&
+          llvm::none_of(in, [](double v) { return std::isnan(v); })) {
+        std::string text;
+        llvm::raw_string_ostream os(text);
+        for (double v : in)
+          os << (text.empty() ? "" : ", ") << llvm::format("%g", v);
+        return fail(at, "'" + name + "' of " + text + " is not a number");
+      }
+      return Value::real(r);
+    };
+#define FAC_UNARY(fn, expr, op)                                                \
+  if (name == #fn) {                                                           \
+    double x = num(args[0]);                                                   \
+    return real(expr, {x});                                                    \
+  }
+#define FAC_BINARY(fn, expr, op)                                               \
+  if (name == #fn) {                                                           \
+    double x = num(args[0]), y = num(args[1]);                                 \
+    return real(expr, {x, y});                                                 \
+  }
+#include "fac/Support/ScalarIntrinsics.def"
     if (name == "float")
       return Value::real(double(args[0]->i));
     if (name == "len")
@@ -1057,6 +1078,8 @@ public:
           handlers.insert(handlers.end(), inner.begin(), inner.end());
           return v;
         }
+    if (effect == "Attend" && args.size() == 5)
+      return attendWithHooks(args, e.getLoc());
     if (effect == "Attend" && args[0]->kind == Value::Kind::Tensor)
       return attend(args, e.getLoc());
     if (effect == "Attend")
@@ -1126,6 +1149,67 @@ public:
   }
 
   /// The prelude's dense Attend, in fp64.
+  /// `Attend(q, k, v, score, mask)`: query row i of n at position
+  /// m - n + i, key j at j; a key the mask drops is left out, every other
+  /// score (q.k / sqrt(d), in f64) goes through `score`; a row with no key
+  /// left is 0.
+  ValuePtr attendWithHooks(const std::vector<ValuePtr> &args, Location at) {
+    const Value &q = *args[0], &k = *args[1], &v = *args[2];
+    int64_t n = q.rows(), m = k.rows();
+    int64_t d = q.shape.empty() ? 1 : q.shape.back();
+    int64_t dv = v.shape.empty() ? 1 : v.shape.back();
+    if ((k.shape.empty() ? 1 : k.shape.back()) != d || v.rows() != m)
+      return fail(at, "Attend of " + args[0]->str() + ", " + args[1]->str() +
+                          ", " + args[2]->str());
+    ValuePtr head = Value::integer(attentionHead);
+    double scale = 1.0 / std::sqrt(double(std::max<int64_t>(d, 1)));
+    std::vector<float> out(size_t(n * dv), 0.0f);
+    std::vector<double> scores(static_cast<size_t>(m));
+    std::vector<bool> kept(static_cast<size_t>(m));
+    for (int64_t i = 0; i < n; ++i) {
+      ValuePtr position = Value::integer(m - n + i);
+      double top = -INFINITY;
+      for (int64_t j = 0; j < m; ++j) {
+        ValuePtr key = Value::integer(j);
+        ValuePtr keep = call(args[4], {position, key, head}, at);
+        if (!keep)
+          return nullptr;
+        kept[size_t(j)] = keep->b;
+        if (!keep->b)
+          continue;
+        double s = 0;
+        for (int64_t t = 0; t < d; ++t)
+          s += double(q.data[size_t(i * d + t)]) * k.data[size_t(j * d + t)];
+        ValuePtr scored =
+            call(args[3], {Value::real(s * scale), position, key, head}, at);
+        if (!scored)
+          return nullptr;
+        if (std::isnan(scored->f))
+          return fail(at, "the score hook of 'Attend' gave NaN for query "
+                          "position " +
+                              llvm::Twine(m - n + i) + " and key " +
+                              llvm::Twine(j));
+        scores[size_t(j)] = scored->f;
+        top = std::max(top, scored->f);
+      }
+      if (top == -INFINITY)
+        continue; // No key left (or every score -inf): the row is 0.
+      double sum = 0;
+      std::vector<double> row(size_t(dv), 0.0);
+      for (int64_t j = 0; j < m; ++j) {
+        if (!kept[size_t(j)])
+          continue;
+        double p = std::exp(scores[size_t(j)] - top);
+        sum += p;
+        for (int64_t c = 0; c < dv; ++c)
+          row[size_t(c)] += p * v.data[size_t(j * dv + c)];
+      }
+      for (int64_t c = 0; c < dv; ++c)
+        out[size_t(i * dv + c)] = float(row[size_t(c)] / sum);
+    }
+    return Value::tensor({n, dv}, std::move(out));
+  }
+
   ValuePtr attend(const std::vector<ValuePtr> &args, Location at) {
     fac_memref2d_f32 q = view(*args[0]), k = view(*args[1]), v = view(*args[2]);
     if (q.sizes[1] != k.sizes[1] || k.sizes[0] != v.sizes[0])
@@ -1438,6 +1522,8 @@ public:
   SourceFile &source;
   std::vector<Handler> handlers;
   RandomDraws draws;
+  /// The head attention hooks see.
+  int64_t attentionHead = 0;
   uint64_t steps = 0, stepLimit = 0;
   /// The largest tensor the run has made, for MemoryConstraint.
   size_t largestTensorBytes = 0;
@@ -1515,6 +1601,8 @@ void Interpreter::setStepLimit(uint64_t steps) { impl->stepLimit = steps; }
 void Interpreter::resumeDraws(const ConceptResult &concept) {
   impl->draws = concept.draws;
 }
+
+void Interpreter::setAttentionHead(int64_t head) { impl->attentionHead = head; }
 
 ValuePtr Interpreter::call(const ValuePtr &fn,
                            const std::vector<ValuePtr> &args, Location at) {

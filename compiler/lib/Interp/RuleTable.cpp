@@ -5,6 +5,7 @@
 #include "fac/Support/ParseNumber.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <cfloat>
@@ -17,6 +18,16 @@ llvm::Expected<RuleTable> interp::readRuleTable(llvm::StringRef path) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "rule table '" + path + "': " + why);
   };
+  // A regular file of at most 1 GiB: the largest table (4096 rules of
+  // 4096 numbers, four rows each) is about 1 GiB of text; a device such as
+  // /dev/zero never ends.
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status))
+    return fail(ec.message());
+  if (status.type() != llvm::sys::fs::file_type::regular_file)
+    return fail("is not a regular file");
+  if (status.getSize() > (uint64_t(1) << 30))
+    return fail("is over 1 GiB");
   auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!file)
     return fail(file.getError().message());

@@ -9,7 +9,11 @@
 
 #include "fac/Dialect/FAC/FACDialect.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 
 namespace fac {
 #define GEN_PASS_DEF_FACBINDPRELUDE
@@ -21,26 +25,118 @@ using namespace fac;
 
 namespace {
 
-/// `Attend(q, k, v)`: scaled dot-product attention.
+/// Moves the body of \p hook, a lambda, into \p region, its `fac.return`
+/// a `fac.yield`; fails at \p op when \p hook is not a lambda.
+LogicalResult takeHook(PerformOp op, Value hook, Region &region,
+                       StringRef what) {
+  auto lambda = hook.getDefiningOp<LambdaOp>();
+  if (!lambda)
+    return op.emitError("the ")
+           << what
+           << " hook of 'Attend' does not compile: it must be a lambda written "
+              "at the call or bound to a name the compiler can see";
+  IRMapping mapping;
+  lambda.getBody().cloneInto(&region, mapping);
+  auto ret = cast<ReturnOp>(region.front().getTerminator());
+  OpBuilder builder(ret);
+  builder.create<YieldOp>(ret.getLoc(), ret.getValue());
+  ret.erase();
+  return success();
+}
+
+/// The head index a kernel's hooks read: its argument marked `fac.head`,
+/// added before its first tensor when it has none.
+Value headArgument(PerformOp op) {
+  auto func = op->getParentOfType<func::FuncOp>();
+  if (!func)
+    return nullptr;
+  for (BlockArgument arg : func.getArguments())
+    if (func.getArgAttr(arg.getArgNumber(), "fac.head"))
+      return arg;
+  unsigned at = 0;
+  while (at < func.getNumArguments() &&
+         !isa<fac::TensorType>(func.getArgument(at).getType()))
+    ++at;
+  MLIRContext *ctx = op.getContext();
+  auto attrs = DictionaryAttr::get(
+      ctx,
+      {NamedAttribute(StringAttr::get(ctx, "fac.name"),
+                      StringAttr::get(ctx, "head")),
+       NamedAttribute(StringAttr::get(ctx, "fac.head"), UnitAttr::get(ctx))});
+  func.insertArgument(at, IntegerType::get(ctx, 64), attrs, func.getLoc());
+  return func.getArgument(at);
+}
+
+/// `Attend(q, k, v)`: scaled dot-product attention; `Attend(q, k, v,
+/// score, mask)`: with the hooks, inlined into the op's regions.
 LogicalResult bindAttend(PerformOp op) {
   Type tensor = fac::TensorType::get(op.getContext());
-  if (op.getArgs().size() != 3 ||
-      !llvm::all_of(op.getArgs().getTypes(),
+  ValueRange args = op.getArgs();
+  if ((args.size() != 3 && args.size() != 5) ||
+      !llvm::all_of(args.take_front(3).getTypes(),
                     [&](Type t) { return t == tensor; }) ||
       op.getType() != tensor)
-    return op.emitOpError("'Attend' takes three tensors and returns a "
-                          "tensor");
+    return op.emitOpError("'Attend' takes three tensors (and a score and a "
+                          "mask hook) and returns a tensor");
   OpBuilder builder(op);
   auto attend = builder.create<AttendOp>(
-      op.getLoc(), tensor, op.getArgs()[0], op.getArgs()[1], op.getArgs()[2],
-      /*scale=*/Value(), builder.getUnitAttr());
+      op.getLoc(), tensor, args[0], args[1], args[2],
+      /*scale=*/Value(), /*head=*/Value(), builder.getUnitAttr());
+  if (args.size() == 5) {
+    if (failed(takeHook(op, args[3], attend.getScore(), "score")) ||
+        failed(takeHook(op, args[4], attend.getMask(), "mask")))
+      return failure();
+    // The head, when a hook reads it.
+    if (!attend.getScore().getArgument(3).use_empty() ||
+        !attend.getMask().getArgument(2).use_empty()) {
+      Value head = headArgument(op);
+      if (!head)
+        return op.emitOpError("reads the head index outside a kernel");
+      attend.getHeadMutable().assign(head);
+    }
+  }
+  SmallVector<Value> hooks(args.drop_front(3));
   op.replaceAllUsesWith(attend.getResult());
   op.erase();
+  for (Value hook : hooks)
+    if (auto lambda = hook.getDefiningOp<LambdaOp>();
+        lambda && lambda->use_empty())
+      lambda.erase();
   return success();
+}
+
+/// The prelude's functions of numbers on scalars: `float` is arith.sitofp,
+/// the functions of Floats their ops (ScalarIntrinsics.def).
+void bindScalarIntrinsic(IntrinsicOp op) {
+  StringRef name = op.getCallee();
+  ValueRange args = op.getArgs();
+  if (!llvm::all_of(args.getTypes(),
+                    [](Type t) { return t.isF32() || t.isInteger(64); }))
+    return;
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value result;
+  if (name == "float" && args.size() == 1 && args[0].getType().isInteger(64))
+    result = b.create<arith::SIToFPOp>(loc, b.getF32Type(), args[0]);
+#define FAC_UNARY(fn, expr, mlirOp)                                            \
+  else if (name == #fn && args.size() == 1 && args[0].getType().isF32())       \
+      result = b.create<mlirOp>(loc, args[0]);
+#define FAC_BINARY(fn, expr, mlirOp)                                           \
+  else if (name == #fn && args.size() == 2 && args[0].getType().isF32())       \
+      result = b.create<mlirOp>(loc, args[0], args[1]);
+#include "fac/Support/ScalarIntrinsics.def"
+  if (!result)
+    return;
+  op.getResult().replaceAllUsesWith(result);
+  op.erase();
 }
 
 struct BindPreludePass : public fac::impl::FacBindPreludeBase<BindPreludePass> {
   void runOnOperation() override {
+    SmallVector<IntrinsicOp> scalars;
+    getOperation().walk([&](IntrinsicOp op) { scalars.push_back(op); });
+    for (IntrinsicOp op : scalars)
+      bindScalarIntrinsic(op);
     SmallVector<PerformOp> performs;
     getOperation().walk([&](PerformOp op) { performs.push_back(op); });
     for (PerformOp op : performs) {

@@ -309,6 +309,22 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
     Value returned = ret.getOperand(0);
 
     OpBuilder builder(ctx);
+    // Every rule table is R x 4 x d, used or not (an empty one may say
+    // 0 x 0 x 0).
+    for (Value table : tables) {
+      builder.setInsertionPointToStart(&entry);
+      Location loc = table.getLoc();
+      Value zero = builder.create<arith::ConstantIndexOp>(loc, 0);
+      Value four = builder.create<arith::ConstantIndexOp>(loc, 4);
+      Value rules = builder.create<memref::DimOp>(loc, table, 0);
+      Value rows = builder.create<memref::DimOp>(loc, table, 1);
+      Value empty = builder.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
+                                                  rules, zero);
+      Value same = builder.create<arith::CmpIOp>(
+          loc, arith::CmpIPredicate::eq,
+          builder.create<arith::SelectOp>(loc, empty, four, rows), four);
+      builder.create<RequireOp>(loc, same, "rows per rule of a rule table (4)");
+    }
     SmallVector<Value> temporaries;
     // Trees live in buffers (TreeBuffers.h); their ops go at the end.
     TreeLowering trees(builder, temporaries);
@@ -411,17 +427,6 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
                          "not compile yet: rule lists compile as tables "
                          "given at run time"),
                      failure();
-            if (rules) {
-              // R x 4 x d; an empty table may say 0 x 0 x 0.
-              Value zero = builder.create<arith::ConstantIndexOp>(loc, 0);
-              Value four = builder.create<arith::ConstantIndexOp>(loc, 4);
-              Value empty = builder.create<arith::CmpIOp>(
-                  loc, arith::CmpIPredicate::eq, dim(loc, rules, 0), zero);
-              require(loc,
-                      builder.create<arith::SelectOp>(loc, empty, four,
-                                                      dim(loc, rules, 1)),
-                      four, "rows per rule of a rule table (4)");
-            }
             FailureOr<TreeBuffers> t =
                 trees.cut(loc, *source, cut.getPredicate(), rules,
                           /*inPlace=*/cut.getTree().hasOneUse());
@@ -556,13 +561,16 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
             dest = temp;
             temporaries.push_back(dest);
           }
-          builder.create<AttentionOp>(
+          auto attention = builder.create<AttentionOp>(
               attend.getLoc(), attend.getQuery(), attend.getKey(),
               attend.getValue(), dest, attend.getScale(),
               /*causal_offset=*/Value(), /*bias=*/Value(),
-              /*key_indices=*/Value(), /*threads=*/Value(),
+              /*key_indices=*/Value(), /*threads=*/Value(), attend.getHead(),
               attend.getRsqrtDAttr(),
               keyTile ? builder.getI64IntegerAttr(keyTile) : IntegerAttr());
+          // The hooks, as they are: scalar code on positions.
+          attention.getScore().takeBody(attend.getScore());
+          attention.getMask().takeBody(attend.getMask());
           attend.getResult().replaceAllUsesWith(dest);
           attend.erase();
           continue;
@@ -617,7 +625,18 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
     if (failed(process(entry)))
       return failure();
 
-    // The tree ops are done: their values live in buffers.
+    // The tree ops are done: their values live in buffers. A tree read by
+    // anything else (`magnitude` of a whole tree, say) has no buffer form.
+    llvm::SmallPtrSet<Operation *, 16> lowered(treeOps.begin(), treeOps.end());
+    for (Operation *op : treeOps)
+      for (Value v : op->getResults())
+        for (Operation *user : v.getUsers())
+          if (!lowered.contains(user))
+            return user->emitOpError("on a tree does not compile yet: a "
+                                     "kernel reads trees with cuts, "
+                                     "attention, `Decompress`, joins and "
+                                     "limits (`magnitude` of a node's "
+                                     "tensor compiles in a cut)");
     for (Operation *op : llvm::reverse(treeOps))
       op->erase();
 

@@ -8,7 +8,9 @@
 
 #include "fac/Dialect/FAC/FACDialect.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 
 namespace fac {
 #define GEN_PASS_DEF_FACLAYERENTRY
@@ -26,10 +28,15 @@ AttentionOp getSoleAttention(func::FuncOp func) {
   if (!func.getBody().hasOneBlock())
     return nullptr;
   Block &body = func.getBody().front();
-  auto ops = body.without_terminator();
-  if (std::distance(ops.begin(), ops.end()) != 1)
-    return nullptr;
-  auto attention = dyn_cast<AttentionOp>(*ops.begin());
+  // Besides the attention, only constants (a hook's, hoisted).
+  AttentionOp attention;
+  for (Operation &op : body.without_terminator()) {
+    if (isa<arith::ConstantOp>(op))
+      continue;
+    if (attention || !isa<AttentionOp>(op))
+      return nullptr;
+    attention = cast<AttentionOp>(op);
+  }
   if (!attention || attention.getRank() != 2 || attention.getCausalOffset() ||
       attention.getBias() || attention.getKeyIndices() ||
       attention.getThreads())
@@ -83,7 +90,8 @@ struct LayerEntryPass : public fac::impl::FacLayerEntryBase<LayerEntryPass> {
     };
     Block &body = kernel.getBody().front();
     for (BlockArgument arg : body.getArguments())
-      if (!isa<MemRefType>(arg.getType())) {
+      if (!isa<MemRefType>(arg.getType()) &&
+          !kernel.getArgAttr(arg.getArgNumber(), "fac.head")) {
         types.push_back(arg.getType());
         argAttrs.push_back(kernel.getArgAttrDict(arg.getArgNumber()));
         fromKernel.push_back(arg.getArgNumber());
@@ -123,13 +131,25 @@ struct LayerEntryPass : public fac::impl::FacLayerEntryBase<LayerEntryPass> {
       return mapped.lookup(cast<BlockArgument>(v).getArgNumber());
     };
     b.setInsertionPointToStart(entry);
-    b.create<AttentionOp>(
+    auto layerAttention = b.create<AttentionOp>(
         attention.getLoc(), map(attention.getQuery()), map(attention.getKey()),
         map(attention.getValue()), map(attention.getOut()),
         map(attention.getScale()), entry->getArgument(offsetArg),
         /*bias=*/Value(),
         /*key_indices=*/Value(), entry->getArgument(offsetArg + 1),
-        attention.getRsqrtDAttr(), attention.getKeyTileAttr());
+        /*head=*/Value(), attention.getRsqrtDAttr(),
+        attention.getKeyTileAttr());
+    // The hooks, with the kernel's scalars as the layer's; the head is
+    // the op's own (each query head's index).
+    IRMapping hookValues;
+    for (auto [from, to] : mapped)
+      hookValues.map(body.getArgument(from), to);
+    b.setInsertionPoint(layerAttention);
+    for (auto constant : body.getOps<arith::ConstantOp>())
+      b.clone(*constant, hookValues);
+    b.setInsertionPointToEnd(entry);
+    attention.getScore().cloneInto(&layerAttention.getScore(), hookValues);
+    attention.getMask().cloneInto(&layerAttention.getMask(), hookValues);
     b.create<func::ReturnOp>(kernel.getLoc());
   }
 };

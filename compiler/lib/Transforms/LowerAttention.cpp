@@ -234,6 +234,8 @@ private:
               b.create<memref::LoadOp>(partial, ValueRange{rowOf(c), idx(0)});
           return b.create<arith::MaxNumFOp>(acc, mx);
         });
+        if (hasHooks())
+          top = finiteOrZero(top);
         Value total = reduce(chunks, f32(0.0f), [&](Value c, Value acc) {
           Value row = rowOf(c);
           Value mx = b.create<memref::LoadOp>(partial, ValueRange{row, idx(0)});
@@ -361,6 +363,9 @@ private:
             if (Value bias = op.getBias())
               score = b.create<arith::AddFOp>(
                   score, b.create<memref::LoadOp>(bias, pos[r]));
+            if (hasHooks())
+              score = applyHooks(score, queryPosition(i), toI64(pos[r]),
+                                 headIndex(head));
             b.create<memref::StoreOp>(
                 score, scores, b.create<arith::AddIOp>(jj, idx(r)).getResult());
           }
@@ -376,6 +381,10 @@ private:
           return b.create<arith::MaxNumFOp>(
               acc, b.create<memref::LoadOp>(scores, jj));
         });
+        // Every key masked: -inf is stored for the merge, 0 subtracted.
+        Value storedMax = mx;
+        if (hasHooks())
+          mx = finiteOrZero(mx);
         // p = exp(score - max) in place, a vector at a time, then the
         // tail; their sum.
         Value visibleLines = roundDown(visible, lanes);
@@ -398,7 +407,7 @@ private:
           return b.create<arith::AddFOp>(acc, p);
         });
         Value row = partialRow(head, c, chunks, i);
-        b.create<memref::StoreOp>(mx, partial, ValueRange{row, idx(0)});
+        b.create<memref::StoreOp>(storedMax, partial, ValueRange{row, idx(0)});
         b.create<memref::StoreOp>(sum, partial, ValueRange{row, idx(1)});
         // P.V: `vectors` vectors of columns at a time over the visible
         // keys, then the tail columns.
@@ -525,7 +534,7 @@ private:
           Value count = b.create<arith::MinSIOp>(
               idx(s.keyBlock), b.create<arith::SubIOp>(keyEnd, kb));
           SmallVector<Value> next =
-              buildKeyBlock(kvHead, i0, kb, count, keyEnd, qt, st, ot,
+              buildKeyBlock(head, kvHead, i0, kb, count, keyEnd, qt, st, ot,
                             carried[0], carried[1]);
           b.create<scf::YieldOp>(next);
         });
@@ -554,11 +563,13 @@ private:
 
   /// Scores keys [kb, kb + count), folds them into the running softmax
   /// (runMax, runSum) and into Ot; returns the new (max, sum).
-  SmallVector<Value> buildKeyBlock(Value kvHead, Value i0, Value kb,
+  SmallVector<Value> buildKeyBlock(Value head, Value kvHead, Value i0, Value kb,
                                    Value count, Value keyEnd, Value qt,
                                    Value st, Value ot, Value runMax,
                                    Value runSum) {
     buildScores(kvHead, kb, count, keyEnd, qt, st);
+    if (hasHooks())
+      buildBlockHooks(head, i0, kb, count, st);
     if (causalOffset)
       buildCausalMask(i0, kb, count, st);
 
@@ -569,6 +580,11 @@ private:
       return b.create<arith::MaxNumFOp>(acc, row);
     });
     Value newMax = b.create<arith::MaxNumFOp>(runMax, blockMax);
+    // A mask may leave a lane with no key yet: its maximum is -inf, and
+    // exp(-inf - -inf) would be NaN. Subtracting 0 there instead makes
+    // every such exp(-inf) 0.
+    if (hasHooks())
+      newMax = finiteOrZero(newMax);
     Value correction = exp(b.create<arith::SubFOp>(runMax, newMax));
     // Probabilities, unnormalised, in place of the scores.
     Value blockSum = reduce(count, splat(0.0f), [&](Value j, Value acc) {
@@ -630,6 +646,179 @@ private:
         b.create<vector::StoreOp>(
             score, st, ValueRange{b.create<arith::AddIOp>(jj, idx(r)), idx(0)});
       }
+    });
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Hooks: the op's score and mask regions, inlined
+  //===--------------------------------------------------------------------===//
+
+  bool hasHooks() { return !op.getScore().empty() || !op.getMask().empty(); }
+
+  Value toI64(Value index) {
+    return b.create<arith::IndexCastOp>(b.getI64Type(), index);
+  }
+
+  /// The position of query row \p i (index): m - n + i, as i64.
+  Value queryPosition(Value i) {
+    return toI64(b.create<arith::AddIOp>(b.create<arith::SubIOp>(m, n), i));
+  }
+
+  /// The head the hooks see: the query head of a layer, else the op's.
+  Value headIndex(Value head) {
+    if (rank == 3)
+      return toI64(head);
+    if (Value given = op.getHead())
+      return given;
+    return b.create<arith::ConstantIntOp>(0, 64);
+  }
+
+  /// \p x where it is finite, else 0 (for a maximum over masked keys).
+  Value finiteOrZero(Value x) {
+    Value isNegInf = b.create<arith::CmpFOp>(
+        arith::CmpFPredicate::OEQ, x,
+        like(x, -std::numeric_limits<float>::infinity()));
+    return b.create<arith::SelectOp>(isNegInf, like(x, 0.0f), x);
+  }
+
+  /// \p v as a vector of \p lanes when it is a scalar and lanes > 0.
+  Value widen(Value v, int64_t lanes) {
+    if (lanes == 0 || isa<VectorType>(v.getType()))
+      return v;
+    return b.create<vector::BroadcastOp>(VectorType::get({lanes}, v.getType()),
+                                         v);
+  }
+
+  /// The value \p region computes for \p args, each a scalar or a vector
+  /// (lane-wise, one lane per query row): its ops cloned with vector types
+  /// where an operand is a vector, an `if` as a select of both sides,
+  /// integer divisions made safe (checkHooks has accepted every op).
+  Value emitHook(Region &region, ArrayRef<Value> args) {
+    int64_t lanes = 0;
+    for (Value a : args)
+      if (auto vec = dyn_cast<VectorType>(a.getType()))
+        lanes = vec.getDimSize(0);
+    IRMapping map;
+    for (auto [arg, value] : llvm::zip(region.getArguments(), args))
+      map.map(arg, value);
+    std::function<Value(Block &)> run = [&](Block &block) -> Value {
+      for (Operation &inner : block) {
+        auto operand = [&](unsigned k) {
+          return map.lookupOrDefault(inner.getOperand(k));
+        };
+        if (auto yield = dyn_cast<YieldOp>(inner))
+          return map.lookupOrDefault(yield.getValues()[0]);
+        if (auto branch = dyn_cast<IfOp>(inner)) {
+          Value cond = operand(0);
+          Value yes = run(branch.getThenRegion().front());
+          Value no = run(branch.getElseRegion().front());
+          int64_t w = isa<VectorType>(cond.getType()) ||
+                              isa<VectorType>(yes.getType()) ||
+                              isa<VectorType>(no.getType())
+                          ? lanes
+                          : 0;
+          map.map(branch.getResult(),
+                  b.create<arith::SelectOp>(widen(cond, w), widen(yes, w),
+                                            widen(no, w)));
+          continue;
+        }
+        SmallVector<Value> operands;
+        int64_t w = 0;
+        for (unsigned k = 0; k < inner.getNumOperands(); ++k) {
+          operands.push_back(operand(k));
+          if (isa<VectorType>(operands.back().getType()))
+            w = lanes;
+        }
+        for (Value &v : operands)
+          v = widen(v, w);
+        auto typed = [&](Type t) -> Type {
+          return w ? Type(VectorType::get({w}, t)) : t;
+        };
+        Value result;
+        if (auto call = dyn_cast<IntrinsicOp>(inner)) {
+          if (call.getCallee() == "float")
+            result =
+                b.create<arith::SIToFPOp>(typed(b.getF32Type()), operands[0]);
+          else
+            result = b.create<math::SqrtOp>(operands[0]);
+        } else if (isa<MulOp>(inner)) {
+          result =
+              operands[0].getType().isF32() ||
+                      isa<FloatType>(getElementTypeOrSelf(operands[0]))
+                  ? Value(b.create<arith::MulFOp>(operands[0], operands[1]))
+                  : Value(b.create<arith::MulIOp>(operands[0], operands[1]));
+        } else {
+          if (isa<arith::DivSIOp, arith::RemSIOp, arith::DivUIOp,
+                  arith::RemUIOp, arith::FloorDivSIOp, arith::CeilDivSIOp>(
+                  inner)) {
+            // A divisor of 0 or -1 (INT64_MIN / -1) is undefined in LLVM
+            // and traps on x86: 1 instead, whose result is then not used
+            // where the spec's `if` did not divide (the interpreter fails
+            // on a division by zero it does make).
+            Type t = operands[1].getType();
+            auto constant = [&](int64_t c) -> Value {
+              if (auto vec = dyn_cast<VectorType>(t))
+                return b.create<arith::ConstantOp>(DenseElementsAttr::get(
+                    vec, b.getIntegerAttr(vec.getElementType(), c)));
+              return b.create<arith::ConstantOp>(b.getIntegerAttr(t, c));
+            };
+            Value bad = b.create<arith::OrIOp>(
+                b.create<arith::CmpIOp>(arith::CmpIPredicate::eq, operands[1],
+                                        constant(0)),
+                b.create<arith::CmpIOp>(arith::CmpIPredicate::eq, operands[1],
+                                        constant(-1)));
+            operands[1] =
+                b.create<arith::SelectOp>(bad, constant(1), operands[1]);
+          }
+          SmallVector<Type> types;
+          for (Type t : inner.getResultTypes())
+            types.push_back(typed(t));
+          OperationState state(inner.getLoc(), inner.getName(), operands, types,
+                               inner.getAttrs());
+          result = b.create(state)->getResult(0);
+        }
+        map.map(inner.getResult(0), result);
+      }
+      llvm_unreachable("a hook's block ends with fac.yield");
+    };
+    return run(region.front());
+  }
+
+  /// \p score of query position \p qpos and key position \p kpos (i64,
+  /// or vectors of them) through the hooks: the score hook's value, or
+  /// -inf where the mask drops the key.
+  Value applyHooks(Value score, Value qpos, Value kpos, Value head) {
+    if (!op.getScore().empty())
+      score = emitHook(op.getScore(), {score, qpos, kpos, head});
+    if (!op.getMask().empty()) {
+      Value keep = emitHook(op.getMask(), {qpos, kpos, head});
+      int64_t w = 0;
+      if (auto vec = dyn_cast<VectorType>(score.getType()))
+        w = vec.getDimSize(0);
+      score = b.create<arith::SelectOp>(
+          widen(keep, w), score,
+          like(score, -std::numeric_limits<float>::infinity()));
+    }
+    return score;
+  }
+
+  /// The hooks on a block's scores, a key (a row of St) at a time with the
+  /// block's query rows in lanes: positions i0 + l + m - n.
+  void buildBlockHooks(Value head, Value i0, Value kb, Value count, Value st) {
+    SmallVector<int64_t> laneIds(width);
+    for (int64_t l = 0; l < width; ++l)
+      laneIds[l] = l;
+    auto posVec = VectorType::get({width}, b.getI64Type());
+    Value lanes = b.create<arith::ConstantOp>(
+        DenseElementsAttr::get(posVec, ArrayRef<int64_t>(laneIds)));
+    Value qpos = b.create<arith::AddIOp>(
+        lanes, b.create<vector::BroadcastOp>(posVec, queryPosition(i0)));
+    Value headValue = headIndex(head);
+    forEach(idx(0), count, idx(1), [&](Value j) {
+      Value kpos = toI64(b.create<arith::AddIOp>(kb, j));
+      Value row = b.create<vector::LoadOp>(vecType, st, ValueRange{j, idx(0)});
+      row = applyHooks(row, qpos, kpos, headValue);
+      b.create<vector::StoreOp>(row, st, ValueRange{j, idx(0)});
     });
   }
 
@@ -846,6 +1035,34 @@ private:
   Value causalOffset;
 };
 
+/// Whether every op of the hooks of \p op has a lane-wise form: arith and
+/// math ops, `if`, `float`, `sqrt` and scalar products; else an error at
+/// the first that has none.
+LogicalResult checkHooks(AttentionOp op) {
+  for (Region *region : {&op.getScore(), &op.getMask()}) {
+    WalkResult result = region->walk([&](Operation *inner) {
+      if (isa<arith::ArithDialect, math::MathDialect>(inner->getDialect()) ||
+          isa<YieldOp, IfOp>(inner))
+        return WalkResult::advance();
+      if (auto mul = dyn_cast<MulOp>(inner);
+          mul && mul.getType().isIntOrFloat())
+        return WalkResult::advance();
+      if (auto call = dyn_cast<IntrinsicOp>(inner);
+          call && (call.getCallee() == "float" || call.getCallee() == "sqrt"))
+        return WalkResult::advance();
+      inner->emitError("this does not compile in an attention hook ('")
+          << inner->getName()
+          << "'): a hook compiles when it computes on its arguments and on "
+             "scalars of the spec with arithmetic, comparisons, `and`, `or`, "
+             "`not`, `if`, `float` and `sqrt`";
+      return WalkResult::interrupt();
+    });
+    if (result.wasInterrupted())
+      return failure();
+  }
+  return success();
+}
+
 struct AttentionLowering : public OpConversionPattern<AttentionOp> {
   AttentionLowering(MLIRContext *context, const KernelTarget &target)
       : OpConversionPattern(context), target(target) {}
@@ -866,6 +1083,8 @@ struct AttentionLowering : public OpConversionPattern<AttentionOp> {
       func.setArgAttr(arg.getArgNumber(), "fac.threads",
                       rewriter.getUnitAttr());
     }
+    if (failed(checkHooks(op)))
+      return failure();
     std::optional<int64_t> keyTile;
     if (auto attr = op.getKeyTileAttr())
       keyTile = attr.getInt();

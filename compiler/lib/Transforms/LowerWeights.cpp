@@ -302,7 +302,7 @@ FailureOr<Value> attentionForward(OpBuilder &builder, Location loc, Value x,
   Value v = matmul(builder, loc, x, (*w)[2]);
   return builder
       .create<AttendOp>(loc, x.getType(), q, k, v, /*scale=*/Value(),
-                        builder.getUnitAttr())
+                        /*head=*/Value(), builder.getUnitAttr())
       .getResult();
 }
 

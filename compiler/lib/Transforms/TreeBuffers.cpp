@@ -531,8 +531,8 @@ Value TreeLowering::attend(Location loc, const TreeBuffers &query,
   b.create<AttentionOp>(
       loc, q, keys, values, out, /*scale=*/Value(),
       /*causal_offset=*/Value(), bias,
-      /*key_indices=*/Value(), /*threads=*/Value(), b.getUnitAttr(),
-      keyTile ? b.getI64IntegerAttr(*keyTile) : IntegerAttr());
+      /*key_indices=*/Value(), /*threads=*/Value(), /*head=*/Value(),
+      b.getUnitAttr(), keyTile ? b.getI64IntegerAttr(*keyTile) : IntegerAttr());
   return out;
 }
 

@@ -88,6 +88,21 @@ cl::opt<std::string> casesDir(
     cl::desc("Also write each case the interpreter ran (inputs and expected "
              "output) to DIR, for checking kernels built for other targets"),
     cl::value_desc("DIR"));
+/// Whether -D binds parameter \p name (it is then no kernel argument).
+bool isDefined(llvm::StringRef name) {
+  return llvm::any_of(defines, [&](const std::string &d) {
+    return llvm::StringRef(d).split('=').first == name;
+  });
+}
+
+/// --head, parsed.
+int64_t attentionHead = 0;
+
+cl::opt<std::string> headText(
+    "head",
+    cl::desc("The head index attention hooks see, in the interpreter and the "
+             "kernel (default 0)"),
+    cl::init("0"));
 cl::opt<std::string>
     dataDir("data",
             cl::desc("Where stories260K is, for real activations ('none': "
@@ -136,6 +151,8 @@ ValuePtr parseValue(const sema::TypePtr &type, llvm::StringRef text) {
 struct KernelArg {
   std::string name;
   mlir::Type type;
+  /// The head index attention hooks read (`--head`).
+  bool isHead = false;
 };
 
 /// A compiled kernel and the function of the spec it comes from.
@@ -202,7 +219,9 @@ class Checker {
 public:
   Checker(ast::Module &module, SourceFile &source, double tolerance)
       : module(module), source(source), interp(module, source),
-        tolerance(tolerance) {}
+        tolerance(tolerance) {
+    interp.setAttentionHead(attentionHead);
+  }
 
   /// Runs every concept in the interpreter with the command line's values.
   bool runConcepts(const std::map<std::string, std::string> &given) {
@@ -214,11 +233,13 @@ public:
       for (const ast::Field &p : c->getParams()) {
         auto it = given.find(p.name);
         sema::TypePtr t = sema::prune(p.resolved);
-        if (it != given.end() && t->isCon("List") &&
-            sema::prune(t->getArgs()[0])->isCon("CompressionRule")) {
-          // A rule table, for the interpreter and the kernel alike.
+        if (t->isCon("List") &&
+            sema::prune(t->getArgs()[0])->isCon("CompressionRule") &&
+            !isDefined(p.name)) {
+          // A rule table, for the interpreter and the kernel alike; none
+          // given is the empty one, as the interpreter's default.
           RuleTable &table = tables[p.name];
-          if (!it->second.empty()) {
+          if (it != given.end() && !it->second.empty()) {
             llvm::Expected<RuleTable> read = readRuleTable(it->second);
             if (!read) {
               source.error(p.loc, "-p " + p.name + ": " +
@@ -405,6 +426,11 @@ public:
         packed.push_back(&pointers.back());
         continue;
       }
+      if (a.isHead) {
+        ints.push_back(attentionHead);
+        packed.push_back(&ints.back());
+        continue;
+      }
       auto it = given.find(a.name);
       if (it == given.end()) {
         llvm::outs() << "FAIL " << kernel.name << ": give its parameter '"
@@ -461,11 +487,12 @@ public:
     return ok;
   }
 
-  /// \p in with every third row (1, 4, 7, ...) of its first three
-  /// matrices set to the query, key or value pattern row of a rule of the
-  /// first rule table of their width, in turn, so that the rules match;
-  /// nothing when no table has rules of that width.
-  std::optional<Inputs> planted(const Inputs &in) const {
+  /// For each rule table with rules of the matrices' width: \p in with
+  /// every third row (1, 4, 7, ...) of its first three matrices set to the
+  /// query, key or value pattern row of a rule of that table, in turn, so
+  /// that its rules match.
+  std::vector<Inputs> planted(const Inputs &in) const {
+    std::vector<Inputs> cases;
     for (const auto &[name, table] : tables) {
       if (table.rules == 0)
         continue;
@@ -485,9 +512,9 @@ public:
       if (!any)
         continue;
       out.label += ", rule patterns of " + name + " in every third row";
-      return out;
+      cases.push_back(std::move(out));
     }
-    return std::nullopt;
+    return cases;
   }
 
 private:
@@ -575,6 +602,13 @@ int run() {
     }
   }
 
+  std::optional<int64_t> head = parseInteger(headText, 0, 1 << 20);
+  if (!head) {
+    llvm::errs() << "fac-check: error: --head=" << headText
+                 << " is not an integer from 0 to 1048576\n";
+    return kExitUsageError;
+  }
+  attentionHead = *head;
   Checker checker(*module, source, *tolerance);
   if (!checker.runConcepts(given))
     return kExitMismatch;
@@ -612,7 +646,8 @@ int run() {
     k.name = func.getSymName().str();
     for (unsigned i = 0; i < func.getNumArguments(); ++i) {
       auto name = func.getArgAttrOfType<mlir::StringAttr>(i, "fac.name");
-      k.args.push_back({name ? name.str() : "", func.getArgumentTypes()[i]});
+      k.args.push_back({name ? name.str() : "", func.getArgumentTypes()[i],
+                        bool(func.getArgAttr(i, "fac.head"))});
     }
     // `<Concept>_<function>`: the longest concept name that prefixes it.
     for (const ast::DeclPtr &d : module->getDecls())
@@ -678,8 +713,8 @@ int run() {
     // Each case, and the same with rule patterns in it when -p gave rules.
     auto checkCase = [&](const Inputs &in) {
       tally(checker.check(**engine, k, in, given));
-      if (std::optional<Inputs> withRules = checker.planted(in))
-        tally(checker.check(**engine, k, *withRules, given));
+      for (const Inputs &withRules : checker.planted(in))
+        tally(checker.check(**engine, k, withRules, given));
     };
     for (auto [q, kv] : attentionShapes)
       checkCase(randomInputs({q, kv, kv}, seed++));

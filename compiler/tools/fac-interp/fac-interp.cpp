@@ -167,6 +167,7 @@ bool checkAttention(Interpreter &interp, const ValuePtr &attend,
     if (trees)
       for (ValuePtr &a : args)
         a = buildPyramid(a->data.data(), h.n, h.d);
+    interp.setAttentionHead(head);
     ValuePtr out = interp.call(attend, args, c.getLoc());
     if (!out)
       return false;

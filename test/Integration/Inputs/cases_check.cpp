@@ -15,6 +15,10 @@
 // `fac-rules 2` file (fac/Interp/RuleTable.h):
 // Usage: cases_check <relative tolerance> <rules> <threshold> <case>...
 //
+// Built with -DFAC_SCALARS="a, b, ...", it runs an attention kernel
+// `(a, b, ..., query, key, value, out, ...)` (its scalars compiled in) on
+// cases of three inputs.
+//
 //===----------------------------------------------------------------------===//
 
 #include "facrt/facrt.h"
@@ -83,6 +87,8 @@ int main(int argc, char **argv) {
   float threshold = std::strtof(argv[3], nullptr);
   first = 4;
   const int64_t wantInputs = 3;
+#elif defined(FAC_SCALARS)
+  const int64_t wantInputs = 3;
 #else
   const int64_t wantInputs = 1;
 #endif
@@ -113,6 +119,9 @@ int main(int argc, char **argv) {
 #ifdef FAC_RULES
     facrt_status status = FACRT_CALL(&workspace, FAC_KERNEL, &rules, &rules,
                                      threshold, &xv[0], &xv[1], &xv[2], &ov);
+#elif defined(FAC_SCALARS)
+    facrt_status status = FACRT_CALL(&workspace, FAC_KERNEL, FAC_SCALARS,
+                                     &xv[0], &xv[1], &xv[2], &ov);
 #else
     facrt_status status = FACRT_CALL(&workspace, FAC_KERNEL, &xv[0], &ov);
 #endif

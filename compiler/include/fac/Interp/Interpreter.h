@@ -137,6 +137,10 @@ public:
   /// draws, made at compile time in the same order).
   void resumeDraws(const ConceptResult &concept);
 
+  /// The head index attention hooks see (`Attend(q, k, v, score, mask)`):
+  /// the head a model host runs the attention for (0 until set).
+  void setAttentionHead(int64_t head);
+
   /// Calls a closure. Returns null after reporting an error.
   ValuePtr call(const ValuePtr &fn, const std::vector<ValuePtr> &args,
                 Location at);

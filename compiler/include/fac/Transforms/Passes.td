@@ -266,7 +266,35 @@ def FacBindPrelude : Pass<"fac-bind-prelude", "mlir::ModuleOp"> {
     op that implements it: `Attend(q, k, v)` becomes
     `fac.attend %q, %k, %v {rsqrt_d}`. A perform of any other effect is an
     error: it has no handler on any target.
+
+    `Attend(q, k, v, score, mask)` becomes `fac.attend` with the bodies of
+    the two lambdas as its `score` and `mask` regions (a hook that is not a
+    lambda the IR shows is an error at the call); when a hook reads the
+    head index, the kernel gets an i64 parameter `head` (marked
+    `fac.head`) before its tensors, which becomes the op's `head`. The
+    prelude's functions of numbers on scalars (`float`, and the rows of
+    `ScalarIntrinsics.def`: `sqrt exp log tanh abs min max`) become arith
+    and math ops.
+
+    Before:
+    ```mlir
+    %mask = fac.lambda(%i: i64, %j: i64, %h: i64) -> i1 {
+      %in = arith.cmpi sle, %j, %i : i64
+      fac.return %in : i1
+    }
+    %r = fac.perform "Attend"(%q, %k, %v, %score, %mask) : ...
+    ```
+    After:
+    ```mlir
+    %r = fac.attend %q, %k, %v score {...} mask {
+    ^bb0(%i: i64, %j: i64, %h: i64):
+      %in = arith.cmpi sle, %j, %i : i64
+      fac.yield %in : i1
+    } {rsqrt_d} : !fac.tensor
+    ```
   }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect"];
 }
 
 def FacBufferize : Pass<"fac-bufferize", "mlir::ModuleOp"> {

@@ -123,22 +123,33 @@ def FAC_MulOp : FAC_Op<"mul", [Pure]> {
 // Algorithm ops
 //===----------------------------------------------------------------------===//
 
-def FAC_AttendOp : FAC_Op<"attend", [Pure]> {
+def FAC_AttendOp : FAC_Op<"attend", [Pure, AttrSizedOperandSegments]> {
   let summary = "scaled dot-product attention on tensors";
   let description = [{
     `softmax(s * query . key^T) . value`, row by row, where `s` is the
     `scale` operand when present (else 1), multiplied by `1/sqrt(d)` when
     `rsqrt_d` is set (d: the query width). The prelude's `Attend` is
     `fac.attend` with `rsqrt_d` and no `scale`.
+
+    The hooks (the prelude's `Attend(q, k, v, score, mask)`): query row i
+    of n is at position `p_i = m - n + i` among the m keys (the queries are
+    the last positions: a whole prompt, or one query against a cache). A
+    `mask` region, `(p_i, j, head) -> i1` on i64s, drops key j for row i
+    where it yields false; a `score` region, `(s_ij, p_i, j, head) -> f32`,
+    replaces each kept score. `head` is the operand (0 when absent). A row
+    with no key kept is 0.
   }];
   let arguments = (ins FAC_TensorType:$query, FAC_TensorType:$key,
                        FAC_TensorType:$value, Optional<F32>:$scale,
-                       UnitAttr:$rsqrt_d);
+                       Optional<I64>:$head, UnitAttr:$rsqrt_d);
   let results = (outs FAC_TensorType:$result);
+  let regions = (region MaxSizedRegion<1>:$score, MaxSizedRegion<1>:$mask);
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`scale` $scale^)? attr-dict `:` type($result)
+    $query `,` $key `,` $value (`scale` $scale^)? (`head` $head^)?
+    (`score` $score^)? (`mask` $mask^)? attr-dict `:` type($result)
   }];
   let hasCanonicalizer = 1;
+  let hasVerifier = 1;
 }
 
 def FAC_LiteralOp : FAC_Op<"literal", [Pure]> {
@@ -367,6 +378,10 @@ def FAC_AttentionOp : FAC_Op<"attention", [AttrSizedOperandSegments,
       to positions j in this list.
     - `threads`: the number of threads the kernel runs on (an OpenMP
       team; less than 1 counts as 1). The result does not depend on it.
+    - `score` and `mask` regions, as `fac.attend`'s: query row i is at
+      position `m - n + i`, key j at j (its place in `key_indices` when
+      given); the head is `head` (one head) or the query head (a layer).
+      They are applied after `bias` and the causal mask.
     `key_tile`, when set, is how many keys are scored between two
     rescalings of the running softmax; otherwise the lowering sizes the
     block to the target's caches. A row with no keys is 0.
@@ -383,15 +398,18 @@ def FAC_AttentionOp : FAC_Op<"attention", [AttrSizedOperandSegments,
       Arg<Optional<MemRefRankOf<[I64], [1]>>, "rows of the keys",
           [MemRead]>:$key_indices,
       Optional<I32>:$threads,
+      Optional<I64>:$head,
       UnitAttr:$rsqrt_d,
       OptionalAttr<FAC_KeyTileAttr>:$key_tile);
+  let regions = (region MaxSizedRegion<1>:$score, MaxSizedRegion<1>:$mask);
   let assemblyFormat = [{
     `ins` `(` $query `,` $key `,` $value `:` type($query) `,` type($key) `,`
     type($value) `)` `outs` `(` $out `:` type($out) `)`
     (`scale` $scale^)? (`causal` $causal_offset^)?
     (`bias` $bias^ `:` type($bias))?
     (`indices` $key_indices^ `:` type($key_indices))?
-    (`threads` $threads^)? attr-dict
+    (`threads` $threads^)? (`head` $head^)? (`score` $score^)?
+    (`mask` $mask^)? attr-dict
   }];
   let extraClassDeclaration = [{
     /// 3 for a whole layer, 2 for one head.
@@ -415,9 +433,9 @@ def FAC_Structured : AnyTypeOf<[FAC_DataType, FAC_TensorType]>;
 
 def FAC_YieldOp : FAC_Op<"yield", [Pure, Terminator, ReturnLike,
     ParentOneOf<["IfOp", "HandleOp", "ComprehensionOp", "TheoremOp",
-                 "TreeCutOp"]>]> {
+                 "TreeCutOp", "AttendOp", "AttentionOp"]>]> {
   let summary = "the value of a region of if, handle, a comprehension, a "
-                "theorem or a tree cut's predicate";
+                "theorem, a tree cut's predicate or an attention hook";
   let arguments = (ins Variadic<FAC_Value>:$values);
   let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }
