@@ -6,12 +6,18 @@
 // `if` a select of both sides, and a dropped key's score -inf; then the
 // block's maximum is taken as 0 where it is -inf (a lane with no key kept
 // yet). On the decode path (vectors along d) they run on each scalar
-// score, and the chunk maxima are guarded the same way. A hook with an op
-// that has no lane-wise form is refused where it is written.
+// score, and the chunk maxima are guarded the same way. Before a key block
+// (or a decode chunk) is scored, the mask is evaluated over intervals of
+// the positions: a block it drops for every row gets no keys. A hook with
+// an op that has no lane-wise form is refused where it is written.
 // RUN: %fac-opt %s -split-input-file -verify-diagnostics -convert-fac-to-vector="lanes=16 registers=32" | FileCheck %s
 
 // CHECK-LABEL: func.func @hooked
 // CHECK-SAME: %[[WINDOW:[a-z0-9]+]]: i64, %[[SLOPE:[a-z0-9]+]]: f32, %[[HEAD:[a-z0-9]+]]: i64
+// Decode path: a chunk the window drops for the row (the smallest
+// distance, row - last key, not under the window) is not scored.
+// CHECK: arith.cmpi slt, %{{[0-9]+}}, %[[WINDOW]] : i64
+// CHECK: arith.select %{{.*}}, %{{.*}}, %c0{{.*}} : index
 // Decode path: the hooks on one score.
 // CHECK: %[[DI:.*]] = arith.subi %[[QP:[0-9]+]], %[[KP:[0-9]+]] : i64
 // CHECK-NEXT: %[[DF:.*]] = arith.sitofp %[[DI]] : i64 to f32
@@ -27,6 +33,9 @@
 // CHECK: %[[DNEG:.*]] = arith.cmpf oeq, %[[DMAX:.*]], %{{.*}} : f32
 // CHECK-NEXT: arith.constant 0.0
 // CHECK-NEXT: arith.select %[[DNEG]], %{{.*}}, %[[DMAX]] : f32
+// Block path: a key block the window drops for every row is not scored.
+// CHECK: arith.cmpi slt, %{{[0-9]+}}, %[[WINDOW]] : i64
+// CHECK: arith.select %{{.*}}, %{{.*}}, %c0{{.*}} : index
 // Block path: positions of the 64 lanes, then per key.
 // CHECK: %[[LANES:.*]] = arith.constant dense<[0, 1, 2, {{.*}}, 63]> : vector<64xi64>
 // CHECK: %[[BASE:.*]] = vector.broadcast %{{.*}} : i64 to vector<64xi64>

@@ -319,6 +319,16 @@ private:
           visible = b.create<arith::MaxSIOp>(
               b.create<arith::MinSIOp>(count, horizon), idx(0));
         }
+        // A chunk the mask drops for row i: nothing scored (its partial
+        // softmax is then empty).
+        if (!op.getMask().empty()) {
+          Value position = queryPosition(i);
+          Value lastKey = b.create<arith::SubIOp>(
+              b.create<arith::AddIOp>(k0, visible), idx(1));
+          if (Value maybe = maskMaybe(position, position, toI64(k0),
+                                      toI64(lastKey), headIndex(head)))
+            visible = b.create<arith::SelectOp>(maybe, visible, idx(0));
+        }
         // scores[jj .. jj + keys) = q_i . key_j along d, a vector at a
         // time, then the tail of d.
         auto scoreKeys = [&](Value jj, int64_t keys) {
@@ -533,6 +543,18 @@ private:
           Nest nest(b, nested);
           Value count = b.create<arith::MinSIOp>(
               idx(s.keyBlock), b.create<arith::SubIOp>(keyEnd, kb));
+          // A key block the mask drops for every row of the query block
+          // is not scored (sliding windows, sinks).
+          if (!op.getMask().empty()) {
+            Value first = queryPosition(i0);
+            Value last = b.create<arith::AddIOp>(
+                first, toI64(b.create<arith::SubIOp>(rows, idx(1))));
+            Value lastKey = b.create<arith::SubIOp>(
+                b.create<arith::AddIOp>(kb, count), idx(1));
+            if (Value maybe = maskMaybe(first, last, toI64(kb), toI64(lastKey),
+                                        headIndex(head)))
+              count = b.create<arith::SelectOp>(maybe, count, idx(0));
+          }
           SmallVector<Value> next =
               buildKeyBlock(head, kvHead, i0, kb, count, keyEnd, qt, st, ot,
                             carried[0], carried[1]);
@@ -800,6 +822,155 @@ private:
           like(score, -std::numeric_limits<float>::infinity()));
     }
     return score;
+  }
+
+  /// What the mask region computes over a rectangle of query positions
+  /// [qlo, qhi] and key positions [klo, khi] (i64), by intervals: an i1
+  /// that is false only when the mask is false for every pair of it. Null
+  /// when an op of the mask has no interval form here (then no block is
+  /// skipped). Bounds beyond +-2^52 make it true: no overflow can mislead.
+  Value maskMaybe(Value qlo, Value qhi, Value klo, Value khi, Value head) {
+    Region &region = op.getMask();
+    // An i64's [lo, hi], or an i1's (can be true, can be false).
+    DenseMap<Value, std::pair<Value, Value>> range;
+    Value yes = b.create<arith::ConstantIntOp>(1, 1);
+    Value no = b.create<arith::ConstantIntOp>(0, 1);
+    Value sane = yes;
+    auto i64c = [&](int64_t v) -> Value {
+      return b.create<arith::ConstantIntOp>(v, 64);
+    };
+    auto bounded = [&](Value lo, Value hi) {
+      Value limit = i64c(int64_t(1) << 52);
+      Value ok = b.create<arith::AndIOp>(
+          b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, lo,
+                                  b.create<arith::SubIOp>(i64c(0), limit)),
+          b.create<arith::CmpIOp>(arith::CmpIPredicate::sle, hi, limit));
+      sane = b.create<arith::AndIOp>(sane, ok);
+    };
+    Block &body = region.front();
+    range[body.getArgument(0)] = {qlo, qhi};
+    range[body.getArgument(1)] = {klo, khi};
+    range[body.getArgument(2)] = {head, head};
+    auto get = [&](Value v) -> std::optional<std::pair<Value, Value>> {
+      auto it = range.find(v);
+      if (it != range.end())
+        return it->second;
+      if (region.isAncestor(v.getParentRegion()))
+        return std::nullopt;
+      // A scalar of the spec: one value.
+      if (v.getType().isInteger(64))
+        return std::pair{v, v};
+      if (v.getType().isInteger(1))
+        return std::pair{v, b.create<arith::XOrIOp>(v, yes).getResult()};
+      return std::nullopt;
+    };
+    auto orOf = [&](Value a, Value c) -> Value {
+      return b.create<arith::OrIOp>(a, c);
+    };
+    auto andOf = [&](Value a, Value c) -> Value {
+      return b.create<arith::AndIOp>(a, c);
+    };
+    std::function<std::optional<std::pair<Value, Value>>(Block &)> run =
+        [&](Block &block) -> std::optional<std::pair<Value, Value>> {
+      for (Operation &inner : block) {
+        if (auto yield = dyn_cast<YieldOp>(inner))
+          return get(yield.getValues()[0]);
+        std::optional<std::pair<Value, Value>> result;
+        if (auto constant = dyn_cast<arith::ConstantOp>(inner)) {
+          if (auto i = dyn_cast<IntegerAttr>(constant.getValue())) {
+            if (i.getType().isInteger(64))
+              result = {constant.getResult(), constant.getResult()};
+            else if (i.getType().isInteger(1))
+              result = i.getValue().isZero() ? std::pair{no, yes}
+                                             : std::pair{yes, no};
+          }
+        } else if (isa<arith::AddIOp, arith::SubIOp>(inner)) {
+          auto a = get(inner.getOperand(0)), c = get(inner.getOperand(1));
+          if (a && c && inner.getResult(0).getType().isInteger(64)) {
+            bounded(a->first, a->second);
+            bounded(c->first, c->second);
+            if (isa<arith::AddIOp>(inner))
+              result = {b.create<arith::AddIOp>(a->first, c->first),
+                        b.create<arith::AddIOp>(a->second, c->second)};
+            else
+              result = {b.create<arith::SubIOp>(a->first, c->second),
+                        b.create<arith::SubIOp>(a->second, c->first)};
+          }
+        } else if (auto cmp = dyn_cast<arith::CmpIOp>(inner)) {
+          auto a = get(cmp.getLhs()), c = get(cmp.getRhs());
+          if (a && c && cmp.getLhs().getType().isInteger(64)) {
+            using P = arith::CmpIPredicate;
+            auto lt = [&](Value x, Value y) -> Value {
+              return b.create<arith::CmpIOp>(P::slt, x, y);
+            };
+            auto le = [&](Value x, Value y) -> Value {
+              return b.create<arith::CmpIOp>(P::sle, x, y);
+            };
+            auto [alo, ahi] = *a;
+            auto [clo, chi] = *c;
+            switch (cmp.getPredicate()) {
+            case P::slt:
+              result = {lt(alo, chi), le(clo, ahi)};
+              break;
+            case P::sle:
+              result = {le(alo, chi), lt(clo, ahi)};
+              break;
+            case P::sgt:
+              result = {lt(clo, ahi), le(alo, chi)};
+              break;
+            case P::sge:
+              result = {le(clo, ahi), lt(alo, chi)};
+              break;
+            case P::eq:
+            case P::ne: {
+              Value overlap = andOf(le(alo, chi), le(clo, ahi));
+              Value single =
+                  andOf(andOf(b.create<arith::CmpIOp>(P::eq, alo, ahi),
+                              b.create<arith::CmpIOp>(P::eq, clo, chi)),
+                        b.create<arith::CmpIOp>(P::eq, alo, clo));
+              Value differ = b.create<arith::XOrIOp>(single, yes);
+              result = cmp.getPredicate() == P::eq ? std::pair{overlap, differ}
+                                                   : std::pair{differ, overlap};
+              break;
+            }
+            default:
+              break;
+            }
+          }
+        } else if (isa<arith::AndIOp, arith::OrIOp, arith::XOrIOp>(inner) &&
+                   inner.getResult(0).getType().isInteger(1)) {
+          auto a = get(inner.getOperand(0)), c = get(inner.getOperand(1));
+          if (a && c) {
+            if (isa<arith::AndIOp>(inner))
+              result = {andOf(a->first, c->first), orOf(a->second, c->second)};
+            else if (isa<arith::OrIOp>(inner))
+              result = {orOf(a->first, c->first), andOf(a->second, c->second)};
+            else
+              result = {
+                  orOf(andOf(a->first, c->second), andOf(a->second, c->first)),
+                  orOf(andOf(a->first, c->first), andOf(a->second, c->second))};
+          }
+        } else if (auto branch = dyn_cast<IfOp>(inner);
+                   branch && branch.getType().isInteger(1)) {
+          auto cond = get(branch.getCondition());
+          auto yes1 = run(branch.getThenRegion().front());
+          auto no1 = run(branch.getElseRegion().front());
+          if (cond && yes1 && no1)
+            result = {orOf(andOf(cond->first, yes1->first),
+                           andOf(cond->second, no1->first)),
+                      orOf(andOf(cond->first, yes1->second),
+                           andOf(cond->second, no1->second))};
+        }
+        if (!result)
+          return std::nullopt;
+        range[inner.getResult(0)] = *result;
+      }
+      return std::nullopt;
+    };
+    std::optional<std::pair<Value, Value>> keep = run(body);
+    if (!keep)
+      return nullptr;
+    return orOf(keep->first, b.create<arith::XOrIOp>(sane, yes));
   }
 
   /// The hooks on a block's scores, a key (a row of St) at a time with the
