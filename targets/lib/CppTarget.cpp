@@ -899,7 +899,16 @@ private:
         .Case([&](math::ExpOp o) { return call(o, "std::exp"); })
         .Case([&](math::SqrtOp o) { return call(o, "std::sqrt"); })
         .Case([&](math::LogOp o) { return call(o, "std::log"); })
-        .Case([&](math::AbsFOp o) { return call(o, "std::fabs"); })
+        .Case([&](math::AbsFOp o) -> LogicalResult {
+          if (!isVector(o))
+            return call(o, "std::fabs");
+          // The sign bit cleared, lane-wise (the tanh polynomial's |x|).
+          std::string w =
+              std::to_string(cast<VectorType>(o.getType()).getNumElements());
+          return define(o, o.getResult(),
+                        "(f32x" + w + ")((u32x" + w + ")" +
+                            name(o.getOperand()) + " & 0x7fffffffu)");
+        })
         .Case([&](math::RsqrtOp o) {
           return define(o, o.getResult(),
                         "1.0f / std::sqrt(" + name(o.getOperand()) + ")");
