@@ -643,15 +643,16 @@ private:
                       a + " : (" + a + " " + less.str() + " " + b + " ? " + b +
                       " : " + a + "))");
   }
-  LogicalResult emitFloorLanes(math::FloorOp op) {
-    FailureOr<std::string> t = cType(op, op.getType());
+  /// \p fn (std::floor, std::sqrt) on each lane of a vector.
+  LogicalResult emitLanes(Operation *op, llvm::StringRef fn) {
+    FailureOr<std::string> t = cType(op, op->getResult(0).getType());
     if (failed(t))
       return failure();
-    std::string v = name(op.getResult());
-    line() << *t << " " << v << " = " << name(op.getOperand()) << ";\n";
+    std::string v = name(op->getResult(0));
+    line() << *t << " " << v << " = " << name(op->getOperand(0)) << ";\n";
     line() << "for (unsigned i = 0; i < sizeof " << v << " / sizeof " << v
            << "[0]; ++i)\n";
-    line() << "  " << v << "[i] = std::floor(" << v << "[i]);\n";
+    line() << "  " << v << "[i] = " << fn << "(" << v << "[i]);\n";
     return success();
   }
   /// Lane-wise conversions and bit casts between vector types.
@@ -750,7 +751,15 @@ private:
             [&](Operation *o) { return binary(o, "/"); })
         .Case([&](arith::RemSIOp o) { return binary(o, "%"); })
         .Case([&](arith::AndIOp o) { return binary(o, "&"); })
-        .Case([&](arith::ShRUIOp o) {
+        .Case([&](arith::ShRUIOp o) -> LogicalResult {
+          if (isVector(o)) {
+            // On the unsigned lanes (the log polynomial's exponent).
+            std::string w =
+                std::to_string(cast<VectorType>(o.getType()).getNumElements());
+            return define(o, o.getResult(),
+                          "(i32x" + w + ")((u32x" + w + ")" + name(o.getLhs()) +
+                              " >> (u32x" + w + ")" + name(o.getRhs()) + ")");
+          }
           return define(o, o.getResult(),
                         "int64_t(uint64_t(" + name(o.getLhs()) + ") >> " +
                             name(o.getRhs()) + ")");
@@ -829,7 +838,8 @@ private:
                             name(o->getOperand(2)));
         })
         .Case([&](math::FloorOp o) {
-          return isVector(o) ? emitFloorLanes(o) : call(o, "std::floor");
+          return isVector(o) ? emitLanes(o, "std::floor")
+                             : call(o, "std::floor");
         })
         .Case([&](arith::BitcastOp o) -> LogicalResult {
           if (isVector(o))
@@ -897,7 +907,9 @@ private:
                         "static_cast<" + *t + ">(" + in + ")");
         })
         .Case([&](math::ExpOp o) { return call(o, "std::exp"); })
-        .Case([&](math::SqrtOp o) { return call(o, "std::sqrt"); })
+        .Case([&](math::SqrtOp o) {
+          return isVector(o) ? emitLanes(o, "std::sqrt") : call(o, "std::sqrt");
+        })
         .Case([&](math::LogOp o) { return call(o, "std::log"); })
         .Case([&](math::AbsFOp o) -> LogicalResult {
           if (!isVector(o))

@@ -1184,11 +1184,12 @@ public:
             call(args[3], {Value::real(s * scale), position, key, head}, at);
         if (!scored)
           return nullptr;
-        if (std::isnan(scored->f))
-          return fail(at, "the score hook of 'Attend' gave NaN for query "
-                          "position " +
-                              llvm::Twine(m - n + i) + " and key " +
-                              llvm::Twine(j));
+        // -inf drops the key; NaN and +inf are no score.
+        if (std::isnan(scored->f) || scored->f == INFINITY)
+          return fail(at, llvm::Twine("the score hook of 'Attend' gave ") +
+                              (std::isnan(scored->f) ? "NaN" : "+inf") +
+                              " for query position " + llvm::Twine(m - n + i) +
+                              " and key " + llvm::Twine(j));
         scores[size_t(j)] = scored->f;
         top = std::max(top, scored->f);
       }

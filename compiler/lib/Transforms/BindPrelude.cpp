@@ -37,6 +37,16 @@ LogicalResult takeHook(PerformOp op, Value hook, Region &region,
               "at the call or bound to a name the compiler can see";
   IRMapping mapping;
   lambda.getBody().cloneInto(&region, mapping);
+  // A parameter the hook never constrains (a let-bound lambda's unused
+  // `h`) has no type yet: it is the position or score Attend passes.
+  Block &body = region.front();
+  MLIRContext *ctx = op.getContext();
+  bool isScore = what == "score";
+  for (BlockArgument arg : body.getArguments())
+    if (isa<NoneType>(arg.getType()))
+      arg.setType(isScore && arg.getArgNumber() == 0
+                      ? Type(Float32Type::get(ctx))
+                      : Type(IntegerType::get(ctx, 64)));
   auto ret = cast<ReturnOp>(region.front().getTerminator());
   OpBuilder builder(ret);
   builder.create<YieldOp>(ret.getLoc(), ret.getValue());

@@ -773,10 +773,11 @@ private:
           if (isa<arith::DivSIOp, arith::RemSIOp, arith::DivUIOp,
                   arith::RemUIOp, arith::FloorDivSIOp, arith::CeilDivSIOp>(
                   inner)) {
-            // A divisor of 0 or -1 (INT64_MIN / -1) is undefined in LLVM
-            // and traps on x86: 1 instead, whose result is then not used
+            // A divisor of 0, and INT64_MIN / -1, are undefined in LLVM
+            // and trap on x86: 1 instead. For 0 the result is not used
             // where the spec's `if` did not divide (the interpreter fails
-            // on a division by zero it does make).
+            // on a division by zero it does make); INT64_MIN / 1 and % 1
+            // are the interpreter's wrapped INT64_MIN / -1 and % -1.
             Type t = operands[1].getType();
             auto constant = [&](int64_t c) -> Value {
               if (auto vec = dyn_cast<VectorType>(t))
@@ -787,8 +788,12 @@ private:
             Value bad = b.create<arith::OrIOp>(
                 b.create<arith::CmpIOp>(arith::CmpIPredicate::eq, operands[1],
                                         constant(0)),
-                b.create<arith::CmpIOp>(arith::CmpIPredicate::eq, operands[1],
-                                        constant(-1)));
+                b.create<arith::AndIOp>(
+                    b.create<arith::CmpIOp>(arith::CmpIPredicate::eq,
+                                            operands[1], constant(-1)),
+                    b.create<arith::CmpIOp>(
+                        arith::CmpIPredicate::eq, operands[0],
+                        constant(std::numeric_limits<int64_t>::min()))));
             operands[1] =
                 b.create<arith::SelectOp>(bad, constant(1), operands[1]);
           }
@@ -810,13 +815,15 @@ private:
   /// or vectors of them) through the hooks: the score hook's value, or
   /// -inf where the mask drops the key.
   Value applyHooks(Value score, Value qpos, Value kpos, Value head) {
+    // The lanes of the scores: a hook whose value is the same in every
+    // lane (a constant score, a mask of keys only) is broadcast to them.
+    int64_t w = 0;
+    if (auto vec = dyn_cast<VectorType>(score.getType()))
+      w = vec.getDimSize(0);
     if (!op.getScore().empty())
-      score = emitHook(op.getScore(), {score, qpos, kpos, head});
+      score = widen(emitHook(op.getScore(), {score, qpos, kpos, head}), w);
     if (!op.getMask().empty()) {
       Value keep = emitHook(op.getMask(), {qpos, kpos, head});
-      int64_t w = 0;
-      if (auto vec = dyn_cast<VectorType>(score.getType()))
-        w = vec.getDimSize(0);
       score = b.create<arith::SelectOp>(
           widen(keep, w), score,
           like(score, -std::numeric_limits<float>::infinity()));
@@ -1225,7 +1232,8 @@ LogicalResult checkHooks(AttentionOp op) {
           << inner->getName()
           << "'): a hook compiles when it computes on its arguments and on "
              "scalars of the spec with arithmetic, comparisons, `and`, `or`, "
-             "`not`, `if`, `float` and `sqrt`";
+             "`not`, `if`, `float` and the functions of Floats (sqrt exp "
+             "log tanh abs min max)";
       return WalkResult::interrupt();
     });
     if (result.wasInterrupted())
