@@ -20,6 +20,8 @@
 #include "dense_attention.h"
 #include "v2_hierarchical.h"
 
+#include "BestTime.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -37,15 +39,7 @@ facrt_workspace workspace = {nullptr, 0};
 
 /// Best time per call, in seconds, of at least 3 calls and 0.2 s.
 template <class F> double bestTime(F call) {
-  double best = 1e30, start = facrt_now_seconds();
-  int calls = 0;
-  while (calls < 3 || facrt_now_seconds() - start < 0.2) {
-    double t0 = facrt_now_seconds();
-    call();
-    best = std::min(best, facrt_now_seconds() - t0);
-    ++calls;
-  }
-  return best;
+  return fac::bench::bestTime(call, 0.2);
 }
 
 /// V2's forward of the n x d rows \p x under \p limit bytes into \p out

@@ -21,6 +21,8 @@
 #include "sinks_window.h"
 #include "sliding_window.h"
 
+#include "BestTime.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -36,15 +38,7 @@ constexpr int64_t kD = 64, kWindow = 256, kSinks = 4;
 
 /// Best time per call, in seconds, of at least 3 calls and 0.3 s.
 template <class F> double bestTime(F call) {
-  double best = 1e30, start = facrt_now_seconds();
-  int calls = 0;
-  while (calls < 3 || facrt_now_seconds() - start < 0.3) {
-    double t0 = facrt_now_seconds();
-    call();
-    best = std::min(best, facrt_now_seconds() - t0);
-    ++calls;
-  }
-  return best;
+  return fac::bench::bestTime(call, 0.3);
 }
 
 void require(facrt_status s, const char *what) {
