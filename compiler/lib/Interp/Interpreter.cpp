@@ -1006,6 +1006,22 @@ public:
     }
   }
 
+  /// Tensor equality (docs/LanguageReference.md): element by element,
+  /// |x - y| <= 1e-5 max(1, |x|, |y|), so that a kernel's f32 result and a
+  /// tensor rebuilt from its values compare equal.
+  static bool tensorsClose(const std::vector<float> &a,
+                           const std::vector<float> &b) {
+    if (a.size() != b.size())
+      return false;
+    for (size_t k = 0; k < a.size(); ++k) {
+      double x = a[k], y = b[k];
+      if (!(std::fabs(x - y) <=
+            1e-5 * std::max({1.0, std::fabs(x), std::fabs(y)})))
+        return false;
+    }
+    return true;
+  }
+
   bool equal(const ValuePtr &a, const ValuePtr &b) {
     if (a->kind != b->kind)
       return false;
@@ -1019,7 +1035,7 @@ public:
     case Value::Kind::Float:
       return a->f == b->f;
     case Value::Kind::Tensor:
-      return a->shape == b->shape && a->data == b->data;
+      return a->shape == b->shape && tensorsClose(a->data, b->data);
     case Value::Kind::Closure:
       return a.get() == b.get();
     default:
@@ -1437,9 +1453,10 @@ public:
       preludeCallSite = outer;
       return v;
     }
+    // Equality is a Bool on every type, tensors included (equal()).
     bool tensors =
         a->kind == Value::Kind::Tensor || b->kind == Value::Kind::Tensor;
-    if (tensors)
+    if (tensors && op != "==" && op != "=" && op != "!=" && op != "\u2260")
       return tensorArith(op, a, b, e.getLoc());
     if (op == "==" || op == "=")
       return Value::boolean(equal(a, b));
