@@ -63,6 +63,20 @@ public:
       }
       if (ok)
         result = builder.clone(*def, mapping)->getResult(0);
+    } else if (auto branch = llvm::dyn_cast<mlir::scf::IfOp>(def);
+               branch && value.getType().isIntOrIndexOrFloat()) {
+      // A scalar branch (a strategy a handler chose): the side that runs,
+      // when both sides' values can be computed at the start.
+      unsigned index = llvm::cast<mlir::OpResult>(value).getResultNumber();
+      mlir::Value condition = atEntry(branch.getCondition(), depth - 1);
+      mlir::Value a =
+          condition ? atEntry(branch.thenYield().getOperand(index), depth - 1)
+                    : nullptr;
+      mlir::Value b =
+          a ? atEntry(branch.elseYield().getOperand(index), depth - 1)
+            : nullptr;
+      if (b)
+        result = builder.create<mlir::arith::SelectOp>(loc, condition, a, b);
     }
     remat[value] = result;
     return result;
