@@ -622,13 +622,9 @@ LogicalResult TreeCutOp::verify() {
   if (!yield->getValues()[0].getType().isInteger(1))
     return emitOpError("predicate must yield an i1, got ")
            << yield->getValues()[0].getType();
-  if (Value rules = getRules()) {
-    auto list = dyn_cast<ListType>(rules.getType());
-    auto rule = list ? dyn_cast<DataType>(list.getElementType()) : nullptr;
-    if (!rule || rule.getName() != "CompressionRule")
-      return emitOpError("rules must be a !fac.list of CompressionRule, got ")
-             << rules.getType();
-  }
+  if (Value rules = getRules(); rules && !isRuleList(rules.getType()))
+    return emitOpError("rules must be a !fac.list of CompressionRule, got ")
+           << getRules().getType();
   return success();
 }
 

@@ -29,13 +29,6 @@ namespace {
 
 /// The ABI type of a tensor argument: any row stride and offset, unit
 /// column stride, so that a head can be cut out of a [n][dim] matrix.
-/// Whether \p type is List<CompressionRule>.
-bool isRuleList(Type type) {
-  auto list = dyn_cast<ListType>(type);
-  auto rule = list ? dyn_cast<DataType>(list.getElementType()) : nullptr;
-  return rule && rule.getName() == "CompressionRule";
-}
-
 MemRefType abiBufferType(MLIRContext *ctx) {
   int64_t dyn = ShapedType::kDynamic;
   return MemRefType::get({dyn, dyn}, Float32Type::get(ctx),

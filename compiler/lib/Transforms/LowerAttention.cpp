@@ -604,14 +604,14 @@ private:
     Value newMax = b.create<arith::MaxNumFOp>(runMax, blockMax);
     // A mask may leave a lane with no key yet: its maximum is -inf, and
     // exp(-inf - -inf) would be NaN. Subtracting 0 there instead makes
-    // every such exp(-inf) 0.
-    if (hasHooks())
-      newMax = finiteOrZero(newMax);
-    Value correction = exp(b.create<arith::SubFOp>(runMax, newMax));
+    // every such exp(-inf) 0; the maximum carried on stays -inf, so the
+    // next block's scores are taken from their own maximum.
+    Value subtracted = hasHooks() ? finiteOrZero(newMax) : newMax;
+    Value correction = exp(b.create<arith::SubFOp>(runMax, subtracted));
     // Probabilities, unnormalised, in place of the scores.
     Value blockSum = reduce(count, splat(0.0f), [&](Value j, Value acc) {
       Value row = b.create<vector::LoadOp>(vecType, st, ValueRange{j, idx(0)});
-      Value p = exp(b.create<arith::SubFOp>(row, newMax));
+      Value p = exp(b.create<arith::SubFOp>(row, subtracted));
       b.create<vector::StoreOp>(p, st, ValueRange{j, idx(0)});
       return b.create<arith::AddFOp>(acc, p);
     });

@@ -642,11 +642,8 @@ struct FoldDestructure : public OpRewritePattern<DestructureOp> {
 /// docs/LanguageReference.md "Rule tables").
 bool isRuleTable(Value list) {
   auto arg = dyn_cast<BlockArgument>(list);
-  if (!arg || !isa<ConceptOp>(arg.getOwner()->getParentOp()))
-    return false;
-  auto type = dyn_cast<ListType>(arg.getType());
-  auto rule = type ? dyn_cast<DataType>(type.getElementType()) : nullptr;
-  return rule && rule.getName() == "CompressionRule";
+  return arg && isa<ConceptOp>(arg.getOwner()->getParentOp()) &&
+         isRuleList(arg.getType());
 }
 
 /// Whether \p tree is one of the trees of the pattern of a rule found in

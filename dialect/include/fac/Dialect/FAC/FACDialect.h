@@ -40,6 +40,12 @@ inline bool isTensorTree(mlir::Type type) {
   auto data = llvm::dyn_cast<DataType>(type);
   return data && data.getName() == "TensorTree" && data.getArgs().empty();
 }
+/// Whether \p type is List<CompressionRule> (a rule table in kernels).
+inline bool isRuleList(mlir::Type type) {
+  auto list = llvm::dyn_cast<ListType>(type);
+  auto rule = list ? llvm::dyn_cast<DataType>(list.getElementType()) : nullptr;
+  return rule && rule.getName() == "CompressionRule";
+}
 } // namespace fac
 
 #define GET_OP_CLASSES
