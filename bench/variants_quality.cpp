@@ -18,6 +18,8 @@
 #include "sliding_window.h"
 #include "softcap.h"
 
+#include "LogitMetrics.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -76,28 +78,8 @@ std::vector<std::vector<float>> run(const facrt_llama_model &model,
   return logits;
 }
 
-double perplexity(const std::vector<std::vector<float>> &logits,
-                  const std::vector<int32_t> &tokens) {
-  double nll = 0;
-  for (size_t pos = 0; pos + 1 < tokens.size(); ++pos) {
-    const std::vector<float> &l = logits[pos];
-    float m = *std::max_element(l.begin(), l.end());
-    double sum = 0;
-    for (float x : l)
-      sum += std::exp(double(x) - m);
-    nll += -(double(l[size_t(tokens[pos + 1])]) - m - std::log(sum));
-  }
-  return std::exp(nll / double(tokens.size() - 1));
-}
-
-double agreement(const std::vector<std::vector<float>> &a,
-                 const std::vector<std::vector<float>> &b) {
-  int same = 0;
-  for (size_t pos = 0; pos < a.size(); ++pos)
-    same += std::max_element(a[pos].begin(), a[pos].end()) - a[pos].begin() ==
-            std::max_element(b[pos].begin(), b[pos].end()) - b[pos].begin();
-  return double(same) / double(a.size());
-}
+using fac::bench::agreement;
+using fac::bench::perplexity;
 
 } // namespace
 

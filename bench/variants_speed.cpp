@@ -127,6 +127,17 @@ int main(int argc, char **argv) {
                            0,
                            {1, n, kD},
                            {n * kD, kD, 1}};
+    // The output just computed against an fp64 model of \p keep's mask.
+    auto check = [&](const char *name, auto keep) {
+      double err = maxError(q, k, v, out, n, keep);
+      std::printf("%s at n = 1024: relative difference %.1e\n", name, err);
+      char text[160];
+      std::snprintf(text, sizeof text,
+                    "- %s at n = 1024: relative difference from an fp64 model "
+                    "of its mask %.1e\n",
+                    name, err);
+      notes += text;
+    };
     double dense = bestTime([&] {
       require(FACRT_CALL(&workspace, fac_DenseAttention_attention_layer, 1.0f,
                          int64_t(0), 1, &q3, &k3, &v3, &o3),
@@ -137,37 +148,18 @@ int main(int argc, char **argv) {
                          &kv, &vv, &ov),
               "sliding window");
     });
-    if (n == 1024) {
-      double err = maxError(q, k, v, out, n, [](int64_t i, int64_t j) {
-        return j <= i && i - j < kWindow;
-      });
-      std::printf("sliding window at n = 1024: relative difference %.1e\n",
-                  err);
-      char text[128];
-      std::snprintf(text, sizeof text,
-                    "- sliding window at n = 1024: relative difference from "
-                    "an fp64 model of its mask %.1e\n",
-                    err);
-      notes += text;
-    }
+    if (n == 1024)
+      check("sliding window",
+            [](int64_t i, int64_t j) { return j <= i && i - j < kWindow; });
     double sinks = bestTime([&] {
       require(FACRT_CALL(&workspace, fac_SinksWindow_attention, kSinks, kWindow,
                          &qv, &kv, &vv, &ov),
               "sinks + window");
     });
-    if (n == 1024) {
-      double err = maxError(q, k, v, out, n, [](int64_t i, int64_t j) {
+    if (n == 1024)
+      check("sinks + window", [](int64_t i, int64_t j) {
         return j <= i && (j < kSinks || i - j < kWindow);
       });
-      std::printf("sinks + window at n = 1024: relative difference %.1e\n",
-                  err);
-      char text[128];
-      std::snprintf(text, sizeof text,
-                    "- sinks + window at n = 1024: relative difference from "
-                    "an fp64 model of its mask %.1e\n",
-                    err);
-      notes += text;
-    }
     // Pairs: causal n(n+1)/2; a window of w: sum of min(i + 1, w).
     double causalPairs = double(n) * double(n + 1) / 2, windowPairs = 0;
     for (int64_t i = 0; i < n; ++i)

@@ -232,10 +232,7 @@ public:
       std::map<std::string, ValuePtr> params;
       for (const ast::Field &p : c->getParams()) {
         auto it = given.find(p.name);
-        sema::TypePtr t = sema::prune(p.resolved);
-        if (t->isCon("List") &&
-            sema::prune(t->getArgs()[0])->isCon("CompressionRule") &&
-            !isDefined(p.name)) {
+        if (isRuleListType(p.resolved) && !isDefined(p.name)) {
           // A rule table, for the interpreter and the kernel alike; none
           // given is the empty one, as the interpreter's default.
           RuleTable &table = tables[p.name];

@@ -432,8 +432,7 @@ ValuePtr parameterValue(const ast::Field &p, const std::string &text,
       return v;
     return notNumber(text, t);
   }
-  if (t->isCon("List") &&
-      sema::prune(t->getArgs()[0])->isCon("CompressionRule")) {
+  if (isRuleListType(t)) {
     // A rule table from a file (RuleTable.h); `-p rules=` is empty.
     if (text.empty())
       return Value::list({});

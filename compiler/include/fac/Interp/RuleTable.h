@@ -42,6 +42,13 @@ struct RuleTable {
   std::vector<float> rows;
 };
 
+/// Whether \p type is List<CompressionRule>: a parameter given a table.
+inline bool isRuleListType(const sema::TypePtr &type) {
+  sema::TypePtr t = sema::prune(type);
+  return t->isCon("List") &&
+         sema::prune(t->getArgs()[0])->isCon("CompressionRule");
+}
+
 /// The table in file \p path, or why it is not one.
 llvm::Expected<RuleTable> readRuleTable(llvm::StringRef path);
 
