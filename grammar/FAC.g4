@@ -104,7 +104,7 @@ expr
   | expr EXISTS                                              # existsExpr
   | '-' expr                                                 # negExpr
   | expr op=('*' | '/' | '%') expr                           # binaryExpr
-  | expr op=('+' | '-') expr                                 # binaryExpr
+  | expr op=('+' | '-' | '++') expr                          # binaryExpr
   | expr op=OPSYM expr                                       # binaryExpr
   | expr op=('<' | '>' | '<=' | '>=' | '==' | '!=' | '='
              | LE | GE | NE) expr                            # binaryExpr

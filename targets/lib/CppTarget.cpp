@@ -671,6 +671,31 @@ private:
            isa<VectorType>(op->getResult(0).getType());
   }
 
+  /// A view of a 2-d buffer's block (a tensor's rows): the same data and
+  /// strides from another first element.
+  LogicalResult emitSubView(memref::SubViewOp op) {
+    MemRefType from = op.getSourceType();
+    std::string element = getScalarCType(from.getElementType());
+    if (from.getRank() != 2 || op.getType().getRank() != 2 || element.empty() ||
+        !llvm::all_of(op.getStaticStrides(), [](int64_t s) { return s == 1; }))
+      return op.emitError("C++ target: only unit-stride views of 2-d buffers");
+    auto text = [&](OpFoldResult v) -> std::string {
+      if (auto value = dyn_cast<Value>(v))
+        return name(value);
+      return std::to_string(
+          cast<IntegerAttr>(cast<Attribute>(v)).getValue().getSExtValue());
+    };
+    SmallVector<OpFoldResult> offsets = op.getMixedOffsets(),
+                              sizes = op.getMixedSizes();
+    std::string m = name(op.getSource());
+    line() << "const MemRef<2, " << element << "> " << name(op.getResult())
+           << "{" << m << ".data, " << m << ".offset + " << text(offsets[0])
+           << " * " << m << ".strides[0] + " << text(offsets[1]) << " * " << m
+           << ".strides[1], {" << text(sizes[0]) << ", " << text(sizes[1])
+           << "}, {" << m << ".strides[0], " << m << ".strides[1]}};\n";
+    return success();
+  }
+
   LogicalResult emitAlloc(memref::AllocOp op) {
     MemRefType type = op.getType();
     int64_t rank = type.getRank();
@@ -841,6 +866,11 @@ private:
           return isVector(o) ? emitLanes(o, "std::floor")
                              : call(o, "std::floor");
         })
+        .Case([&](math::RoundOp o) {
+          // Half away from zero, as llvm.round.
+          return isVector(o) ? emitLanes(o, "std::round")
+                             : call(o, "std::round");
+        })
         .Case([&](arith::BitcastOp o) -> LogicalResult {
           if (isVector(o))
             return emitVectorCast(o);
@@ -967,6 +997,7 @@ private:
           return success();
         })
         .Case([&](memref::AllocOp o) { return emitAlloc(o); })
+        .Case([&](memref::SubViewOp o) { return emitSubView(o); })
         .Case([&](memref::ViewOp o) { return emitView(o); })
         .Case([&](memref::ExtractAlignedPointerAsIndexOp o) {
           std::string m = name(o.getSource());

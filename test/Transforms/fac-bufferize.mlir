@@ -68,10 +68,73 @@ func.func @scalar(%s: f32) -> f32 attributes {fac.kernel} {
 
 // -----
 
-func.func @unsupported(%s: f32, %q: !fac.tensor, %k: !fac.tensor, %v: !fac.tensor) -> !fac.tensor attributes {fac.kernel} {
-  // expected-error @+1 {{has no buffer form yet: fac-bufferize handles tensors made by fac.attend, products, fractal decoding, literals, branches and the tree ops only}}
-  %sv = fac.mul %s, %v : f32, !fac.tensor -> !fac.tensor
+func.func @unsupported(%axis: i64, %q: !fac.tensor, %k: !fac.tensor, %v: !fac.tensor) -> !fac.tensor attributes {fac.kernel} {
+  // expected-error @+1 {{'fac.intrinsic' op along an axis known only at run time: a kernel reduces along an axis given as a number}}
+  %sv = fac.intrinsic "sum"(%v, %axis) : (!fac.tensor, i64) -> !fac.tensor
   %r = fac.attend %q, %k, %sv : !fac.tensor
+  return %r : !fac.tensor
+}
+
+// -----
+
+// The tensor algebra: a Float times a tensor is a loop nest into a buffer
+// of the plan; a row slice is a view (clamped bounds); `++` copies both.
+// CHECK-LABEL: func.func @algebra
+// CHECK: %[[SCALED:.*]] = memref.alloc({{.*}}) {fac.buffer = "elementwise result"}
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: arith.mulf
+// CHECK: memref.store {{.*}}, %[[SCALED]]
+// CHECK: arith.maxsi
+// CHECK: arith.minsi
+// CHECK: %[[VIEW:.*]] = memref.subview %[[SCALED]]
+// CHECK: %[[JOINED:.*]] = memref.alloc({{.*}}) {fac.buffer = "concatenation"}
+// CHECK: fac.attention {{.*}}, %[[JOINED]]
+func.func @algebra(%s: f32, %lo: i64, %q: !fac.tensor, %k: !fac.tensor, %v: !fac.tensor) -> !fac.tensor attributes {fac.kernel} {
+  %sk = fac.mul %s, %k : f32, !fac.tensor -> !fac.tensor
+  %c9 = arith.constant 9 : i64
+  %rows = fac.intrinsic "rows"(%sk, %lo, %c9) : (!fac.tensor, i64, i64) -> !fac.tensor
+  %joined = fac.intrinsic "concat"(%rows, %k) : (!fac.tensor, !fac.tensor) -> !fac.tensor
+  %r = fac.attend %q, %joined, %v : !fac.tensor
+  return %r : !fac.tensor
+}
+
+// -----
+
+// Rows in groups of b, reduced along axis 1 and reshaped back: one loop
+// nest over the groups, reading the rows' buffer; no buffer for [g, b, d].
+// CHECK-LABEL: func.func @pooled
+// CHECK-NOT: fac.list
+// CHECK: fac.require {{.*}} "rows of reshape(t, [g, b, d]) (g x b)"
+// CHECK: %[[MEANS:.*]] = memref.alloc({{.*}}) {fac.buffer = "reduction"}
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: arith.muli
+// CHECK: memref.load %arg2
+// CHECK: arith.addf
+// CHECK: arith.divf
+// CHECK: memref.store {{.*}}, %[[MEANS]]
+// CHECK: fac.require {{.*}} "values of a reshape (the same count)"
+func.func @pooled(%g: i64, %b: i64, %k: !fac.tensor) -> !fac.tensor attributes {fac.kernel} {
+  %c1 = arith.constant 1 : i64
+  %c8 = arith.constant 8 : i64
+  %shape = fac.list(%g, %b, %c8) : (i64, i64, i64) -> !fac.list<i64>
+  %groups = fac.intrinsic "reshape"(%k, %shape) : (!fac.tensor, !fac.list<i64>) -> !fac.tensor
+  %means = fac.intrinsic "mean"(%groups, %c1) : (!fac.tensor, i64) -> !fac.tensor
+  %back = fac.list(%g, %c8) : (i64, i64) -> !fac.list<i64>
+  %r = fac.intrinsic "reshape"(%means, %back) : (!fac.tensor, !fac.list<i64>) -> !fac.tensor
+  return %r : !fac.tensor
+}
+
+// -----
+
+func.func @rank3(%g: i64, %b: i64, %k: !fac.tensor) -> !fac.tensor attributes {fac.kernel} {
+  %c8 = arith.constant 8 : i64
+  %shape = fac.list(%g, %b, %c8) : (i64, i64, i64) -> !fac.list<i64>
+  %groups = fac.intrinsic "reshape"(%k, %shape) : (!fac.tensor, !fac.list<i64>) -> !fac.tensor
+  // expected-error @+1 {{reads reshape(t, [g, b, d]), which kernels hold only as the groups of a reduction along axis 1}}
+  %r = fac.intrinsic "softmax"(%groups) : (!fac.tensor) -> !fac.tensor
   return %r : !fac.tensor
 }
 

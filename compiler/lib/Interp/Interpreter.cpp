@@ -10,6 +10,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "fac/Interp/Interpreter.h"
+
+#include "TensorAlgebra.h"
+
 #include "fac/AST/ASTBuilder.h"
 #include "fac/Sema/Sema.h"
 #include "fac/Support/StackGuard.h"
@@ -426,7 +429,10 @@ public:
       ValuePtr base = eval(sl.getBase(), env);
       if (!base)
         return nullptr;
-      int64_t n = int64_t(base->elems.size()), lo = 0, hi = n;
+      int64_t n = base->kind == Value::Kind::Tensor
+                      ? (base->shape.empty() ? 0 : base->shape[0])
+                      : int64_t(base->elems.size());
+      int64_t lo = 0, hi = n;
       if (sl.getLo()) {
         ValuePtr v = eval(*sl.getLo(), env);
         if (!v)
@@ -438,6 +444,10 @@ public:
         if (!v)
           return nullptr;
         hi = v->i;
+      }
+      if (base->kind == Value::Kind::Tensor) {
+        TensorResult r = tensorRows(*base, lo, hi);
+        return r.value ? r.value : fail(e.getLoc(), r.error);
       }
       lo = std::clamp<int64_t>(lo, 0, n);
       hi = std::clamp<int64_t>(hi, lo, n);
@@ -706,6 +716,10 @@ public:
       }
       return Value::real(r);
     };
+    if (isTensorIntrinsic(name, args)) {
+      TensorResult r = tensorIntrinsic(name, args);
+      return r.value ? r.value : fail(at, r.error);
+    }
 #define FAC_UNARY(fn, expr, op)                                                \
   if (name == #fn) {                                                           \
     double x = num(args[0]);                                                   \
@@ -719,6 +733,16 @@ public:
 #include "fac/Support/ScalarIntrinsics.def"
     if (name == "float")
       return Value::real(double(args[0]->i));
+    if (name == "int") {
+      // Toward zero; only a Float an Int holds converts.
+      double x = std::trunc(num(args[0]));
+      if (!(x >= -0x1p63 && x < 0x1p63)) {
+        std::string text;
+        llvm::raw_string_ostream(text) << llvm::format("%g", num(args[0]));
+        return fail(at, "'int' of " + text + ", which no Int holds");
+      }
+      return Value::integer(int64_t(x));
+    }
     if (name == "len")
       return Value::integer(int64_t(args[0]->elems.size()));
     if (name == "range") {
@@ -1456,8 +1480,14 @@ public:
     // Equality is a Bool on every type, tensors included (equal()).
     bool tensors =
         a->kind == Value::Kind::Tensor || b->kind == Value::Kind::Tensor;
-    if (tensors && op != "==" && op != "=" && op != "!=" && op != "\u2260")
-      return tensorArith(op, a, b, e.getLoc());
+    if (op == "++") {
+      TensorResult r = tensorIntrinsic("concat", {a, b});
+      return r.value ? r.value : fail(e.getLoc(), r.error);
+    }
+    if (tensors && op != "==" && op != "=" && op != "!=" && op != "\u2260") {
+      TensorResult r = tensorArithmetic(op, a, b);
+      return r.value ? r.value : fail(e.getLoc(), r.error);
+    }
     if (op == "==" || op == "=")
       return Value::boolean(equal(a, b));
     if (op == "!=" || op == "\u2260")
@@ -1500,31 +1530,6 @@ public:
     if (op == "/")
       return Value::real(x / y);
     return Value::real(std::fmod(x, y));
-  }
-
-  ValuePtr tensorArith(llvm::StringRef op, const ValuePtr &a, const ValuePtr &b,
-                       Location at) {
-    const Value &t = a->kind == Value::Kind::Tensor ? *a : *b;
-    std::vector<float> out = t.data;
-    bool both =
-        a->kind == Value::Kind::Tensor && b->kind == Value::Kind::Tensor;
-    // Two tensors: of one shape (no broadcasting); a scalar applies to
-    // every element.
-    if (both && a->shape != b->shape)
-      return fail(at, "elementwise '" + op + "' of " + a->str() + " and " +
-                          b->str() + ": the shapes differ");
-    auto scalar = [](const Value &v) {
-      return v.kind == Value::Kind::Int ? double(v.i) : v.f;
-    };
-    for (size_t k = 0; k < out.size(); ++k) {
-      double x = a->kind == Value::Kind::Tensor ? a->data[k] : scalar(*a);
-      double y = b->kind == Value::Kind::Tensor ? b->data[k] : scalar(*b);
-      out[k] = float(op == "+"   ? x + y
-                     : op == "-" ? x - y
-                     : op == "*" ? x * y
-                                 : x / y);
-    }
-    return Value::tensor(t.shape, std::move(out));
   }
 
   struct Handler {

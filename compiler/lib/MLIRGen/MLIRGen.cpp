@@ -20,6 +20,7 @@
 #include "llvm/Support/ConvertUTF.h"
 
 #include <cfloat>
+#include <limits>
 #include <map>
 
 using namespace mlir;
@@ -375,6 +376,16 @@ private:
         return nullptr;
       if (s.getHi() && !(hi = expr(*s.getHi())))
         return nullptr;
+      if (isa<fac::TensorType>(base.getType())) {
+        // Rows lo to hi, clamped: an absent bound is 0 or the last row.
+        if (!lo)
+          lo = builder.create<arith::ConstantIntOp>(l, 0, 64);
+        if (!hi)
+          hi = builder.create<arith::ConstantIntOp>(
+              l, std::numeric_limits<int64_t>::max(), 64);
+        return builder.create<IntrinsicOp>(l, base.getType(), "rows",
+                                           ValueRange{base, lo, hi});
+      }
       return builder.create<SliceOp>(l, base.getType(), base, lo, hi);
     }
     case ast::Expr::Kind::Binary:
@@ -538,6 +549,8 @@ private:
                                     ValueRange{lhs, rhs});
     }
     mlir::Type lt = lhs.getType(), rt = rhs.getType();
+    if (op == "++")
+      return builder.create<IntrinsicOp>(l, lt, "concat", ValueRange{lhs, rhs});
     bool tensors = isa<fac::TensorType>(lt) || isa<fac::TensorType>(rt);
     if (tensors) {
       if (op == "*" && !(isa<fac::TensorType>(lt) && isa<fac::TensorType>(rt)))

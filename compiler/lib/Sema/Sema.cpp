@@ -913,13 +913,16 @@ private:
     }
     case Expr::Kind::Slice: {
       auto &s = llvm::cast<SliceExpr>(e);
-      TypePtr list = Type::con("List", {fresh()});
-      expect(infer(s.getBase()), list, s.getBase().getLoc(),
-             "the sliced value");
+      TypePtr base = infer(s.getBase());
       for (Expr *bound : {s.getLo(), s.getHi()})
         if (bound)
           expect(infer(*bound), Type::intType(), bound->getLoc(),
                  "a slice bound");
+      // A tensor's slice is its rows from lo to hi.
+      if (prune(base)->isCon("Tensor"))
+        return base;
+      TypePtr list = Type::con("List", {fresh()});
+      expect(base, list, s.getBase().getLoc(), "the sliced value");
       return list;
     }
     case Expr::Kind::Binary:
@@ -1125,6 +1128,27 @@ private:
             return true;
           }))
         return s;
+    // An argument no overload takes is the error, where it is written.
+    for (size_t i = 0; i < e.getArgs().size(); ++i) {
+      const ExprPtr &a = e.getArgs()[i];
+      if (!a->type)
+        continue;
+      std::string expected;
+      bool taken = false;
+      for (const SigInfo *s : sameArity) {
+        TypePtr t = instantiate(s->type);
+        std::string param = t->getParams()[i]->str();
+        if (expected.find("'" + param + "'") == std::string::npos)
+          expected += (expected.empty() ? "'" : " or '") + param + "'";
+        taken |= wouldUnify([&] { return unify(a->type, t->getParams()[i]); });
+      }
+      if (taken)
+        continue;
+      source->error(a->getLoc(), "argument " + llvm::Twine(i + 1) + " of " +
+                                     what + " has type '" + a->type->str() +
+                                     "' but " + expected + " is expected");
+      return nullptr;
+    }
     std::string args;
     for (const ExprPtr &a : e.getArgs())
       args += (args.empty() ? "" : ", ") +
@@ -1276,6 +1300,16 @@ private:
         return mismatch();
       return Type::boolType();
     }
+    if (op == "++") {
+      // Lists one after the other, or tensors' rows.
+      if (!tryUnify(lhs, rhs))
+        return mismatch();
+      if (prune(lhs)->isCon("Tensor"))
+        return lhs;
+      if (!tryUnify(lhs, Type::con("List", {fresh()})))
+        return mismatch();
+      return lhs;
+    }
     if (isEquality(op)) {
       if (!tryUnify(lhs, rhs))
         return mismatch();
@@ -1290,11 +1324,12 @@ private:
       TypePtr l = prune(lhs), r = prune(rhs);
       bool lt = l->isCon("Tensor"), rt = r->isCon("Tensor");
       if (lt || rt) {
-        // Elementwise on two tensors; a scalar scales a tensor.
+        // Elementwise on two tensors (broadcast); a Float applies to every
+        // element (and divides only from the right).
         TypePtr other = lt ? rhs : lhs;
-        if (op != "%" && (tryUnify(other, Type::tensorType()) ||
-                          ((op == "*" || (op == "/" && lt)) &&
-                           tryUnify(other, Type::floatType()))))
+        if (op != "%" &&
+            (tryUnify(other, Type::tensorType()) ||
+             ((op != "/" || lt) && tryUnify(other, Type::floatType()))))
           return Type::tensorType();
         return mismatch();
       }

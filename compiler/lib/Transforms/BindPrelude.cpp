@@ -116,6 +116,7 @@ LogicalResult bindAttend(PerformOp op) {
 }
 
 /// The prelude's functions of numbers on scalars: `float` is arith.sitofp,
+/// `int` arith.fptosi (toward zero),
 /// the functions of Floats their ops (ScalarIntrinsics.def).
 void bindScalarIntrinsic(IntrinsicOp op) {
   StringRef name = op.getCallee();
@@ -128,6 +129,8 @@ void bindScalarIntrinsic(IntrinsicOp op) {
   Value result;
   if (name == "float" && args.size() == 1 && args[0].getType().isInteger(64))
     result = b.create<arith::SIToFPOp>(loc, b.getF32Type(), args[0]);
+  else if (name == "int" && args.size() == 1 && args[0].getType().isF32())
+    result = b.create<arith::FPToSIOp>(loc, b.getI64Type(), args[0]);
 #define FAC_UNARY(fn, expr, mlirOp)                                            \
   else if (name == #fn && args.size() == 1 && args[0].getType().isF32())       \
       result = b.create<mlirOp>(loc, args[0]);

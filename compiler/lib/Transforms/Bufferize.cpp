@@ -8,6 +8,7 @@
 
 #include "fac/Transforms/Passes.h"
 
+#include "TensorBuffers.h"
 #include "TreeBuffers.h"
 
 #include "fac/Dialect/FAC/FACDialect.h"
@@ -64,17 +65,6 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
                          [](Type t) { return isa<fac::TensorType>(t); });
   }
 
-  /// Loops from 0 by 1 to each of \p ends (outermost first) around
-  /// \p body: scf::buildLoopNest from 0 by 1.
-  static void
-  loopNest(OpBuilder &builder, Location loc, ValueRange ends,
-           function_ref<void(OpBuilder &, Location, ValueRange)> body) {
-    Value zero = builder.create<arith::ConstantIndexOp>(loc, 0);
-    Value one = builder.create<arith::ConstantIndexOp>(loc, 1);
-    SmallVector<Value> starts(ends.size(), zero), steps(ends.size(), one);
-    scf::buildLoopNest(builder, loc, starts, ends, steps, body);
-  }
-
   /// `dest = a · b`, each element summed in k order from 0 as libfacrt's
   /// and the interpreter's products are (i, k, j loops: j is contiguous).
   static void emitMatmul(OpBuilder &builder, Location loc, Value a, Value b,
@@ -84,21 +74,21 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
     Value cols = builder.create<memref::DimOp>(loc, b, 1);
     Value fzero =
         builder.create<arith::ConstantOp>(loc, builder.getF32FloatAttr(0));
-    loopNest(builder, loc, {rows, cols},
-             [&](OpBuilder &nb, Location l, ValueRange ij) {
-               nb.create<memref::StoreOp>(l, fzero, dest, ij);
-             });
-    loopNest(builder, loc, {rows, inner, cols},
-             [&](OpBuilder &nb, Location l, ValueRange ikj) {
-               Value i = ikj[0], k = ikj[1], j = ikj[2];
-               Value x = nb.create<memref::LoadOp>(l, a, ValueRange{i, k});
-               Value y = nb.create<memref::LoadOp>(l, b, ValueRange{k, j});
-               Value acc = nb.create<memref::LoadOp>(l, dest, ValueRange{i, j});
-               Value p = nb.create<arith::MulFOp>(l, x, y);
-               nb.create<memref::StoreOp>(l,
-                                          nb.create<arith::AddFOp>(l, acc, p),
-                                          dest, ValueRange{i, j});
-             });
+    buildLoops(builder, loc, {rows, cols},
+               [&](OpBuilder &nb, Location l, ValueRange ij) {
+                 nb.create<memref::StoreOp>(l, fzero, dest, ij);
+               });
+    buildLoops(
+        builder, loc, {rows, inner, cols},
+        [&](OpBuilder &nb, Location l, ValueRange ikj) {
+          Value i = ikj[0], k = ikj[1], j = ikj[2];
+          Value x = nb.create<memref::LoadOp>(l, a, ValueRange{i, k});
+          Value y = nb.create<memref::LoadOp>(l, b, ValueRange{k, j});
+          Value acc = nb.create<memref::LoadOp>(l, dest, ValueRange{i, j});
+          Value p = nb.create<arith::MulFOp>(l, x, y);
+          nb.create<memref::StoreOp>(l, nb.create<arith::AddFOp>(l, acc, p),
+                                     dest, ValueRange{i, j});
+        });
   }
 
   /// A private constant global holding \p value, named after \p stem.
@@ -181,17 +171,17 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
     temporaries.append({current, next});
     Value fzero =
         builder.create<arith::ConstantOp>(loc, builder.getF32FloatAttr(0));
-    loopNest(builder, loc, {r, c},
-             [&](OpBuilder &nb, Location l, ValueRange ij) {
-               nb.create<memref::StoreOp>(l, fzero, current, ij);
-             });
+    buildLoops(builder, loc, {r, c},
+               [&](OpBuilder &nb, Location l, ValueRange ij) {
+                 nb.create<memref::StoreOp>(l, fzero, current, ij);
+               });
     // One application of the maps: dst = map(src).
     auto apply = [&](OpBuilder &ob, Location l, Value src, Value dst) {
       auto cst = [&](OpBuilder &cb, int64_t v) -> Value {
         return cb.create<arith::ConstantIndexOp>(l, v);
       };
       Value count = ob.create<arith::ConstantIndexOp>(l, blocks);
-      loopNest(ob, l, count, [&](OpBuilder &kb, Location kl, ValueRange ks) {
+      buildLoops(ob, l, count, [&](OpBuilder &kb, Location kl, ValueRange ks) {
         Value k = ks[0];
         Value bpr = cst(kb, cols / b), side = cst(kb, b);
         Value r0 = kb.create<arith::MulIOp>(
@@ -214,7 +204,7 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
           return bb.create<arith::CmpIOp>(kl, arith::CmpIPredicate::ne, m,
                                           cst(bb, 0));
         };
-        loopNest(
+        buildLoops(
             kb, kl, {side, side},
             [&](OpBuilder &jb, Location jl, ValueRange ij) {
               Value i = ij[0], j = ij[1];
@@ -252,11 +242,11 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
       });
     };
     int64_t iterations = op.getIterations();
-    loopNest(builder, loc, index(iterations / 2),
-             [&](OpBuilder &pb, Location l, ValueRange) {
-               apply(pb, l, current, next);
-               apply(pb, l, next, current);
-             });
+    buildLoops(builder, loc, index(iterations / 2),
+               [&](OpBuilder &pb, Location l, ValueRange) {
+                 apply(pb, l, current, next);
+                 apply(pb, l, next, current);
+               });
     if (iterations % 2 == 0)
       return current;
     apply(builder, loc, current, next);
@@ -347,6 +337,27 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
           builder.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, a, b);
       builder.create<RequireOp>(loc, same, what);
     };
+    // The tensor algebra: its buffers are named in the memory plan, and
+    // the result's sides are checked against `out`.
+    TensorLowering algebra(
+        builder,
+        [&](Operation *op, Value rows, Value cols, StringRef what) -> Value {
+          Value dest = destination(op, rows, cols);
+          if (dest == out) {
+            Location loc = op->getLoc();
+            require(loc, builder.create<memref::DimOp>(loc, out, 0), rows,
+                    "rows of out");
+            require(loc, builder.create<memref::DimOp>(loc, out, 1), cols,
+                    "columns of out");
+          } else {
+            dest.getDefiningOp()->setAttr("fac.buffer",
+                                          builder.getStringAttr(what));
+          }
+          return dest;
+        },
+        [&](Location loc, Value holds, StringRef what) {
+          builder.create<RequireOp>(loc, holds, what);
+        });
     auto dim = [&](Location loc, Value buffer, int64_t i) -> Value {
       // A constant's sides are known: checks on them need no run-time value.
       if (auto view = buffer.getDefiningOp<memref::CastOp>()) {
@@ -483,6 +494,11 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
           call.erase();
           continue;
         }
+        if (TensorLowering::handles(op)) {
+          if (failed(algebra.lower(op)))
+            return failure();
+          continue;
+        }
         if (auto fits = dyn_cast<MemoryFitsOp>(op)) {
           // Each tensor's rows x cols x 4 bytes within the limit, without
           // the product: rows <= (limit / 4) / cols.
@@ -610,8 +626,9 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
           if (result.getType() == tensor || isTensorTree(result.getType()))
             return op.emitOpError("has no buffer form yet: fac-bufferize "
                                   "handles tensors made by fac.attend, "
-                                  "products, fractal decoding, literals, "
-                                  "branches and the tree ops only");
+                                  "products, the tensor algebra, fractal "
+                                  "decoding, literals, branches and the "
+                                  "tree ops only");
       }
       return success();
     };
@@ -643,11 +660,11 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
       Value rows = dim(loc, result, 0), cols = dim(loc, result, 1);
       require(loc, dim(loc, out, 0), rows, "rows of out");
       require(loc, dim(loc, out, 1), cols, "columns of out");
-      loopNest(builder, loc, {rows, cols},
-               [&](OpBuilder &nb, Location l, ValueRange ij) {
-                 Value x = nb.create<memref::LoadOp>(l, result, ij);
-                 nb.create<memref::StoreOp>(l, x, out, ij);
-               });
+      buildLoops(builder, loc, {rows, cols},
+                 [&](OpBuilder &nb, Location l, ValueRange ij) {
+                   Value x = nb.create<memref::LoadOp>(l, result, ij);
+                   nb.create<memref::StoreOp>(l, x, out, ij);
+                 });
     }
     for (Value temp : temporaries)
       builder.create<memref::DeallocOp>(ret.getLoc(), temp);

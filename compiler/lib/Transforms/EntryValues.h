@@ -170,6 +170,15 @@ public:
     // runs (when the condition is known at the start).
     if (auto cast = buffer.getDefiningOp<mlir::memref::CastOp>())
       return size(cast.getSource(), dim, depth - 1);
+    // A view (a tensor's rows) has the sizes it was made with.
+    if (auto view = buffer.getDefiningOp<mlir::memref::SubViewOp>()) {
+      mlir::OpFoldResult side = view.getMixedSizes()[dim];
+      if (auto v = llvm::dyn_cast<mlir::Value>(side))
+        return atEntry(v, depth - 1);
+      return builder.create<mlir::arith::ConstantIndexOp>(
+          loc, llvm::cast<mlir::IntegerAttr>(llvm::cast<mlir::Attribute>(side))
+                   .getInt());
+    }
     if (auto branch = buffer.getDefiningOp<mlir::scf::IfOp>()) {
       unsigned index = llvm::cast<mlir::OpResult>(buffer).getResultNumber();
       mlir::Value condition = atEntry(branch.getCondition(), depth - 1);
@@ -190,20 +199,69 @@ public:
   }
 
 private:
-  /// An integer division whose divisor is a maximum with a positive
-  /// constant: it cannot divide by zero, so it may run at the start.
+  /// An integer division whose divisor is at least 1 whatever the
+  /// arguments (atLeastOne): it cannot divide by zero (or overflow), so it
+  /// may run at the start.
   static bool isSafeDivision(mlir::Operation *def) {
-    if (!llvm::isa<mlir::arith::DivSIOp, mlir::arith::DivUIOp,
-                   mlir::arith::CeilDivUIOp>(def))
-      return false;
-    mlir::Operation *max = def->getOperand(1).getDefiningOp();
-    if (!llvm::isa_and_nonnull<mlir::arith::MaxSIOp, mlir::arith::MaxUIOp>(max))
-      return false;
+    return llvm::isa<mlir::arith::DivSIOp, mlir::arith::DivUIOp,
+                     mlir::arith::CeilDivUIOp>(def) &&
+           atLeastOne(def->getOperand(1));
+  }
+
+  /// Whether \p v is at least 1 (signed) for any arguments: a constant, a
+  /// maximum with such a value, a choice between two such values, or the
+  /// idiom `if x < 1 then 1 else x` (any bound c >= 1 for `<`, c >= 0 for
+  /// `<=`, either way round).
+  static bool atLeastOne(mlir::Value v, int depth = 8) {
     llvm::APInt c;
-    return llvm::any_of(max->getOperands(), [&](mlir::Value v) {
-      return mlir::matchPattern(v, mlir::m_ConstantInt(&c)) &&
-             c.isStrictlyPositive();
-    });
+    if (mlir::matchPattern(v, mlir::m_ConstantInt(&c)))
+      return c.getSExtValue() >= 1;
+    mlir::Operation *def = v.getDefiningOp();
+    if (!def || depth == 0)
+      return false;
+    if (llvm::isa<mlir::arith::IndexCastOp, mlir::arith::ExtSIOp>(def))
+      return atLeastOne(def->getOperand(0), depth - 1);
+    if (llvm::isa<mlir::arith::MaxSIOp>(def))
+      return atLeastOne(def->getOperand(0), depth - 1) ||
+             atLeastOne(def->getOperand(1), depth - 1);
+    // A choice: its condition and its two sides.
+    mlir::Value condition, a, b;
+    if (auto select = llvm::dyn_cast<mlir::arith::SelectOp>(def)) {
+      condition = select.getCondition();
+      a = select.getTrueValue();
+      b = select.getFalseValue();
+    } else if (auto branch = llvm::dyn_cast<mlir::scf::IfOp>(def);
+               branch && branch.getNumResults() > 0 &&
+               branch.getElseRegion().hasOneBlock()) {
+      unsigned index = llvm::cast<mlir::OpResult>(v).getResultNumber();
+      condition = branch.getCondition();
+      a = branch.thenYield().getOperand(index);
+      b = branch.elseYield().getOperand(index);
+    } else {
+      return false;
+    }
+    bool sureA = atLeastOne(a, depth - 1), sureB = atLeastOne(b, depth - 1);
+    if (sureA && sureB)
+      return true;
+    auto cmp = condition.getDefiningOp<mlir::arith::CmpIOp>();
+    llvm::APInt bound;
+    if (!cmp || !mlir::matchPattern(cmp.getRhs(), mlir::m_ConstantInt(&bound)))
+      return false;
+    int64_t k = bound.getSExtValue();
+    mlir::Value x = cmp.getLhs();
+    using P = mlir::arith::CmpIPredicate;
+    switch (cmp.getPredicate()) {
+    case P::slt: // x < k ? (>= 1) : x, and x >= k >= 1 there.
+      return sureA && b == x && k >= 1;
+    case P::sle:
+      return sureA && b == x && k >= 0;
+    case P::sgt: // x > k ? x : (>= 1)
+      return sureB && a == x && k >= 0;
+    case P::sge:
+      return sureB && a == x && k >= 1;
+    default:
+      return false;
+    }
   }
 
   /// Size \p dim of \p alloc: a constant, or \p rebuild of the value.

@@ -907,6 +907,16 @@ struct UnrollListIntrinsic : public OpRewritePattern<IntrinsicOp> {
       rewriter.replaceOp(op, constantI64(rewriter, loc, elems->size()));
       return success();
     }
+    if (name == "concat" && isa<ListType>(op.getType())) {
+      std::optional<OperandRange> a = literalElements(args[0]),
+                                  b = literalElements(args[1]);
+      if (!a || !b)
+        return failure();
+      SmallVector<Value> elems(*a);
+      elems.append(b->begin(), b->end());
+      rewriter.replaceOpWithNewOp<ListOp>(op, op.getType(), elems);
+      return success();
+    }
     if (name == "range" || name == "List.init") {
       std::optional<int64_t> n = constantInt(args[0]);
       if (!n || *n > kMaxUnrolledList)

@@ -17,7 +17,8 @@
 //
 // Built with -DFAC_SCALARS="a, b, ...", it runs an attention kernel
 // `(a, b, ..., query, key, value, out, ...)` (its scalars compiled in) on
-// cases of three inputs.
+// cases of three inputs; with -DFAC_ATTENTION, one `(query, key, value,
+// out, ...)` with no scalars.
 //
 //===----------------------------------------------------------------------===//
 
@@ -87,7 +88,7 @@ int main(int argc, char **argv) {
   float threshold = std::strtof(argv[3], nullptr);
   first = 4;
   const int64_t wantInputs = 3;
-#elif defined(FAC_SCALARS)
+#elif defined(FAC_SCALARS) || defined(FAC_ATTENTION)
   const int64_t wantInputs = 3;
 #else
   const int64_t wantInputs = 1;
@@ -122,6 +123,9 @@ int main(int argc, char **argv) {
 #elif defined(FAC_SCALARS)
     facrt_status status = FACRT_CALL(&workspace, FAC_KERNEL, FAC_SCALARS,
                                      &xv[0], &xv[1], &xv[2], &ov);
+#elif defined(FAC_ATTENTION)
+    facrt_status status =
+        FACRT_CALL(&workspace, FAC_KERNEL, &xv[0], &xv[1], &xv[2], &ov);
 #else
     facrt_status status = FACRT_CALL(&workspace, FAC_KERNEL, &xv[0], &ov);
 #endif

@@ -1,0 +1,545 @@
+//===- TensorBuffers.cpp - The tensor algebra as loops on buffers ---------===//
+//
+// Each op is computed as the interpreter computes it, element by element
+// in f32, in the order the interpreter sums (TensorAlgebra.cpp). Where the
+// interpreter stops with an error on values (a NaN, an index out of
+// range), a kernel checks shapes and indices at run time (FACRT_ERR_SHAPE)
+// and computes on values as IEEE f32 does.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TensorBuffers.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace fac;
+
+void fac::buildLoops(
+    OpBuilder &builder, Location loc, ValueRange ends,
+    function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+  Value zero = builder.create<arith::ConstantIndexOp>(loc, 0);
+  Value one = builder.create<arith::ConstantIndexOp>(loc, 1);
+  SmallVector<Value> starts(ends.size(), zero), steps(ends.size(), one);
+  scf::buildLoopNest(builder, loc, starts, ends, steps, body);
+}
+
+namespace {
+
+/// The unary and binary functions of values by name (ScalarIntrinsics.def),
+/// on f32 scalars; null for another name.
+Value scalarFunction(OpBuilder &b, Location loc, StringRef name,
+                     ValueRange xs) {
+#define FAC_UNARY(fn, expr, mlirOp)                                            \
+  if (name == #fn && xs.size() == 1)                                           \
+    return b.create<mlirOp>(loc, xs[0]);
+#define FAC_BINARY(fn, expr, mlirOp)                                           \
+  if (name == #fn && xs.size() == 2)                                           \
+    return b.create<mlirOp>(loc, xs[0], xs[1]);
+#include "fac/Support/ScalarIntrinsics.def"
+  return nullptr;
+}
+
+bool isBuffer(Value v) { return isa<MemRefType>(v.getType()); }
+
+/// Elementwise ops: an arithmetic kind or an intrinsic name.
+StringRef elementwiseName(Operation &op) {
+  if (auto arith = dyn_cast<ArithOp>(op))
+    return arith.getKind();
+  if (isa<MulOp>(op))
+    return "mul";
+  if (isa<NegOp>(op))
+    return "neg";
+  auto call = dyn_cast<IntrinsicOp>(op);
+  if (!call || call.getArgs().empty() || !isBuffer(call.getArgs()[0]))
+    return "";
+  StringRef name = call.getCallee();
+  size_t n = call.getArgs().size();
+  if (n == 1 &&
+      llvm::is_contained(
+          {"sqrt", "exp", "log", "tanh", "abs", "round", "floor"}, name))
+    return name;
+  if (n == 2 && (name == "min" || name == "max") && isBuffer(call.getArgs()[1]))
+    return name;
+  return "";
+}
+
+/// `t.shape[k]` or `len(t.shape)` of a tensor's buffer: the field read.
+FieldOp shapeRead(Operation &op) {
+  Value list;
+  if (auto read = dyn_cast<IndexOp>(op))
+    list = read.getList();
+  else if (auto len = dyn_cast<IntrinsicOp>(op);
+           len && len.getCallee() == "len" && len.getArgs().size() == 1)
+    list = len.getArgs()[0];
+  auto field = list ? list.getDefiningOp<FieldOp>() : FieldOp();
+  if (field && field.getField() == "shape" && isBuffer(field.getValue()))
+    return field;
+  return FieldOp();
+}
+
+} // namespace
+
+bool TensorLowering::handles(Operation &op) {
+  if (!elementwiseName(op).empty() || shapeRead(op))
+    return true;
+  if (auto field = dyn_cast<FieldOp>(op))
+    return isBuffer(field.getValue());
+  auto call = dyn_cast<IntrinsicOp>(op);
+  if (!call)
+    return false;
+  bool tensorFirst = !call.getArgs().empty() &&
+                     (isBuffer(call.getArgs()[0]) ||
+                      isa<fac::TensorType>(call.getArgs()[0].getType()));
+  return tensorFirst &&
+         llvm::is_contained({"sum", "mean", "max", "softmax", "transpose",
+                             "reshape", "gather", "rows", "concat", "topk"},
+                            call.getCallee());
+}
+
+LogicalResult TensorLowering::lower(Operation &op) {
+  b.setInsertionPoint(&op);
+  Location loc = op.getLoc();
+  auto index = [&](int64_t v) -> Value {
+    return b.create<arith::ConstantIndexOp>(loc, v);
+  };
+  auto dim = [&](Value buffer, int64_t i) -> Value {
+    return b.create<memref::DimOp>(loc, buffer, i);
+  };
+  auto asIndex = [&](Value i64) -> Value {
+    return b.create<arith::IndexCastOp>(loc, b.getIndexType(), i64);
+  };
+  auto eq = [&](Value x, Value y) -> Value {
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, x, y);
+  };
+  // Replaces the op by \p result; a list only it read (a shape, indices)
+  // goes with it.
+  auto erase = [](Operation *dead) {
+    SmallVector<Value> operands(dead->getOperands());
+    dead->erase();
+    for (Value v : operands)
+      if (auto list = v.getDefiningOp<ListOp>(); list && list->use_empty())
+        list->erase();
+  };
+  auto finish = [&](Value result) {
+    op.getResult(0).replaceAllUsesWith(result);
+    erase(&op);
+    return success();
+  };
+  // A grouped or reduced-groups tensor read by anything but its one reader.
+  auto call = dyn_cast<IntrinsicOp>(op);
+  StringRef callee = call ? call.getCallee() : "";
+  for (auto [k, operand] : llvm::enumerate(op.getOperands())) {
+    bool reader =
+        k == 0 && ((groups.count(operand) &&
+                    llvm::is_contained({"sum", "mean", "max"}, callee)) ||
+                   (reducedGroups.count(operand) && callee == "reshape"));
+    if ((groups.count(operand) || reducedGroups.count(operand)) && !reader)
+      return op.emitOpError("reads a tensor of rank 3, which kernels hold only "
+                            "between reshape(t, [g, b, d]), a reduction along "
+                            "axis 1 and a reshape back to a matrix");
+  }
+
+  // Shapes: t.shape[0] and t.shape[1] are the buffer's sides, len is 2.
+  if (auto field = dyn_cast<FieldOp>(op)) {
+    if (field.getField() != "shape")
+      return op.emitOpError("reads a tensor's '")
+             << field.getField()
+             << "', which has no kernel form: kernels compute on tensors "
+                "with the tensor algebra, not on their lists of values";
+    for (Operation *user : field->getUsers()) {
+      APInt side;
+      auto read = dyn_cast<IndexOp>(user);
+      auto len = dyn_cast<IntrinsicOp>(user);
+      if (!(read && matchPattern(read.getIndex(), m_ConstantInt(&side)) &&
+            side.getSExtValue() >= 0 && side.getSExtValue() < 2) &&
+          !(len && len.getCallee() == "len"))
+        return user->emitOpError(
+            "reads a tensor's shape in a way no kernel computes: a kernel's "
+            "tensors are matrices, and t.shape[0], t.shape[1] (with constant "
+            "indices) and len(t.shape) are what it knows of their shapes");
+    }
+    return success();
+  }
+  if (FieldOp field = shapeRead(op)) {
+    Value side;
+    if (auto read = dyn_cast<IndexOp>(op)) {
+      APInt k;
+      matchPattern(read.getIndex(), m_ConstantInt(&k));
+      side = b.create<arith::IndexCastOp>(
+          loc, b.getI64Type(), dim(field.getValue(), k.getSExtValue()));
+    } else {
+      side = b.create<arith::ConstantIntOp>(loc, 2, 64);
+    }
+    finish(side);
+    if (field->use_empty())
+      field->erase();
+    return success();
+  }
+
+  // Elementwise, with broadcasting: a side of 1 repeats.
+  if (StringRef name = elementwiseName(op); !name.empty()) {
+    SmallVector<Value> operands(op.getOperands());
+    SmallVector<Value> buffers;
+    for (Value v : operands)
+      if (isBuffer(v))
+        buffers.push_back(v);
+      else if (!v.getType().isF32())
+        return op.emitOpError("of a tensor and a ")
+               << v.getType() << ": kernels scale tensors by Floats";
+    Value rows = dim(buffers[0], 0), cols = dim(buffers[0], 1);
+    if (buffers.size() == 2) {
+      Value one = index(1);
+      Value rows2 = dim(buffers[1], 0), cols2 = dim(buffers[1], 1);
+      require(loc,
+              b.create<arith::OrIOp>(
+                  loc, eq(rows, rows2),
+                  b.create<arith::OrIOp>(loc, eq(rows, one), eq(rows2, one))),
+              "rows of an elementwise operation's tensors (equal, or 1 on "
+              "one side)");
+      require(loc,
+              b.create<arith::OrIOp>(
+                  loc, eq(cols, cols2),
+                  b.create<arith::OrIOp>(loc, eq(cols, one), eq(cols2, one))),
+              "columns of an elementwise operation's tensors (equal, or 1 "
+              "on one side)");
+      rows = b.create<arith::SelectOp>(loc, eq(rows, one), rows2, rows);
+      cols = b.create<arith::SelectOp>(loc, eq(cols, one), cols2, cols);
+    }
+    // Per buffer operand: whether its rows (columns) repeat.
+    llvm::DenseMap<Value, std::pair<Value, Value>> repeats;
+    for (Value buffer : buffers)
+      repeats[buffer] = {eq(dim(buffer, 0), index(1)),
+                         eq(dim(buffer, 1), index(1))};
+    Value dest = destination(&op, rows, cols, "elementwise result");
+    Value zero = index(0);
+    std::string kind = name.str();
+    bool bad = false;
+    buildLoops(
+        b, loc, {rows, cols}, [&](OpBuilder &nb, Location l, ValueRange ij) {
+          SmallVector<Value> xs;
+          for (Value v : operands) {
+            if (!isBuffer(v)) {
+              xs.push_back(v);
+              continue;
+            }
+            auto [repeatRows, repeatCols] = repeats.lookup(v);
+            Value i = nb.create<arith::SelectOp>(l, repeatRows, zero, ij[0]);
+            Value j = nb.create<arith::SelectOp>(l, repeatCols, zero, ij[1]);
+            xs.push_back(nb.create<memref::LoadOp>(l, v, ValueRange{i, j}));
+          }
+          Value r;
+          if (kind == "add")
+            r = nb.create<arith::AddFOp>(l, xs[0], xs[1]);
+          else if (kind == "sub")
+            r = nb.create<arith::SubFOp>(l, xs[0], xs[1]);
+          else if (kind == "mul")
+            r = nb.create<arith::MulFOp>(l, xs[0], xs[1]);
+          else if (kind == "div")
+            r = nb.create<arith::DivFOp>(l, xs[0], xs[1]);
+          else if (kind == "neg")
+            r = nb.create<arith::NegFOp>(l, xs[0]);
+          else
+            r = scalarFunction(nb, l, kind, xs);
+          if (!r) {
+            bad = true;
+            r = xs[0];
+          }
+          nb.create<memref::StoreOp>(l, r, dest, ij);
+        });
+    if (bad)
+      return op.emitOpError("has no elementwise form: '") << kind << "'";
+    return finish(dest);
+  }
+
+  StringRef name = callee;
+  ValueRange args = call.getArgs();
+  Type f32 = b.getF32Type();
+  auto constantF32 = [&](OpBuilder &nb, Location l, float v) -> Value {
+    return nb.create<arith::ConstantOp>(l, nb.getF32FloatAttr(v));
+  };
+  // The i64 elements of a list the spec wrote out (a shape, indices).
+  auto listElements = [&](Value list) -> std::optional<SmallVector<Value>> {
+    auto literal = list.getDefiningOp<ListOp>();
+    if (!literal)
+      return std::nullopt;
+    return SmallVector<Value>(literal.getElements());
+  };
+  // Groups of b rows: the reduction along axis 1 reads the rows' buffer.
+  auto grouped = groups.find(args[0]);
+  Value source = grouped != groups.end() ? grouped->second.first : args[0];
+  if (!isBuffer(source))
+    return op.emitOpError("of a tensor with no buffer");
+  Value rows = dim(source, 0), cols = dim(source, 1);
+
+  if (name == "sum" || name == "mean" || name == "max") {
+    APInt axisValue;
+    if (!matchPattern(args[1], m_ConstantInt(&axisValue)))
+      return op.emitOpError("along an axis known only at run time: a "
+                            "kernel reduces along an axis given as a number");
+    int64_t axis = axisValue.getSExtValue();
+    bool groupwise = grouped != groups.end();
+    if (groupwise && axis != 1)
+      return op.emitOpError("along axis ")
+             << axis
+             << " of reshape(t, [g, b, d]): kernels reduce such groups "
+                "along axis 1 only";
+    if (!groupwise && axis != 0 && axis != 1)
+      return op.emitOpError("along axis ")
+             << axis << " of a matrix (kernels' tensors are matrices)";
+    bool isMax = name == "max";
+    // One reduction of `count` values at(k), in the interpreter's order.
+    auto reduce = [&](OpBuilder &nb, Location l, Value count,
+                      function_ref<Value(OpBuilder &, Location, Value)> at) {
+      Value init = constantF32(nb, l, isMax ? -INFINITY : 0.0f);
+      Value zero = nb.create<arith::ConstantIndexOp>(l, 0);
+      Value one = nb.create<arith::ConstantIndexOp>(l, 1);
+      auto loop = nb.create<scf::ForOp>(
+          l, zero, count, one, ValueRange{init},
+          [&](OpBuilder &fb, Location fl, Value k, ValueRange acc) {
+            Value x = at(fb, fl, k);
+            Value next = isMax
+                             ? Value(fb.create<arith::MaxNumFOp>(fl, acc[0], x))
+                             : Value(fb.create<arith::AddFOp>(fl, acc[0], x));
+            fb.create<scf::YieldOp>(fl, next);
+          });
+      Value total = loop.getResult(0);
+      if (name == "mean") {
+        Value n = nb.create<arith::SIToFPOp>(
+            l, f32, nb.create<arith::IndexCastOp>(l, nb.getI64Type(), count));
+        total = nb.create<arith::DivFOp>(l, total, n);
+      }
+      return total;
+    };
+    Value one = index(1);
+    Value outRows, outCols, count;
+    if (groupwise) {
+      // [g, b, d] to [g, 1, d], held as g x d.
+      count = grouped->second.second;
+      outRows = b.create<arith::DivUIOp>(loc, rows, count);
+      outCols = cols;
+    } else {
+      outRows = axis == 0 ? one : rows;
+      outCols = axis == 0 ? cols : one;
+      count = axis == 0 ? rows : cols;
+    }
+    Value dest = destination(&op, outRows, outCols, "reduction");
+    buildLoops(
+        b, loc, {outRows, outCols},
+        [&](OpBuilder &nb, Location l, ValueRange ij) {
+          Value total =
+              reduce(nb, l, count, [&](OpBuilder &fb, Location fl, Value k) {
+                Value i = ij[0], j = ij[1];
+                if (groupwise)
+                  i = fb.create<arith::AddIOp>(
+                      fl, fb.create<arith::MulIOp>(fl, ij[0], count), k);
+                else if (axis == 0)
+                  i = k;
+                else
+                  j = k;
+                return fb.create<memref::LoadOp>(fl, source, ValueRange{i, j});
+              });
+          nb.create<memref::StoreOp>(l, total, dest, ij);
+        });
+    if (groupwise) {
+      for (Operation *user : op.getResult(0).getUsers()) {
+        auto back = dyn_cast<IntrinsicOp>(user);
+        if (!back || back.getCallee() != "reshape" ||
+            back.getArgs()[0] != op.getResult(0))
+          return user->emitOpError(
+              "reads a tensor of rank 3 ([g, 1, d], a reduction of groups), "
+              "which kernels hold only until a reshape back to a matrix");
+      }
+      reducedGroups.insert(dest);
+      Value groupsValue = args[0];
+      LogicalResult done = finish(dest);
+      if (groupsValue.use_empty()) {
+        groups.erase(groupsValue);
+        erase(groupsValue.getDefiningOp());
+      }
+      return done;
+    }
+    return finish(dest);
+  }
+
+  if (name == "softmax") {
+    Value dest = destination(&op, rows, cols, "softmax");
+    buildLoops(b, loc, rows, [&](OpBuilder &nb, Location l, ValueRange is) {
+      Value i = is[0];
+      Value zero = nb.create<arith::ConstantIndexOp>(l, 0);
+      Value one = nb.create<arith::ConstantIndexOp>(l, 1);
+      auto pass = [&](Value init, auto step) {
+        return nb
+            .create<scf::ForOp>(
+                l, zero, cols, one, ValueRange{init},
+                [&](OpBuilder &fb, Location fl, Value j, ValueRange acc) {
+                  fb.create<scf::YieldOp>(fl, Value(step(fb, fl, j, acc[0])));
+                })
+            .getResult(0);
+      };
+      Value top =
+          pass(constantF32(nb, l, -INFINITY), [&](OpBuilder &fb, Location fl,
+                                                  Value j, Value acc) {
+            Value x = fb.create<memref::LoadOp>(fl, source, ValueRange{i, j});
+            return fb.create<arith::MaxNumFOp>(fl, acc, x);
+          });
+      Value total = pass(constantF32(nb, l, 0.0f), [&](OpBuilder &fb,
+                                                       Location fl, Value j,
+                                                       Value acc) {
+        Value x = fb.create<memref::LoadOp>(fl, source, ValueRange{i, j});
+        Value e =
+            fb.create<math::ExpOp>(fl, fb.create<arith::SubFOp>(fl, x, top));
+        fb.create<memref::StoreOp>(fl, e, dest, ValueRange{i, j});
+        return fb.create<arith::AddFOp>(fl, acc, e);
+      });
+      buildLoops(nb, l, cols, [&](OpBuilder &fb, Location fl, ValueRange js) {
+        Value e = fb.create<memref::LoadOp>(fl, dest, ValueRange{i, js[0]});
+        fb.create<memref::StoreOp>(fl, fb.create<arith::DivFOp>(fl, e, total),
+                                   dest, ValueRange{i, js[0]});
+      });
+    });
+    return finish(dest);
+  }
+
+  if (name == "transpose") {
+    Value dest = destination(&op, cols, rows, "transpose");
+    buildLoops(
+        b, loc, {rows, cols}, [&](OpBuilder &nb, Location l, ValueRange ij) {
+          Value x = nb.create<memref::LoadOp>(l, source, ij);
+          nb.create<memref::StoreOp>(l, x, dest, ValueRange{ij[1], ij[0]});
+        });
+    return finish(dest);
+  }
+
+  if (name == "reshape") {
+    std::optional<SmallVector<Value>> shape = listElements(args[1]);
+    if (!shape || (shape->size() != 2 && shape->size() != 3))
+      return op.emitOpError(
+          "to a shape a kernel cannot hold: kernels' tensors are matrices "
+          "(reshape(t, [r, c]), with the shape written as a list), and "
+          "reshape(t, [g, b, d]) groups rows for a reduction along axis 1");
+    if (shape->size() == 3) {
+      // Rows in groups of b: a view the reduction reads.
+      Value g = asIndex((*shape)[0]), group = asIndex((*shape)[1]),
+            width = asIndex((*shape)[2]);
+      require(loc, eq(b.create<arith::MulIOp>(loc, g, group), rows),
+              "rows of reshape(t, [g, b, d]) (g x b)");
+      require(loc, eq(width, cols), "columns of reshape(t, [g, b, d]) (d)");
+      for (Operation *user : op.getResult(0).getUsers()) {
+        auto reduction = dyn_cast<IntrinsicOp>(user);
+        if (!reduction ||
+            !llvm::is_contained({"sum", "mean", "max"},
+                                reduction.getCallee()) ||
+            reduction.getArgs()[0] != op.getResult(0))
+          return user->emitOpError(
+              "reads reshape(t, [g, b, d]), which kernels hold only as the "
+              "groups of a reduction along axis 1");
+      }
+      groups[op.getResult(0)] = {source, group};
+      return success();
+    }
+    Value newRows = asIndex((*shape)[0]), newCols = asIndex((*shape)[1]);
+    require(loc,
+            eq(b.create<arith::MulIOp>(loc, newRows, newCols),
+               b.create<arith::MulIOp>(loc, rows, cols)),
+            "values of a reshape (the same count)");
+    reducedGroups.erase(source);
+    Value dest = destination(&op, newRows, newCols, "reshape");
+    buildLoops(
+        b, loc, {newRows, newCols},
+        [&](OpBuilder &nb, Location l, ValueRange ij) {
+          Value flat = nb.create<arith::AddIOp>(
+              l, nb.create<arith::MulIOp>(l, ij[0], newCols), ij[1]);
+          Value i = nb.create<arith::DivUIOp>(l, flat, cols);
+          Value j = nb.create<arith::RemUIOp>(l, flat, cols);
+          Value x = nb.create<memref::LoadOp>(l, source, ValueRange{i, j});
+          nb.create<memref::StoreOp>(l, x, dest, ij);
+        });
+    return finish(dest);
+  }
+
+  if (name == "rows") {
+    // t[lo:hi], clamped as a list slice is: a view of t's rows.
+    Type i64 = b.getI64Type();
+    Value zero = b.create<arith::ConstantIntOp>(loc, 0, 64);
+    Value n = b.create<arith::IndexCastOp>(loc, i64, rows);
+    Value lo = b.create<arith::MinSIOp>(
+        loc, b.create<arith::MaxSIOp>(loc, args[1], zero), n);
+    Value hi = b.create<arith::MinSIOp>(
+        loc, b.create<arith::MaxSIOp>(loc, args[2], lo), n);
+    Value first = asIndex(lo);
+    Value count = asIndex(b.create<arith::SubIOp>(loc, hi, lo));
+    Value view = b.create<memref::SubViewOp>(
+        loc, source, ArrayRef<OpFoldResult>{first, b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{count, cols},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+    int64_t dyn = ShapedType::kDynamic;
+    auto abi = MemRefType::get(
+        {dyn, dyn}, f32, StridedLayoutAttr::get(b.getContext(), dyn, {dyn, 1}));
+    if (view.getType() != abi)
+      view = b.create<memref::CastOp>(loc, abi, view);
+    return finish(view);
+  }
+
+  if (name == "concat") {
+    Value other = args[1];
+    if (!isBuffer(other))
+      return op.emitOpError("of a tensor with no buffer");
+    Value otherRows = dim(other, 0);
+    require(loc, eq(cols, dim(other, 1)), "columns of the tensors ++ joins");
+    Value total = b.create<arith::AddIOp>(loc, rows, otherRows);
+    Value dest = destination(&op, total, cols, "concatenation");
+    buildLoops(b, loc, {rows, cols},
+               [&](OpBuilder &nb, Location l, ValueRange ij) {
+                 nb.create<memref::StoreOp>(
+                     l, nb.create<memref::LoadOp>(l, source, ij), dest, ij);
+               });
+    buildLoops(b, loc, {otherRows, cols},
+               [&](OpBuilder &nb, Location l, ValueRange ij) {
+                 Value x = nb.create<memref::LoadOp>(l, other, ij);
+                 Value i = nb.create<arith::AddIOp>(l, ij[0], rows);
+                 nb.create<memref::StoreOp>(l, x, dest, ValueRange{i, ij[1]});
+               });
+    return finish(dest);
+  }
+
+  if (name == "gather") {
+    std::optional<SmallVector<Value>> picked = listElements(args[1]);
+    if (!picked)
+      return op.emitOpError(
+          "by indices known only at run time (top-k's, say) does not "
+          "compile yet: a kernel gathers the rows of a list written out");
+    Value count = index(int64_t(picked->size()));
+    Value dest = destination(&op, count, cols, "gathered rows");
+    Type i64 = b.getI64Type();
+    Value n = b.create<arith::IndexCastOp>(loc, i64, rows);
+    Value zero = b.create<arith::ConstantIntOp>(loc, 0, 64);
+    for (auto [k, row] : llvm::enumerate(*picked)) {
+      require(
+          loc,
+          b.create<arith::AndIOp>(
+              loc,
+              b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, row,
+                                      zero),
+              b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, row, n)),
+          "a gathered row index (0 to rows - 1)");
+      Value from = asIndex(row), to = index(int64_t(k));
+      buildLoops(b, loc, cols, [&](OpBuilder &nb, Location l, ValueRange js) {
+        Value x = nb.create<memref::LoadOp>(l, source, ValueRange{from, js[0]});
+        nb.create<memref::StoreOp>(l, x, dest, ValueRange{to, js[0]});
+      });
+    }
+    return finish(dest);
+  }
+
+  return op.emitOpError(
+      "does not compile yet: top-k's indices are a list a kernel would "
+      "compute at run time, and kernels hold lists only as compile-time "
+      "values (the interpreter runs it)");
+}
