@@ -19,6 +19,7 @@
 #include "sinks_window.h"
 #include "sliding_window.h"
 #include "softcap.h"
+#include "topk.h"
 
 #include "LogitMetrics.h"
 
@@ -177,6 +178,12 @@ int main(int argc, char **argv) {
              return FACRT_CALL(&workspace, fac_Pooled_attention, block, w, q, k,
                                v, o);
            }});
+  for (int64_t keep : {8, 32, 128})
+    variants.push_back({"top-k keys", "keep=" + std::to_string(keep), nullptr,
+                        [keep](auto *q, auto *k, auto *v, auto *o) {
+                          return FACRT_CALL(&workspace, fac_TopK_attention,
+                                            keep, q, k, v, o);
+                        }});
   variants.push_back({"int8 K/V", "per-row scales", nullptr,
                       [](auto *q, auto *k, auto *v, auto *o) {
                         return FACRT_CALL(&workspace, fac_Int8KV_attention, q,

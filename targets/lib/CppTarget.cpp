@@ -470,6 +470,14 @@ private:
         return define(op, op.getResult(),
                       "!(" + name(op.getLhs()) + " " + symbol + " " +
                           name(op.getRhs()) + ")");
+    // Whether either is a NaN, or neither.
+    std::string a = name(op.getLhs()), b = name(op.getRhs());
+    if (op.getPredicate() == P::UNO)
+      return define(op, op.getResult(),
+                    "(" + a + " != " + a + " || " + b + " != " + b + ")");
+    if (op.getPredicate() == P::ORD)
+      return define(op, op.getResult(),
+                    "(" + a + " == " + a + " && " + b + " == " + b + ")");
     return op.emitError("C++ target: unsupported predicate");
   }
 

@@ -357,7 +357,8 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
         },
         [&](Location loc, Value holds, StringRef what) {
           builder.create<RequireOp>(loc, holds, what);
-        });
+        },
+        temporaries);
     auto dim = [&](Location loc, Value buffer, int64_t i) -> Value {
       // A constant's sides are known: checks on them need no run-time value.
       if (auto view = buffer.getDefiningOp<memref::CastOp>()) {

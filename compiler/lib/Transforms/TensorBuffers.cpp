@@ -509,12 +509,107 @@ LogicalResult TensorLowering::lower(Operation &op) {
     return finish(dest);
   }
 
+  if (name == "gather" && topIndices.count(args[1])) {
+    // Rows at indices top-k computed: each is in range by construction.
+    Value indices = topIndices.lookup(args[1]);
+    Value count = dim(indices, 0);
+    Value dest = destination(&op, count, cols, "gathered rows");
+    buildLoops(
+        b, loc, {count, cols}, [&](OpBuilder &nb, Location l, ValueRange pj) {
+          Value at = nb.create<memref::LoadOp>(l, indices, pj[0]);
+          Value row = nb.create<arith::IndexCastOp>(l, nb.getIndexType(), at);
+          Value x =
+              nb.create<memref::LoadOp>(l, source, ValueRange{row, pj[1]});
+          nb.create<memref::StoreOp>(l, x, dest, pj);
+        });
+    Value list = args[1];
+    LogicalResult done = finish(dest);
+    if (list.use_empty()) {
+      topIndices.erase(list);
+      list.getDefiningOp()->erase();
+    }
+    return done;
+  }
+
+  if (name == "topk") {
+    // The k largest of t's n values, largest first, the lower index first
+    // among equals: k passes over a copy, each taking the first largest
+    // value not yet taken (taken ones become NaN).
+    for (Operation *user : op.getResult(0).getUsers()) {
+      auto reader = dyn_cast<IntrinsicOp>(user);
+      if (!reader || reader.getCallee() != "gather" ||
+          reader.getArgs()[1] != op.getResult(0))
+        return user->emitOpError(
+            "reads top-k's indices, which kernels hold only for `gather`");
+    }
+    Type i64 = b.getI64Type();
+    Value n = b.create<arith::MulIOp>(loc, rows, cols);
+    Value nI64 = b.create<arith::IndexCastOp>(loc, i64, n);
+    Value zero64 = b.create<arith::ConstantIntOp>(loc, 0, 64);
+    Value keep = b.create<arith::MinSIOp>(
+        loc, b.create<arith::MaxSIOp>(loc, args[1], zero64), nI64);
+    Value count = asIndex(keep);
+    int64_t dyn = ShapedType::kDynamic;
+    auto indices = b.create<memref::AllocOp>(loc, MemRefType::get({dyn}, i64),
+                                             ValueRange{count});
+    indices->setAttr("fac.buffer", b.getStringAttr("top-k indices"));
+    auto scratch = b.create<memref::AllocOp>(loc, MemRefType::get({dyn}, f32),
+                                             ValueRange{n});
+    scratch->setAttr("fac.buffer", b.getStringAttr("top-k scratch"));
+    temporaries.append({indices, scratch});
+    buildLoops(b, loc, {rows, cols},
+               [&](OpBuilder &nb, Location l, ValueRange ij) {
+                 Value x = nb.create<memref::LoadOp>(l, source, ij);
+                 Value flat = nb.create<arith::AddIOp>(
+                     l, nb.create<arith::MulIOp>(l, ij[0], cols), ij[1]);
+                 nb.create<memref::StoreOp>(l, x, scratch, flat);
+               });
+    buildLoops(b, loc, count, [&](OpBuilder &nb, Location l, ValueRange ps) {
+      Value zero = nb.create<arith::ConstantIndexOp>(l, 0);
+      Value one = nb.create<arith::ConstantIndexOp>(l, 1);
+      Value none = nb.create<arith::ConstantIndexOp>(l, -1);
+      Value lowest = constantF32(nb, l, -INFINITY);
+      auto scan = nb.create<scf::ForOp>(
+          l, zero, n, one, ValueRange{none, lowest},
+          [&](OpBuilder &fb, Location fl, Value i, ValueRange best) {
+            Value x = fb.create<memref::LoadOp>(fl, scratch, i);
+            Value taken =
+                fb.create<arith::CmpFOp>(fl, arith::CmpFPredicate::UNO, x, x);
+            Value first = fb.create<arith::CmpIOp>(fl, arith::CmpIPredicate::eq,
+                                                   best[0], none);
+            Value larger = fb.create<arith::CmpFOp>(
+                fl, arith::CmpFPredicate::OGT, x, best[1]);
+            Value better = fb.create<arith::AndIOp>(
+                fl,
+                fb.create<arith::XOrIOp>(
+                    fl, taken,
+                    fb.create<arith::ConstantOp>(fl, fb.getBoolAttr(true))),
+                fb.create<arith::OrIOp>(fl, first, larger));
+            Value at = fb.create<arith::SelectOp>(fl, better, i, best[0]);
+            Value value = fb.create<arith::SelectOp>(fl, better, x, best[1]);
+            fb.create<scf::YieldOp>(fl, ValueRange{at, value});
+          });
+      // Every value taken already cannot happen (p < n); 0 keeps it safe.
+      Value found = scan.getResult(0);
+      Value at = nb.create<arith::SelectOp>(
+          l, nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, found, none),
+          zero, found);
+      Value nan = constantF32(nb, l, NAN);
+      nb.create<memref::StoreOp>(l, nan, scratch, at);
+      nb.create<memref::StoreOp>(
+          l, nb.create<arith::IndexCastOp>(l, nb.getI64Type(), at), indices,
+          ps[0]);
+    });
+    topIndices[op.getResult(0)] = indices;
+    return success();
+  }
+
   if (name == "gather") {
     std::optional<SmallVector<Value>> picked = listElements(args[1]);
     if (!picked)
       return op.emitOpError(
-          "by indices known only at run time (top-k's, say) does not "
-          "compile yet: a kernel gathers the rows of a list written out");
+          "by indices known only at run time does not compile yet: a "
+          "kernel gathers the rows of a list written out, or top-k's");
     Value count = index(int64_t(picked->size()));
     Value dest = destination(&op, count, cols, "gathered rows");
     Type i64 = b.getI64Type();
@@ -538,8 +633,5 @@ LogicalResult TensorLowering::lower(Operation &op) {
     return finish(dest);
   }
 
-  return op.emitOpError(
-      "does not compile yet: top-k's indices are a list a kernel would "
-      "compute at run time, and kernels hold lists only as compile-time "
-      "values (the interpreter runs it)");
+  return op.emitOpError("has no kernel form");
 }

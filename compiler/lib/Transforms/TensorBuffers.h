@@ -7,7 +7,8 @@
 // buffer of its own (or `out`); a row slice is a view. Two forms of rank 3
 // exist only between the ops that make and read them: `reshape(t, [g, b,
 // d])` (t's rows in groups of b), read by a reduction along axis 1, whose
-// [g, 1, d] result only `reshape` reads.
+// [g, 1, d] result only `reshape` reads. `topk`'s indices are an i64
+// buffer, which only `gather` reads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,10 +43,12 @@ public:
   using Require = std::function<void(mlir::Location, mlir::Value holds,
                                      llvm::StringRef what)>;
 
+  /// Scratch buffers (top-k's) are appended to \p temporaries.
   TensorLowering(mlir::OpBuilder &builder, Destination destination,
-                 Require require)
+                 Require require,
+                 llvm::SmallVectorImpl<mlir::Value> &temporaries)
       : b(builder), destination(std::move(destination)),
-        require(std::move(require)) {}
+        require(std::move(require)), temporaries(temporaries) {}
 
   /// Whether \p op is a tensor-algebra op (its operands' tensors already
   /// buffers).
@@ -63,6 +66,9 @@ private:
   llvm::DenseMap<mlir::Value, std::pair<mlir::Value, mlir::Value>> groups;
   /// A reduction of groups: a [g, 1, d] tensor held as its g x d buffer.
   llvm::DenseSet<mlir::Value> reducedGroups;
+  /// `topk(t, k)`: its indices in an i64 buffer, which only `gather` reads.
+  llvm::DenseMap<mlir::Value, mlir::Value> topIndices;
+  llvm::SmallVectorImpl<mlir::Value> &temporaries;
 };
 
 } // namespace fac
