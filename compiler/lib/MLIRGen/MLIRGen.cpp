@@ -167,14 +167,16 @@ private:
   FailureOr<OperatorOp> operatorFor(const ast::SignatureDecl &decl,
                                     const sema::TypePtr &type,
                                     mlir::Location useLoc) {
-    auto it = operators.find(&decl);
+    // One fac.operator per declaration and operand types: a generic
+    // operator is generated for each type it is used at.
+    auto fnType = cast<FunctionType>(convert(type));
+    auto it = operators.find({&decl, fnType});
     if (it != operators.end())
       return it->second;
     if (!decl.getBody())
       return emitError(useLoc, "operator '")
                  << decl.getName() << "' has no body to generate",
              failure();
-    auto fnType = cast<FunctionType>(convert(type));
     // A declaration that is not the spec's is the prelude's.
     bool fromPrelude =
         llvm::none_of(specModule->getDecls(),
@@ -204,7 +206,7 @@ private:
     builder.setInsertionPointToEnd(module.getBody());
     auto op = builder.create<OperatorOp>(loc(decl.getLoc()), name,
                                          decl.getName(), fnType);
-    operators[&decl] = op;
+    operators[{&decl, fnType}] = op;
     mlir::Block *body = builder.createBlock(&op.getBody());
     // Sema checked that operator bodies use only their parameters.
     Scope scope(symbols);
@@ -762,7 +764,8 @@ private:
   const ast::Module *specModule = nullptr;
   ScopeTable symbols;
   SmallVector<std::string> recursiveNames;
-  std::map<const ast::SignatureDecl *, OperatorOp> operators;
+  llvm::DenseMap<std::pair<const ast::SignatureDecl *, mlir::Type>, OperatorOp>
+      operators;
 };
 
 } // namespace

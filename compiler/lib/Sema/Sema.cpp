@@ -562,15 +562,28 @@ private:
           operatorBodies.push_back(&s);
         return;
       }
-      for (const SigInfo &e : entries)
-        if (!e.fromPrelude) {
+      // A spec's operators overload each other by parameter types; two
+      // that could take the same operands are one defined twice.
+      bool overloads = false;
+      for (const SigInfo &e : entries) {
+        if (e.fromPrelude)
+          continue;
+        bool distinct = !isEffect && !wouldUnify([&] {
+          TypePtr a = instantiate(e.type), b = instantiate(type);
+          return unify(a->getParams()[0], b->getParams()[0]) &&
+                 unify(a->getParams()[1], b->getParams()[1]);
+        });
+        if (!distinct) {
           source->error(s.getLoc(),
                         "redefinition of " +
                             llvm::Twine(isEffect ? "effect" : "operator") +
-                            " '" + name + "'");
+                            " '" + name + "'" +
+                            (isEffect ? "" : " for the same operand types"));
           noteAt(e, "previous definition is here");
           return;
         }
+        overloads = true;
+      }
       const char *what = isEffect ? "effect" : "operator";
       if (!s.getBody()) {
         // Bodiless: bind to the prelude entry with this signature.
@@ -589,8 +602,11 @@ private:
       } else {
         operatorBodies.push_back(&s);
       }
-      // The spec's declaration hides the prelude's overloads.
-      entries.assign(1, info);
+      // The spec's declarations hide the prelude's overloads.
+      if (overloads)
+        entries.push_back(info);
+      else
+        entries.assign(1, info);
       return;
     }
     default:

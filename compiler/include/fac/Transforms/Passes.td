@@ -307,7 +307,8 @@ def FacBufferize : Pass<"fac-bufferize", "mlir::ModuleOp"> {
     forms (`fac.attend` -> `fac.attention`, products to loops,
     `fac.fractal_decode` to decoding loops over constant tables, literals
     to constant globals, a `fac.if` on a run-time value to `scf.if`
-    yielding a buffer). Intermediate tensors get a `memref.alloc` freed at
+    yielding a buffer, the tensor algebra to loop nests, a row slice to a
+    `memref.subview`). Intermediate tensors get a `memref.alloc` freed at
     the end of the kernel (a branch's are not freed: fac-plan-memory makes
     them views of the workspace). The function is marked
     `llvm.emit_c_interface` so that its C entry point takes descriptors.
