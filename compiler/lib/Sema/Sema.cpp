@@ -570,8 +570,12 @@ private:
           continue;
         bool distinct = !isEffect && !wouldUnify([&] {
           TypePtr a = instantiate(e.type), b = instantiate(type);
-          return unify(a->getParams()[0], b->getParams()[0]) &&
-                 unify(a->getParams()[1], b->getParams()[1]);
+          if (a->getParams().size() != b->getParams().size())
+            return false;
+          for (size_t i = 0; i < a->getParams().size(); ++i)
+            if (!unify(a->getParams()[i], b->getParams()[i]))
+              return false;
+          return true;
         });
         if (!distinct) {
           source->error(s.getLoc(),

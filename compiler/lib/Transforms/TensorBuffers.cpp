@@ -195,22 +195,20 @@ LogicalResult TensorLowering::lower(Operation &op) {
                << v.getType() << ": kernels scale tensors by Floats";
     Value rows = dim(buffers[0], 0), cols = dim(buffers[0], 1);
     if (buffers.size() == 2) {
-      Value one = index(1);
-      Value rows2 = dim(buffers[1], 0), cols2 = dim(buffers[1], 1);
-      require(loc,
-              b.create<arith::OrIOp>(
-                  loc, eq(rows, rows2),
-                  b.create<arith::OrIOp>(loc, eq(rows, one), eq(rows2, one))),
-              "rows of an elementwise operation's tensors (equal, or 1 on "
-              "one side)");
-      require(loc,
-              b.create<arith::OrIOp>(
-                  loc, eq(cols, cols2),
-                  b.create<arith::OrIOp>(loc, eq(cols, one), eq(cols2, one))),
-              "columns of an elementwise operation's tensors (equal, or 1 "
-              "on one side)");
-      rows = b.create<arith::SelectOp>(loc, eq(rows, one), rows2, rows);
-      cols = b.create<arith::SelectOp>(loc, eq(cols, one), cols2, cols);
+      // Each side: equal, or 1 on one side (which repeats).
+      auto broadcast = [&](Value x, Value y, StringRef what) -> Value {
+        Value one = index(1);
+        require(loc,
+                b.create<arith::OrIOp>(
+                    loc, eq(x, y),
+                    b.create<arith::OrIOp>(loc, eq(x, one), eq(y, one))),
+                (what + " of an elementwise operation's tensors (equal, or "
+                        "1 on one side)")
+                    .str());
+        return b.create<arith::SelectOp>(loc, eq(x, one), y, x);
+      };
+      rows = broadcast(rows, dim(buffers[1], 0), "rows");
+      cols = broadcast(cols, dim(buffers[1], 1), "columns");
     }
     // Per buffer operand: whether its rows (columns) repeat.
     llvm::DenseMap<Value, std::pair<Value, Value>> repeats;

@@ -5,7 +5,10 @@
 //     default to the empty list, a LanguageModel parameter to the model;
 //   - an exported `model.attention` over tensors runs on the real layer-0
 //     Q/K/V of stories260K (or a labelled synthetic workload), head by
-//     head, and is compared with the dense fp64 reference;
+//     head, as the model host calls it (one query against the cache at
+//     each position), and is compared with causal fp64 attention; its
+//     errors as one whole prompt are reported beside (over trees: the
+//     whole sequence's pyramids against attention over every key);
 //   - each theorem after a concept is checked as a property on random
 //     inputs; a premise `f(x) = y` binds y to f(x).
 //
@@ -147,13 +150,22 @@ Heads loadHeads() {
   return h;
 }
 
-/// Runs the exported attention on every head against the fp64 reference:
-/// on tensors, or (\p trees) on pyramids of the Q/K/V rows, flattening
-/// the resulting tree back into tokens.
+/// Runs the exported attention on every head against the fp64 reference.
+/// On tensors, as the model host calls it: one query against the cache
+/// (keys 0..p) at each position p, against causal attention, which
+/// decides the check; then as one whole prompt, reported beside it
+/// (against causal attention and attention over every key, and against
+/// the decoded rows). On trees (\p trees), on pyramids of the Q/K/V rows,
+/// flattening the resulting tree back into tokens, against attention over
+/// every key.
 bool checkAttention(Interpreter &interp, const ValuePtr &attend,
                     const ast::ConceptDecl &c, bool trees) {
   Heads h = loadHeads();
   double worst = 0;
+  // Tensors: the prompt's errors against causal and full attention, and
+  // its rows against the decoded ones.
+  double promptCausal = 0, promptFull = 0, promptDecoded = 0;
+  bool promptRan = !trees;
   for (int head = 0; head < h.heads; ++head) {
     int kvHead = head / (h.heads / h.kvHeads);
     fac_memref2d_f32 q =
@@ -162,37 +174,84 @@ bool checkAttention(Interpreter &interp, const ValuePtr &attend,
         facrt_view2d(h.k.data(), h.n, h.d, h.kvHeads * h.d, kvHead * h.d);
     fac_memref2d_f32 v =
         facrt_view2d(h.v.data(), h.n, h.d, h.kvHeads * h.d, kvHead * h.d);
+    double scale = 1.0 / std::sqrt(double(h.d));
+    interp.setAttentionHead(head);
+    // The whole sequence at once: a prompt, or the pyramids of a tree
+    // attention.
     std::vector<ValuePtr> args = {tensorFromView(q), tensorFromView(k),
                                   tensorFromView(v)};
     if (trees)
       for (ValuePtr &a : args)
         a = buildPyramid(a->data.data(), h.n, h.d);
-    interp.setAttentionHead(head);
     ValuePtr out = interp.call(attend, args, c.getLoc());
     if (!out)
       return false;
-    std::vector<double> ref(size_t(h.n) * h.d);
-    facrt_attention_ref_f64(&q, &k, &v, 1.0 / std::sqrt(double(h.d)), 0,
-                            ref.data());
     std::vector<float> got;
     if (trees)
       for (const std::vector<float> &row : flattenTree(out))
         got.insert(got.end(), row.begin(), row.end());
     else
       got = out->data;
-    if (got.size() != ref.size()) {
+    if (got.size() != size_t(h.n) * size_t(h.d)) {
       llvm::outs() << "  model.attention returned " << got.size() / h.d
                    << " tokens for " << h.n << ": FAILED\n";
       return false;
     }
     fac_memref2d_f32 gv = facrt_view2d(got.data(), h.n, h.d, h.d, 0);
-    worst = std::max(worst, facrt_max_rel_error(&gv, ref.data()));
+    std::vector<double> full(size_t(h.n) * h.d), causal(full.size());
+    facrt_attention_ref_f64(&q, &k, &v, scale, 0, full.data());
+    if (trees) {
+      worst = std::max(worst, facrt_max_rel_error(&gv, full.data()));
+      continue;
+    }
+    facrt_attention_ref_f64(&q, &k, &v, scale, 1, causal.data());
+    promptCausal =
+        std::max(promptCausal, facrt_max_rel_error(&gv, causal.data()));
+    promptFull = std::max(promptFull, facrt_max_rel_error(&gv, full.data()));
+    // Decoding: the query at p against keys 0..p, row p of causal.
+    std::vector<float> decoded(got.size());
+    for (int64_t p = 0; p < h.n; ++p) {
+      fac_memref2d_f32 qp = facrt_view2d(h.q.data() + p * h.heads * h.d, 1, h.d,
+                                         h.heads * h.d, head * h.d);
+      fac_memref2d_f32 kp =
+          facrt_view2d(h.k.data(), p + 1, h.d, h.kvHeads * h.d, kvHead * h.d);
+      fac_memref2d_f32 vp =
+          facrt_view2d(h.v.data(), p + 1, h.d, h.kvHeads * h.d, kvHead * h.d);
+      ValuePtr row = interp.call(
+          attend, {tensorFromView(qp), tensorFromView(kp), tensorFromView(vp)},
+          c.getLoc());
+      if (!row)
+        return false;
+      if (row->data.size() != size_t(h.d)) {
+        llvm::outs() << "  model.attention returned " << row->data.size() / h.d
+                     << " rows for one query: FAILED\n";
+        return false;
+      }
+      std::copy(row->data.begin(), row->data.end(), decoded.begin() + p * h.d);
+    }
+    fac_memref2d_f32 dv = facrt_view2d(decoded.data(), h.n, h.d, h.d, 0);
+    worst = std::max(worst, facrt_max_rel_error(&dv, causal.data()));
+    std::vector<double> decodedRef(decoded.begin(), decoded.end());
+    promptDecoded =
+        std::max(promptDecoded, facrt_max_rel_error(&gv, decodedRef.data()));
   }
   bool ok = worst <= tolerance;
   llvm::outs() << "  model.attention" << (trees ? " (over pyramids)" : "")
-               << " on " << h.label << ", " << h.heads
-               << " heads: max relative error " << llvm::format("%.2e", worst)
-               << " vs the fp64 reference: " << (ok ? "ok" : "FAILED") << "\n";
+               << " on " << h.label << ", " << h.heads << " heads"
+               << (trees ? ""
+                         : ", one query against the cache at each of " +
+                               std::to_string(h.n) +
+                               " positions (as the model host calls it)")
+               << ": max relative error " << llvm::format("%.2e", worst)
+               << " vs the fp64 reference" << (trees ? "" : " (causal)") << ": "
+               << (ok ? "ok" : "FAILED") << "\n";
+  if (promptRan)
+    llvm::outs() << "  as one prompt of " << h.n
+                 << " queries: max relative error "
+                 << llvm::format("%.2e", promptCausal) << " vs causal, "
+                 << llvm::format("%.2e", promptFull)
+                 << " vs every key; vs the rows decoded one by one "
+                 << llvm::format("%.2e", promptDecoded) << "\n";
   return ok;
 }
 
