@@ -23,6 +23,7 @@ decl
   | conceptDecl
   | theoremDecl
   | intrinsicDecl
+  | helperDecl
   ;
 
 //===----------------------------------------------------------------------===//
@@ -47,6 +48,10 @@ operatorDecl
   ;
 
 conceptDecl : name=IDENT ':=' '(' fields? ')' '::' block ;
+
+// A top-level `let`: a helper every concept sees, as if its body began
+// with it (it sees no concept's parameters).
+helperDecl : LET pattern '=' expr ;
 
 // `Theorem Name: ∀ x: T, y: U  premise → conclusion`.
 theoremDecl : THEOREM name=IDENT ':' FORALL fields body=expr ;

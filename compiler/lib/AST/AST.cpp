@@ -129,6 +129,11 @@ private:
       line(depth) << "Concept " << c.getName();
       at(c.getLoc());
       fieldList("Param", c.getParams(), depth + 1);
+      for (const StmtPtr &h : c.getHelpers()) {
+        line(depth + 1) << "Helper";
+        at(h->getLoc());
+        stmt(*h, depth + 2);
+      }
       block(c.getBody(), depth + 1);
       return;
     }

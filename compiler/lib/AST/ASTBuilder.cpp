@@ -71,14 +71,22 @@ public:
 
   std::unique_ptr<Module> module(FACParser::ModuleContext *ctx) {
     std::vector<DeclPtr> decls;
+    // Top-level lets are built into every concept (a copy each).
     for (auto *d : ctx->decl())
-      decls.push_back(decl(d));
+      if (auto *h = d->helperDecl())
+        helpers.push_back(h);
+    for (auto *d : ctx->decl())
+      if (!d->helperDecl())
+        decls.push_back(decl(d));
     if (tooDeep || builderErrors)
       return nullptr;
     return std::make_unique<Module>(std::move(decls));
   }
 
 private:
+  /// The spec's top-level lets.
+  std::vector<FACParser::HelperDeclContext *> helpers;
+
   Location loc(antlr4::Token *token) const {
     return source.locationOfOffset(map.byteOffset(token->getStartIndex()));
   }
@@ -115,9 +123,13 @@ private:
       return std::make_unique<TheoremDecl>(loc(t->name), t->name->getText(),
                                            fields(t->fields()), expr(t->body));
     auto *c = ctx->conceptDecl();
+    std::vector<StmtPtr> ownHelpers;
+    for (FACParser::HelperDeclContext *h : helpers)
+      ownHelpers.push_back(std::make_unique<LetStmt>(
+          loc(h), pattern(h->pattern()), expr(h->expr())));
     return std::make_unique<ConceptDecl>(loc(c->name), c->name->getText(),
-                                         fields(c->fields()),
-                                         block(c->block()));
+                                         fields(c->fields()), block(c->block()),
+                                         std::move(ownHelpers));
   }
 
   DeclPtr typeDecl(FACParser::TypeDeclContext *ctx) {

@@ -1601,7 +1601,14 @@ std::unique_ptr<ConceptResult>
 Interpreter::runConcept(const ast::ConceptDecl &concept,
                         const std::map<std::string, ValuePtr> &params) {
   auto result = std::make_unique<ConceptResult>();
+  // The spec's top-level lets, in an environment around the parameters'.
+  auto helpers = std::make_shared<Env>();
+  impl->draws = RandomDraws();
+  if (!concept.getHelpers().empty() &&
+      !impl->statements(concept.getHelpers(), helpers, nullptr))
+    return nullptr;
   result->scope = std::make_shared<Env>();
+  result->scope->parent = helpers;
   for (const ast::Field &p : concept.getParams()) {
     auto it = params.find(p.name);
     if (it == params.end()) {
@@ -1610,7 +1617,6 @@ Interpreter::runConcept(const ast::ConceptDecl &concept,
     }
     result->scope->vars[p.name] = it->second;
   }
-  impl->draws = RandomDraws();
   result->value = impl->statements(concept.getBody().getStmts(), result->scope,
                                    result.get());
   if (!result->value)

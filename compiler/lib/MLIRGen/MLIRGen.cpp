@@ -128,11 +128,15 @@ private:
     auto op = builder.create<ConceptOp>(loc(c.getLoc()), c.getName());
     OpBuilder::InsertionGuard guard(builder);
     mlir::Block *body = builder.createBlock(&op.getBody());
+    builder.setInsertionPointToEnd(body);
+    // The spec's top-level lets, in a scope around the parameters'.
+    Scope helpers(symbols);
+    if (failed(statements(c.getHelpers(), nullptr)))
+      return failure();
     Scope scope(symbols);
     for (const ast::Field &p : c.getParams())
       symbols.insert(p.name, body->addArgument(convert(p.resolved),
                                                namedLoc(p.name, p.loc)));
-    builder.setInsertionPointToEnd(body);
     Value value;
     if (failed(statements(c.getBody().getStmts(), &value)))
       return failure();

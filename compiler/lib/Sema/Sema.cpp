@@ -321,8 +321,12 @@ private:
       source->note(it->second.loc, "previous definition is here");
       return;
     }
-    scope.emplace(name, Binding{std::move(type), loc, false, warnIfUnused});
+    scope.emplace(name, Binding{std::move(type), loc, false,
+                                warnIfUnused && !checkingHelpers});
   }
+  /// Top-level lets are being checked (for a concept that may not use
+  /// them).
+  bool checkingHelpers = false;
   Binding *lookup(llvm::StringRef name) {
     for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) {
       auto found = it->find(name.str());
@@ -625,6 +629,13 @@ private:
   void concept(ConceptDecl &c) {
     attentionAssignment.reset();
     // `model` is always there; a concept may also take it as a parameter.
+    // The spec's top-level lets first, in a scope of their own: they see
+    // the prelude and each other, not the concept (nor `model`), and a
+    // concept that does not use one is not warned about it.
+    push();
+    checkingHelpers = true;
+    statements(c.getHelpers());
+    checkingHelpers = false;
     push();
     scopes.back().emplace(
         "model", Binding{Type::con("LanguageModel"), c.getLoc(), true, false});
@@ -633,9 +644,14 @@ private:
       p.resolved = resolve(p.type, {});
       bind(p.name, p.resolved, p.loc, /*warnIfUnused=*/false);
     }
-    // The body's own bindings stay visible to the theorems after it.
+    // The body's own bindings stay visible to the theorems after it, and
+    // so do the helpers (shadowed by the body's).
     statements(c.getBody().getStmts());
-    conceptScopes.push_back({&c, std::move(scopes.back())});
+    Scope seen = std::move(scopes.back());
+    for (auto &[name, b] : scopes[scopes.size() - 3])
+      seen.emplace(name, b);
+    conceptScopes.push_back({&c, std::move(seen)});
+    scopes.pop_back();
     scopes.pop_back();
     scopes.pop_back();
     checkOperatorBodies();

@@ -26,6 +26,14 @@ Location SourceFile::locationOfOffset(size_t offset) const {
 
 void SourceFile::report(Location loc, llvm::SourceMgr::DiagKind kind,
                         const llvm::Twine &msg) {
+  // The same diagnostic again (a top-level let is checked in every
+  // concept) is said once, and so are its notes.
+  if (kind != llvm::SourceMgr::DK_Note) {
+    repeated =
+        !reported.insert({loc.line, loc.col, int(kind), msg.str()}).second;
+  }
+  if (repeated)
+    return;
   if (kind == llvm::SourceMgr::DK_Error)
     ++numErrors;
   if (quiet)

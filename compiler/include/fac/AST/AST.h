@@ -573,17 +573,21 @@ private:
 class ConceptDecl : public Decl {
 public:
   ConceptDecl(Location loc, std::string name, std::vector<Field> params,
-              std::unique_ptr<Block> body)
+              std::unique_ptr<Block> body, std::vector<StmtPtr> helpers = {})
       : Decl(Kind::Concept, loc, std::move(name)), params(std::move(params)),
-        body(std::move(body)) {}
+        body(std::move(body)), helpers(std::move(helpers)) {}
   const std::vector<Field> &getParams() const { return params; }
   std::vector<Field> &getParams() { return params; }
   Block &getBody() const { return *body; }
+  /// The spec's top-level `let`s, in order, as this concept's own copy:
+  /// they are bound before its parameters, so they see none of them.
+  const std::vector<StmtPtr> &getHelpers() const { return helpers; }
   static bool classof(const Decl *d) { return d->getKind() == Kind::Concept; }
 
 private:
   std::vector<Field> params;
   std::unique_ptr<Block> body;
+  std::vector<StmtPtr> helpers;
 };
 
 /// `Theorem Name: ∀ x: T, ... body`; names in the body resolve in the scope

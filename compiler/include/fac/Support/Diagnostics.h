@@ -13,7 +13,9 @@
 #include "llvm/Support/SourceMgr.h"
 
 #include <memory>
+#include <set>
 #include <string>
+#include <tuple>
 
 namespace fac {
 
@@ -55,6 +57,10 @@ private:
   std::string filename;
   unsigned bufferId;
   unsigned numErrors = 0;
+  /// Errors and warnings said so far, and whether the last one was said
+  /// before (then its notes are not said again either).
+  std::set<std::tuple<unsigned, unsigned, int, std::string>> reported;
+  bool repeated = false;
   bool quiet = false;
 };
 
