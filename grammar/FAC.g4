@@ -24,6 +24,7 @@ decl
   | theoremDecl
   | intrinsicDecl
   | helperDecl
+  | importDecl
   ;
 
 //===----------------------------------------------------------------------===//
@@ -52,6 +53,10 @@ conceptDecl : name=IDENT ':=' '(' fields? ')' '::' block ;
 // A top-level `let`: a helper every concept sees, as if its body began
 // with it (it sees no concept's parameters).
 helperDecl : LET pattern '=' expr ;
+
+// `import "lib.fac"`: the helpers, types, effects and operators of another
+// file (its path relative to this file's folder).
+importDecl : IMPORT path=STRING ;
 
 // `Theorem Name: ∀ x: T, y: U  premise → conclusion`.
 theoremDecl : THEOREM name=IDENT ':' FORALL fields body=expr ;
@@ -149,6 +154,7 @@ pattern
 //===----------------------------------------------------------------------===//
 
 TYPE : 'type' ;
+IMPORT : 'import' ;
 EFFECT : 'effect' ;
 OPERATOR : 'operator' ;
 THEOREM : 'Theorem' ;
@@ -180,6 +186,7 @@ NE : '\u2260' ;       // ≠
 OPSYM : [\u2295-\u22A1\u2A00-\u2AFF\u2900-\u297F] ;
 
 IDENT : [\p{L}_] [\p{L}\p{N}_]* ;
+STRING : '"' ~["\r\n]* '"' ;
 NUMBER : [0-9]+ ('.' [0-9]+)? ([eE] [+-]? [0-9]+)? ;
 
 LINE_COMMENT : '//' ~[\r\n]* -> skip ;

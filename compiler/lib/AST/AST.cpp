@@ -15,6 +15,26 @@ BlockExpr::BlockExpr(Location loc, std::unique_ptr<Block> block)
     : Expr(Kind::Block, loc), block(std::move(block)) {}
 BlockExpr::~BlockExpr() = default;
 
+const std::vector<StmtPtr> &ConceptDecl::getHelpers() const {
+  static const std::vector<StmtPtr> none;
+  return helpers ? *helpers : none;
+}
+
+void Module::linkHelpers() {
+  for (DeclPtr &d : decls)
+    if (auto *c = llvm::dyn_cast<ConceptDecl>(d.get()))
+      c->setHelpers(&helpers);
+}
+
+void Module::import(Module &&other) {
+  for (DeclPtr &d : other.decls)
+    decls.push_back(std::move(d));
+  for (StmtPtr &h : helpers)
+    other.helpers.push_back(std::move(h));
+  helpers = std::move(other.helpers);
+  linkHelpers();
+}
+
 std::string fac::ast::str(const TypeRef &ref) {
   auto list = [](const std::vector<TypeRef> &types, size_t count,
                  const std::vector<std::string> &names) {

@@ -14,7 +14,13 @@
 #include "FACParser.h"
 #include "antlr4-runtime.h"
 
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/ConvertUTF.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <set>
 
 using namespace fac;
 using namespace fac::ast;
@@ -66,29 +72,38 @@ private:
 /// Converts parse-tree contexts into AST nodes.
 class Builder {
 public:
-  Builder(SourceFile &source, const CodePointMap &map)
-      : source(source), map(map) {}
+  /// \p file: the imported file being built (null: the spec itself).
+  Builder(SourceFile &source, const CodePointMap &map, SourceFile *file)
+      : source(source), map(map), file(file) {}
 
   std::unique_ptr<Module> module(FACParser::ModuleContext *ctx) {
     std::vector<DeclPtr> decls;
-    // Top-level lets are built into every concept (a copy each).
-    for (auto *d : ctx->decl())
+    std::vector<StmtPtr> helpers;
+    for (auto *d : ctx->decl()) {
       if (auto *h = d->helperDecl())
-        helpers.push_back(h);
-    for (auto *d : ctx->decl())
-      if (!d->helperDecl())
+        helpers.push_back(std::make_unique<LetStmt>(
+            loc(h), pattern(h->pattern()), expr(h->expr())));
+      else if (auto *i = d->importDecl())
+        imports.push_back(
+            {loc(i->path),
+             i->path->getText().substr(1, i->path->getText().size() - 2)});
+      else
         decls.push_back(decl(d));
+    }
     if (tooDeep || builderErrors)
       return nullptr;
-    return std::make_unique<Module>(std::move(decls));
+    return std::make_unique<Module>(std::move(decls), std::move(helpers));
   }
 
-private:
-  /// The spec's top-level lets.
-  std::vector<FACParser::HelperDeclContext *> helpers;
+  /// `import "path"`: where it is written, and the path.
+  std::vector<std::pair<Location, std::string>> imports;
 
+private:
   Location loc(antlr4::Token *token) const {
-    return source.locationOfOffset(map.byteOffset(token->getStartIndex()));
+    Location l =
+        source.locationOfOffset(map.byteOffset(token->getStartIndex()));
+    l.file = file;
+    return l;
   }
   Location loc(antlr4::ParserRuleContext *ctx) const {
     return loc(ctx->getStart());
@@ -123,13 +138,9 @@ private:
       return std::make_unique<TheoremDecl>(loc(t->name), t->name->getText(),
                                            fields(t->fields()), expr(t->body));
     auto *c = ctx->conceptDecl();
-    std::vector<StmtPtr> ownHelpers;
-    for (FACParser::HelperDeclContext *h : helpers)
-      ownHelpers.push_back(std::make_unique<LetStmt>(
-          loc(h), pattern(h->pattern()), expr(h->expr())));
     return std::make_unique<ConceptDecl>(loc(c->name), c->name->getText(),
-                                         fields(c->fields()), block(c->block()),
-                                         std::move(ownHelpers));
+                                         fields(c->fields()),
+                                         block(c->block()));
   }
 
   DeclPtr typeDecl(FACParser::TypeDeclContext *ctx) {
@@ -455,6 +466,7 @@ private:
 
   SourceFile &source;
   const CodePointMap &map;
+  SourceFile *file;
   unsigned depth = 0;
   bool tooDeep = false;
   unsigned builderErrors = 0;
@@ -534,8 +546,72 @@ private:
   }
 };
 
-/// Lexes, parses and builds the AST on the calling thread.
-std::unique_ptr<Module> parseOnThisThread(SourceFile &source) {
+/// The files of one parse: the spec's, which owns the imported ones, and
+/// the real paths of those read so far.
+struct ImportState {
+  SourceFile &root;
+  std::set<std::string> seen;
+  unsigned depth = 0;
+};
+
+std::unique_ptr<Module> parseOnThisThread(SourceFile &source, SourceFile *file,
+                                          ImportState &state);
+
+/// The module of `import "path"` written at \p at in \p from: empty when
+/// the file was read already (imported twice, or a cycle).
+std::unique_ptr<Module> importFile(const SourceFile &from, Location at,
+                                   llvm::StringRef path, ImportState &state) {
+  llvm::SmallString<256> full(path);
+  if (!llvm::sys::path::is_absolute(path)) {
+    full = llvm::sys::path::parent_path(from.getFilename());
+    llvm::sys::path::append(full, path);
+  }
+  auto fail = [&](const llvm::Twine &why) -> std::unique_ptr<Module> {
+    state.root.error(at, "cannot import '" + path + "': " + why);
+    return nullptr;
+  };
+  llvm::SmallString<256> real;
+  if (std::error_code ec = llvm::sys::fs::real_path(full, real))
+    return fail(ec.message());
+  if (!llvm::sys::fs::is_regular_file(real))
+    return fail("not a regular file");
+  if (!state.seen.insert(real.str().str()).second)
+    return std::make_unique<Module>(std::vector<DeclPtr>{});
+  if (state.depth >= kMaxImportDepth)
+    return fail("imports nest deeper than " + llvm::Twine(kMaxImportDepth) +
+                " files");
+  auto buffer = llvm::MemoryBuffer::getFile(full, /*IsText=*/true);
+  if (!buffer)
+    return fail(buffer.getError().message());
+  SourceFile &imported = state.root.addImport(std::move(*buffer));
+  ++state.depth;
+  std::unique_ptr<Module> module =
+      parseOnThisThread(imported, &imported, state);
+  --state.depth;
+  if (!module) {
+    state.root.note(at, "imported here");
+    return nullptr;
+  }
+  // A library: what a spec's concepts use, not concepts of its own.
+  for (const DeclPtr &d : module->getDecls())
+    if (llvm::isa<ConceptDecl, TheoremDecl>(d.get())) {
+      state.root.error(
+          d->getLoc(),
+          llvm::Twine("an imported file holds helpers, types, "
+                      "effects and operators; '") +
+              d->getName() + "' is a " +
+              (llvm::isa<ConceptDecl>(d.get()) ? "concept" : "theorem"));
+      state.root.note(at, "imported here");
+      return nullptr;
+    }
+  return module;
+}
+
+/// Lexes, parses and builds the AST of \p source on the calling thread,
+/// then its imports. \p file is the imported file being read (null: the
+/// spec).
+std::unique_ptr<Module> parseOnThisThread(SourceFile &source, SourceFile *file,
+                                          ImportState &state) {
   if (!checkUTF8(source))
     return nullptr;
   CodePointMap map(source.getText());
@@ -564,7 +640,17 @@ std::unique_ptr<Module> parseOnThisThread(SourceFile &source) {
     }
     if (source.getNumErrors() > 0)
       return nullptr;
-    return Builder(source, map).module(tree);
+    Builder builder(source, map, file);
+    std::unique_ptr<Module> module = builder.module(tree);
+    if (!module)
+      return nullptr;
+    for (auto &[at, path] : builder.imports) {
+      std::unique_ptr<Module> imported = importFile(source, at, path, state);
+      if (!imported)
+        return nullptr;
+      module->import(std::move(*imported));
+    }
+    return module;
   } catch (const std::exception &e) {
     source.error({1, 1}, llvm::Twine("cannot parse input: ") + e.what());
     return nullptr;
@@ -580,7 +666,11 @@ std::unique_ptr<Module> fac::parseModule(SourceFile &source) {
   // and neither the build nor the caller's stack decides what parses.
   std::unique_ptr<Module> result;
   runOnLargeStack([&] {
-    result = parseOnThisThread(source);
+    ImportState state{source, {}, 0};
+    llvm::SmallString<256> real;
+    if (!llvm::sys::fs::real_path(source.getFilename(), real))
+      state.seen.insert(real.str().str());
+    result = parseOnThisThread(source, nullptr, state);
     return 0;
   });
   return result;

@@ -63,6 +63,10 @@ private:
   //===--------------------------------------------------------------------===//
 
   mlir::Location loc(fac::Location l) {
+    // An imported file's locations name it.
+    if (l.file)
+      return FileLineColLoc::get(builder.getStringAttr(l.file->getFilename()),
+                                 l.line, l.col);
     return FileLineColLoc::get(filename, l.line, l.col);
   }
 

@@ -24,8 +24,20 @@ Location SourceFile::locationOfOffset(size_t offset) const {
   return {line, col};
 }
 
+SourceFile &SourceFile::addImport(std::unique_ptr<llvm::MemoryBuffer> buffer) {
+  imports.push_back(std::make_unique<SourceFile>(std::move(buffer)));
+  imports.back()->setQuiet(quiet);
+  return *imports.back();
+}
+
 void SourceFile::report(Location loc, llvm::SourceMgr::DiagKind kind,
                         const llvm::Twine &msg) {
+  if (loc.file && loc.file != this) {
+    unsigned before = loc.file->getNumErrors();
+    loc.file->report(loc, kind, msg);
+    numErrors += loc.file->getNumErrors() - before;
+    return;
+  }
   // The same diagnostic again (a top-level let is checked in every
   // concept) is said once, and so are its notes.
   if (kind != llvm::SourceMgr::DK_Note) {

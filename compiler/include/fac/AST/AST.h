@@ -573,21 +573,23 @@ private:
 class ConceptDecl : public Decl {
 public:
   ConceptDecl(Location loc, std::string name, std::vector<Field> params,
-              std::unique_ptr<Block> body, std::vector<StmtPtr> helpers = {})
+              std::unique_ptr<Block> body)
       : Decl(Kind::Concept, loc, std::move(name)), params(std::move(params)),
-        body(std::move(body)), helpers(std::move(helpers)) {}
+        body(std::move(body)) {}
   const std::vector<Field> &getParams() const { return params; }
   std::vector<Field> &getParams() { return params; }
   Block &getBody() const { return *body; }
-  /// The spec's top-level `let`s, in order, as this concept's own copy:
-  /// they are bound before its parameters, so they see none of them.
-  const std::vector<StmtPtr> &getHelpers() const { return helpers; }
+  /// The spec's top-level `let`s (its module's, imported ones first), in
+  /// order: they are bound before the parameters, so they see none of
+  /// them. Each concept checks and runs them anew.
+  const std::vector<StmtPtr> &getHelpers() const;
+  void setHelpers(const std::vector<StmtPtr> *all) { helpers = all; }
   static bool classof(const Decl *d) { return d->getKind() == Kind::Concept; }
 
 private:
   std::vector<Field> params;
   std::unique_ptr<Block> body;
-  std::vector<StmtPtr> helpers;
+  const std::vector<StmtPtr> *helpers = nullptr;
 };
 
 /// `Theorem Name: ∀ x: T, ... body`; names in the body resolve in the scope
@@ -614,11 +616,23 @@ private:
 /// One parsed spec file.
 class Module {
 public:
-  explicit Module(std::vector<DeclPtr> decls) : decls(std::move(decls)) {}
+  Module(std::vector<DeclPtr> decls, std::vector<StmtPtr> helpers = {})
+      : decls(std::move(decls)), helpers(std::move(helpers)) {
+    linkHelpers();
+  }
   const std::vector<DeclPtr> &getDecls() const { return decls; }
+  /// The top-level lets every concept sees.
+  const std::vector<StmtPtr> &getHelpers() const { return helpers; }
+
+  /// Adds an imported module's declarations and helpers (before this
+  /// module's helpers: what a file imports comes first).
+  void import(Module &&other);
 
 private:
+  void linkHelpers();
+
   std::vector<DeclPtr> decls;
+  std::vector<StmtPtr> helpers;
 };
 
 /// The type as written: `List<Tensor>`, `(a: T) -> U`.

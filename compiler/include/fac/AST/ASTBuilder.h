@@ -25,8 +25,13 @@ inline constexpr unsigned kMaxExprDepth = 1000;
 /// deep, and ANTLR's recursive descent takes a frame for each.
 inline constexpr unsigned kMaxRuleDepth = 3000;
 
-/// Parses \p source. Syntax errors are reported through \p source; the
-/// result is null when there was any.
+/// Files imported within each other (`import "lib.fac"`) at most.
+inline constexpr unsigned kMaxImportDepth = 64;
+
+/// Parses \p source and the files it imports (relative to its folder;
+/// each once), whose helpers and declarations it adds, imported ones
+/// first. Syntax errors are reported through \p source (an imported
+/// file's name its own file); the result is null when there was any.
 std::unique_ptr<ast::Module> parseModule(SourceFile &source);
 
 } // namespace fac

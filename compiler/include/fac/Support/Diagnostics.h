@@ -16,13 +16,19 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <vector>
 
 namespace fac {
 
-/// A position in the spec file: 1-based line and byte column.
+class SourceFile;
+
+/// A position in the spec file: 1-based line and byte column, and the
+/// imported file it is in (null: the file being compiled, or the
+/// prelude).
 struct Location {
   unsigned line = 0;
   unsigned col = 0;
+  SourceFile *file = nullptr;
 };
 
 /// The source of one spec and the diagnostics reported against it.
@@ -33,6 +39,11 @@ public:
   explicit SourceFile(std::unique_ptr<llvm::MemoryBuffer> buffer);
 
   llvm::StringRef getFilename() const { return filename; }
+
+  /// A file this one imports (directly or not): owned here, so that its
+  /// text outlives every diagnostic. Its locations name it (Location::file)
+  /// and are reported there, counted here too.
+  SourceFile &addImport(std::unique_ptr<llvm::MemoryBuffer> buffer);
   llvm::StringRef getText() const;
   llvm::SourceMgr &getSourceMgr() { return sourceMgr; }
 
@@ -61,6 +72,7 @@ private:
   /// before (then its notes are not said again either).
   std::set<std::tuple<unsigned, unsigned, int, std::string>> reported;
   bool repeated = false;
+  std::vector<std::unique_ptr<SourceFile>> imports;
   bool quiet = false;
 };
 
