@@ -137,7 +137,10 @@ expr
 
 lambdaBody : block | seq ;
 parenElem : expr (':' typeExpr)? ;
-comprehension : '|' IDENT IN source=expr (',' cond=expr)? ;
+// Generators and conditions, nested left to right:
+// `[f(x, y) | x in xs, x > 0, y in ys]`.
+comprehension : '|' generator (',' (generator | expr))* ;
+generator : IDENT IN source=expr ;
 
 arm : '|' pattern '=>' seq ;
 args : expr (',' expr)* ;

@@ -20,6 +20,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <functional>
 #include <set>
 
 using namespace fac;
@@ -371,9 +372,7 @@ private:
         return std::make_unique<ListExpr>(Expr::Kind::List, loc(ctx),
                                           std::vector<ExprPtr>());
       if (auto *c = e->comprehension())
-        return std::make_unique<ComprehensionExpr>(
-            loc(ctx), expr(e->first), c->IDENT()->getText(), loc(c->IDENT()),
-            expr(c->source), c->cond ? expr(c->cond) : nullptr);
+        return comprehension(loc(ctx), expr(e->first), c);
       std::vector<ExprPtr> elems;
       for (auto *x : e->expr())
         elems.push_back(expr(x));
@@ -390,6 +389,61 @@ private:
     if (!numberLiteral(text, loc(ctx), isInteger, value, intValue))
       return std::make_unique<UnitExpr>(loc(ctx));
     return std::make_unique<NumberExpr>(loc(ctx), value, isInteger, intValue);
+  }
+
+  /// `[elem | g1, c1, g2, ...]`: one generator and at most one condition
+  /// after it is a ComprehensionExpr; more nest, from the left, as
+  /// `List.flatten([[... | g2, ...] | g1])`, a condition before the next
+  /// generator as `if c then [...] else []`.
+  ExprPtr comprehension(Location at, ExprPtr elem,
+                        FACParser::ComprehensionContext *ctx) {
+    std::vector<antlr4::tree::ParseTree *> items(ctx->children.begin() + 1,
+                                                 ctx->children.end());
+    // The generators and conditions, without the commas.
+    llvm::erase_if(items, [](antlr4::tree::ParseTree *t) {
+      return dynamic_cast<antlr4::tree::TerminalNode *>(t) != nullptr;
+    });
+    std::function<ExprPtr(size_t, ExprPtr)> nest = [&](size_t i,
+                                                       ExprPtr inner) {
+      if (i == items.size()) {
+        std::vector<ExprPtr> one;
+        one.push_back(std::move(inner));
+        return ExprPtr(
+            std::make_unique<ListExpr>(Expr::Kind::List, at, std::move(one)));
+      }
+      if (auto *cond = dynamic_cast<FACParser::ExprContext *>(items[i])) {
+        ExprPtr c = expr(cond);
+        Location l = c->getLoc();
+        return ExprPtr(std::make_unique<IfExpr>(
+            l, std::move(c), nest(i + 1, std::move(inner)),
+            std::make_unique<ListExpr>(Expr::Kind::List, l,
+                                       std::vector<ExprPtr>())));
+      }
+      auto *g = static_cast<FACParser::GeneratorContext *>(items[i]);
+      bool last = i + 1 == items.size() ||
+                  (i + 2 == items.size() &&
+                   dynamic_cast<FACParser::ExprContext *>(items[i + 1]));
+      if (last) {
+        ExprPtr cond =
+            i + 1 < items.size()
+                ? expr(static_cast<FACParser::ExprContext *>(items[i + 1]))
+                : nullptr;
+        return ExprPtr(std::make_unique<ComprehensionExpr>(
+            at, std::move(inner), g->IDENT()->getText(), loc(g->IDENT()),
+            expr(g->source), std::move(cond)));
+      }
+      ExprPtr lists = std::make_unique<ComprehensionExpr>(
+          at, nest(i + 1, std::move(inner)), g->IDENT()->getText(),
+          loc(g->IDENT()), expr(g->source), nullptr);
+      std::vector<ExprPtr> args;
+      args.push_back(std::move(lists));
+      return ExprPtr(std::make_unique<CallExpr>(
+          at,
+          std::make_unique<FieldExpr>(
+              at, std::make_unique<NameExpr>(at, "List"), "flatten"),
+          std::move(args)));
+    };
+    return nest(0, std::move(elem));
   }
 
   /// Reads literal \p text: an integer must fit Int (64 bits), a number

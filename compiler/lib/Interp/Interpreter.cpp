@@ -759,6 +759,17 @@ public:
         return Value::real(std::sqrt(squaredNorm(*args[0])));
       return Value::real(treeMagnitude(args[0]));
     }
+    if (name == "List.flatten") {
+      std::vector<ValuePtr> out;
+      for (const ValuePtr &xs : args[0]->elems) {
+        if (out.size() + xs->elems.size() > size_t(kMaxListLength))
+          return fail(at, "List.flatten of more than " +
+                              llvm::Twine(kMaxListLength) +
+                              " elements is over the interpreter's limit");
+        out.insert(out.end(), xs->elems.begin(), xs->elems.end());
+      }
+      return Value::list(std::move(out));
+    }
     if (name == "map" || name == "List.map" || name == "List.init" ||
         name == "find" || name == "List.fold") {
       std::vector<ValuePtr> out;

@@ -623,6 +623,14 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
           branch.erase();
           continue;
         }
+        // A list fac-specialize did not unroll: its length is a run-time
+        // value (`range(n)` of a parameter, say).
+        if (isa<IntrinsicOp, ComprehensionOp>(op) && op.getNumResults() == 1 &&
+            isa<ListType>(op.getResult(0).getType()))
+          return op.emitOpError(
+              "makes a list whose length is known only at run time: kernels "
+              "hold lists as values known at compile time (bind the "
+              "parameters it depends on with -D)");
         for (Value result : op.getResults())
           if (result.getType() == tensor || isTensorTree(result.getType()))
             return op.emitOpError("has no buffer form yet: fac-bufferize "

@@ -907,6 +907,20 @@ struct UnrollListIntrinsic : public OpRewritePattern<IntrinsicOp> {
       rewriter.replaceOp(op, constantI64(rewriter, loc, elems->size()));
       return success();
     }
+    if (name == "List.flatten") {
+      std::optional<OperandRange> lists = literalElements(args[0]);
+      if (!lists)
+        return failure();
+      SmallVector<Value> elems;
+      for (Value list : *lists) {
+        std::optional<OperandRange> xs = literalElements(list);
+        if (!xs)
+          return failure();
+        elems.append(xs->begin(), xs->end());
+      }
+      rewriter.replaceOpWithNewOp<ListOp>(op, op.getType(), elems);
+      return success();
+    }
     if (name == "concat" && isa<ListType>(op.getType())) {
       std::optional<OperandRange> a = literalElements(args[0]),
                                   b = literalElements(args[1]);
