@@ -275,12 +275,14 @@ std::vector<float> realRows(const Heads &h, llvm::StringRef binder,
 
 /// A value of a binder's type for one trial, or null when there is no
 /// generator for it: random, or (with \p real) tensors and trees made of
-/// real activations. Trees in one trial all stand for \p tokens tokens.
+/// real activations. Trees in one trial all stand for \p tokens tokens, and
+/// tensors are \p rows rows (8 wide, or a head's width on real data).
 ValuePtr trialValue(const ast::Field &binder, std::mt19937 &gen, int tokens,
-                    const Heads *real) {
+                    int rows, const Heads *real) {
   sema::TypePtr t = sema::prune(binder.resolved);
   if (real && t->isCon("Tensor"))
-    return Value::tensor({1, real->d}, realRows(*real, binder.name, gen, 1));
+    return Value::tensor({rows, real->d},
+                         realRows(*real, binder.name, gen, rows));
   if (real && t->isCon("TensorTree")) {
     std::vector<float> rows = realRows(*real, binder.name, gen, tokens);
     return buildPyramid(rows.data(), tokens, real->d);
@@ -293,10 +295,10 @@ ValuePtr trialValue(const ast::Field &binder, std::mt19937 &gen, int tokens,
   if (t->isCon("Bool"))
     return Value::boolean(gen() & 1);
   if (t->isCon("Tensor")) {
-    std::vector<float> data(8);
+    std::vector<float> data(size_t(rows) * 8);
     for (float &x : data)
       x = float(dist(gen));
-    return Value::tensor({1, 8}, std::move(data));
+    return Value::tensor({rows, 8}, std::move(data));
   }
   if (t->isCon("TensorTree")) {
     std::vector<float> data(size_t(tokens) * 8);
@@ -327,10 +329,13 @@ bool checkTheorem(Interpreter &interp, const ast::TheoremDecl &t,
     std::map<std::string, ValuePtr> binders;
     int tokens =
         std::uniform_int_distribution<int>(1, std::min(16, real.n))(gen);
+    // The tensors of one trial share a shape, rows x 8 (rows x the head
+    // width on real data), its rows drawn per trial.
+    int rows = std::uniform_int_distribution<int>(1, std::min(6, real.n))(gen);
     for (const ast::Field &b : t.getBinders()) {
       if (b.name == defined)
         continue;
-      ValuePtr v = trialValue(b, gen, tokens, source);
+      ValuePtr v = trialValue(b, gen, tokens, rows, source);
       if (!v) {
         llvm::outs() << "  theorem " << t.getName()
                      << ": not checked (no random "
