@@ -58,7 +58,9 @@ ValuePtr Value::integer(int64_t i) {
 ValuePtr Value::real(double f) {
   auto v = std::make_shared<Value>();
   v->kind = Kind::Float;
-  v->f = f;
+  // Float is f32 in every stage: an operation computed on doubles and
+  // rounded once is f32's correctly rounded result.
+  v->f = double(float(f));
   return v;
 }
 ValuePtr Value::tensor(std::vector<int64_t> shape, std::vector<float> data) {

@@ -41,6 +41,7 @@ struct Value {
   Kind kind = Kind::Unit;
   bool b = false;
   int64_t i = 0;
+  /// Float: an f32 value (Value::real rounds), held as a double.
   double f = 0;
   /// Tensor: its shape and row-major values.
   std::vector<int64_t> shape;
