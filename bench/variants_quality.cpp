@@ -148,26 +148,30 @@ int main(int argc, char **argv) {
                           return FACRT_CALL(&workspace,
                                             fac_SlidingWindow_attention_layer,
                                             w, off, 1, q, k, v, o);
-                        }});
+                        },
+                        nullptr});
   for (int64_t w : {8, 32})
     variants.push_back({"sinks + window", "sinks=4 window=" + std::to_string(w),
                         [w](auto *q, auto *k, auto *v, auto *o, int64_t off) {
                           return FACRT_CALL(&workspace,
                                             fac_SinksWindow_attention_layer,
                                             int64_t(4), w, off, 1, q, k, v, o);
-                        }});
+                        },
+                        nullptr});
   variants.push_back({"ALiBi", "heads=" + std::to_string(heads),
                       [heads](auto *q, auto *k, auto *v, auto *o, int64_t off) {
                         return FACRT_CALL(&workspace, fac_Alibi_attention_layer,
                                           heads, off, 1, q, k, v, o);
-                      }});
+                      },
+                      nullptr});
   for (float cap : {1.0f, 5.0f, 50.0f})
     variants.push_back({"softcap", "cap=" + std::to_string(int(cap)),
                         [cap](auto *q, auto *k, auto *v, auto *o, int64_t off) {
                           return FACRT_CALL(&workspace,
                                             fac_Softcap_attention_layer, cap,
                                             off, 1, q, k, v, o);
-                        }});
+                        },
+                        nullptr});
 
   for (int64_t block : {4, 16})
     for (int64_t w : {32, 64})

@@ -15,6 +15,7 @@
 
 #include "fac/AST/ASTBuilder.h"
 #include "fac/Sema/Sema.h"
+#include "fac/Support/Intrinsics.h"
 #include "fac/Support/StackGuard.h"
 #include "fac/Support/WeightCodes.h"
 
@@ -703,6 +704,8 @@ public:
 
   ValuePtr intrinsic(llvm::StringRef name, const std::vector<ValuePtr> &args,
                      Location at) {
+    // The prelude's intrinsics by the one table (Intrinsics.def).
+    std::optional<Intrinsic> which = lookupIntrinsic(name);
     auto num = [](const ValuePtr &v) {
       return v->kind == Value::Kind::Int ? double(v->i) : v->f;
     };
@@ -733,9 +736,9 @@ public:
     return real(expr, {x, y});                                                 \
   }
 #include "fac/Support/ScalarIntrinsics.def"
-    if (name == "float")
+    if (which == Intrinsic::Float)
       return Value::real(double(args[0]->i));
-    if (name == "int") {
+    if (which == Intrinsic::Int) {
       // Toward zero; only a Float an Int holds converts.
       double x = std::trunc(num(args[0]));
       if (!(x >= -0x1p63 && x < 0x1p63)) {
@@ -745,9 +748,9 @@ public:
       }
       return Value::integer(int64_t(x));
     }
-    if (name == "len")
+    if (which == Intrinsic::Len)
       return Value::integer(int64_t(args[0]->elems.size()));
-    if (name == "range") {
+    if (which == Intrinsic::Range) {
       std::vector<ValuePtr> out;
       if (args[0]->i > kMaxListLength)
         return fail(at, "range of " + llvm::Twine(args[0]->i) +
@@ -756,12 +759,12 @@ public:
         out.push_back(Value::integer(k));
       return Value::list(std::move(out));
     }
-    if (name == "magnitude") {
+    if (which == Intrinsic::Magnitude) {
       if (args[0]->kind == Value::Kind::Tensor)
         return Value::real(std::sqrt(squaredNorm(*args[0])));
       return Value::real(treeMagnitude(args[0]));
     }
-    if (name == "List.flatten") {
+    if (which == Intrinsic::ListFlatten) {
       std::vector<ValuePtr> out;
       for (const ValuePtr &xs : args[0]->elems) {
         if (out.size() + xs->elems.size() > size_t(kMaxListLength))
@@ -772,10 +775,11 @@ public:
       }
       return Value::list(std::move(out));
     }
-    if (name == "map" || name == "List.map" || name == "List.init" ||
-        name == "find" || name == "List.fold") {
+    if (which == Intrinsic::Map || which == Intrinsic::ListMap ||
+        which == Intrinsic::ListInit || which == Intrinsic::Find ||
+        which == Intrinsic::ListFold) {
       std::vector<ValuePtr> out;
-      if (name == "List.init") {
+      if (which == Intrinsic::ListInit) {
         if (args[0]->i > kMaxListLength)
           return fail(at, "List.init of " + llvm::Twine(args[0]->i) +
                               " elements is over the interpreter's limit");
@@ -786,14 +790,14 @@ public:
         }
         return Value::list(std::move(out));
       }
-      if (name == "List.fold") {
+      if (which == Intrinsic::ListFold) {
         ValuePtr acc = args[1];
         for (const ValuePtr &x : args[0]->elems)
           if (!(acc = call(args[2], {acc, x}, at)))
             return nullptr;
         return acc;
       }
-      bool indexed = name == "List.map";
+      bool indexed = which == Intrinsic::ListMap;
       const ValuePtr &fn = indexed ? args[1] : args[0];
       const ValuePtr &xs = indexed ? args[0] : args[1];
       for (size_t k = 0; k < xs->elems.size(); ++k) {
@@ -801,23 +805,23 @@ public:
                              : call(fn, {xs->elems[k]}, at);
         if (!r)
           return nullptr;
-        if (name == "find") {
+        if (which == Intrinsic::Find) {
           if (r->b)
             return Value::record("Some", {xs->elems[k]});
           continue;
         }
         out.push_back(r);
       }
-      if (name == "find")
+      if (which == Intrinsic::Find)
         return Value::record("None", {});
       return Value::list(std::move(out));
     }
-    if (name == "matmul")
+    if (which == Intrinsic::Matmul)
       return matmul(args[0], args[1], at);
-    if (name == "RandomNormal" || name == "initRandom") {
+    if (which == Intrinsic::RandomNormal || which == Intrinsic::InitRandom) {
       int64_t count = 1;
       double mean = 0, std = 0.02;
-      if (name == "RandomNormal") {
+      if (which == Intrinsic::RandomNormal) {
         count = args[0]->i;
         mean = num(args[1]);
         std = num(args[2]);
@@ -843,7 +847,7 @@ public:
         out.push_back(Value::real(x));
       return Value::list(std::move(out));
     }
-    if (name == "sampleCode") {
+    if (which == Intrinsic::SampleCode) {
       if (args[0]->i > kMaxListLength)
         return fail(at, "sampleCode level over the interpreter's limit");
       std::vector<ValuePtr> out;
@@ -853,7 +857,7 @@ public:
     }
     if (name == "equal")
       return Value::boolean(equal(args[0], args[1]));
-    if (name == "treeJoin") {
+    if (which == Intrinsic::TreeJoin) {
       // A new root over both trees, holding their weighted mean.
       const Value &a = *args[0]->elems[0], &b = *args[1]->elems[0];
       if (a.data.size() != b.data.size())
@@ -876,7 +880,7 @@ public:
         summary->rowWeights = {wa + wb};
       return Value::record("Node", {summary, Value::list({args[0], args[1]})});
     }
-    if (name == "treeMask") {
+    if (which == Intrinsic::TreeMask) {
       // The mask applied to every node's tensor, as self-attention.
       return mapTree(args[0], [&](const ValuePtr &t) {
         ValuePtr r = call(args[1], {t, t, t}, at);
@@ -888,7 +892,7 @@ public:
         return r;
       });
     }
-    if (name == "treeLimit") {
+    if (which == Intrinsic::TreeLimit) {
       // The finest cut, expanded breadth first, whose leaves fit; even the
       // root must fit, or the limit cannot be met.
       int64_t budget = args[1]->i;
@@ -900,9 +904,9 @@ public:
                             llvm::Twine(rootBytes) + " bytes)");
       return limitTree(args[0], budget);
     }
-    if (name == "matches")
+    if (which == Intrinsic::Matches)
       return Value::boolean(matches(args[0], args[1]));
-    if (name == "fractalDecode") {
+    if (which == Intrinsic::FractalDecode) {
       // The first matrix of the code, which must have the asked shape.
       ValuePtr w = decodeWeight(
           Value::record("CompressedWeight", {args[0], Value::real(0)}), at);
@@ -919,7 +923,7 @@ public:
         return fail(at, "fractalDecode: the code decodes to " + m->str());
       return Value::tensor(shape, m->data);
     }
-    if (name == "applyCompressed")
+    if (which == Intrinsic::ApplyCompressed)
       return attentionForward(args[0], args[1], at);
     return fail(at,
                 "the interpreter has no implementation of '" + name + "' yet");

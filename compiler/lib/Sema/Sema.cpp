@@ -9,6 +9,7 @@
 #include "fac/Sema/Sema.h"
 
 #include "fac/AST/ASTBuilder.h"
+#include "fac/Support/Intrinsics.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -110,6 +111,11 @@ public:
     for (const DeclPtr &d : module.getDecls())
       if (auto *s = llvm::dyn_cast<SignatureDecl>(d.get()))
         declareSignature(*s);
+    if (isPrelude)
+      for (const char *name : kIntrinsicNames)
+        if (!tables.intrinsics.count(name))
+          source->error({1, 1}, llvm::Twine("Intrinsics.def lists '") + name +
+                                    "', which the prelude does not declare");
     const ConceptDecl *lastConcept = nullptr;
     llvm::StringMap<const ConceptDecl *> concepts;
     for (const DeclPtr &d : module.getDecls()) {
@@ -553,6 +559,11 @@ private:
         source->error(s.getLoc(), "only the prelude may declare intrinsics");
         return;
       }
+      // One table lists what the compiler implements (Intrinsics.def).
+      if (!lookupIntrinsic(name))
+        source->error(s.getLoc(), "intrinsic '" + name +
+                                      "' is not in Intrinsics.def: nothing "
+                                      "implements it");
       tables.intrinsics[name].push_back(info);
       return;
     case Decl::Kind::Effect:

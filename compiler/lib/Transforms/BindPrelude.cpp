@@ -8,6 +8,7 @@
 #include "fac/Transforms/Passes.h"
 
 #include "fac/Dialect/FAC/FACDialect.h"
+#include "fac/Support/Intrinsics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -127,9 +128,12 @@ void bindScalarIntrinsic(IntrinsicOp op) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   Value result;
-  if (name == "float" && args.size() == 1 && args[0].getType().isInteger(64))
+  std::optional<Intrinsic> which = lookupIntrinsic(name);
+  if (which == Intrinsic::Float && args.size() == 1 &&
+      args[0].getType().isInteger(64))
     result = b.create<arith::SIToFPOp>(loc, b.getF32Type(), args[0]);
-  else if (name == "int" && args.size() == 1 && args[0].getType().isF32())
+  else if (which == Intrinsic::Int && args.size() == 1 &&
+           args[0].getType().isF32())
     result = b.create<arith::FPToSIOp>(loc, b.getI64Type(), args[0]);
 #define FAC_UNARY(fn, expr, mlirOp)                                            \
   else if (name == #fn && args.size() == 1 && args[0].getType().isF32())       \

@@ -12,6 +12,7 @@
 #include "TreeBuffers.h"
 
 #include "fac/Dialect/FAC/FACDialect.h"
+#include "fac/Support/Intrinsics.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -473,7 +474,7 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
           continue;
         }
         if (auto call = dyn_cast<IntrinsicOp>(op);
-            call && call.getCallee() == "matmul" &&
+            call && lookupIntrinsic(call.getCallee()) == Intrinsic::Matmul &&
             call.getArgs().size() == 2) {
           builder.setInsertionPoint(call);
           Location loc = call.getLoc();

@@ -12,6 +12,7 @@
 #include "fac/Transforms/Passes.h"
 
 #include "fac/Dialect/FAC/FACDialect.h"
+#include "fac/Support/Intrinsics.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -758,7 +759,7 @@ private:
         };
         Value result;
         if (auto call = dyn_cast<IntrinsicOp>(inner)) {
-          if (call.getCallee() == "float")
+          if (lookupIntrinsic(call.getCallee()) == Intrinsic::Float)
             result =
                 b.create<arith::SIToFPOp>(typed(b.getF32Type()), operands[0]);
           else
@@ -1226,7 +1227,8 @@ LogicalResult checkHooks(AttentionOp op) {
           mul && mul.getType().isIntOrFloat())
         return WalkResult::advance();
       if (auto call = dyn_cast<IntrinsicOp>(inner);
-          call && (call.getCallee() == "float" || call.getCallee() == "sqrt"))
+          call && (lookupIntrinsic(call.getCallee()) == Intrinsic::Float ||
+                   lookupIntrinsic(call.getCallee()) == Intrinsic::Sqrt))
         return WalkResult::advance();
       inner->emitError("this does not compile in an attention hook ('")
           << inner->getName()

@@ -14,6 +14,7 @@
 #include "fac/Transforms/Passes.h"
 
 #include "fac/Dialect/FAC/FACDialect.h"
+#include "fac/Support/Intrinsics.h"
 
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
@@ -56,7 +57,8 @@ bool isSelfFunction(Value f, LambdaOp lambda) {
 /// Whether \p list is the lambda mapped over \p children.
 bool isRecursiveMap(Value list, Value children, LambdaOp lambda) {
   if (auto map = list.getDefiningOp<IntrinsicOp>()) {
-    if (map.getCallee() == "map" && map.getArgs().size() == 2)
+    if (lookupIntrinsic(map.getCallee()) == Intrinsic::Map &&
+        map.getArgs().size() == 2)
       return map.getArgs()[1] == children &&
              isSelfFunction(map.getArgs()[0], lambda);
     return false;
@@ -99,7 +101,8 @@ Value ruleStep(IfOp step, ConstructOp node, LambdaOp lambda) {
   auto exists = step.getCondition().getDefiningOp<ExistsOp>();
   auto find =
       exists ? exists.getOption().getDefiningOp<IntrinsicOp>() : nullptr;
-  if (!find || find.getCallee() != "find" || find.getArgs().size() != 2 ||
+  if (!find || lookupIntrinsic(find.getCallee()) != Intrinsic::Find ||
+      find.getArgs().size() != 2 ||
       yielded(step.getElseRegion()) != node.getResult())
     return nullptr;
   Value rules = find.getArgs()[1];
@@ -126,7 +129,7 @@ Value ruleStep(IfOp step, ConstructOp node, LambdaOp lambda) {
   Block &body = predicate.getBody().front();
   auto ret = cast<ReturnOp>(body.getTerminator());
   auto matches = ret.getValue().getDefiningOp<IntrinsicOp>();
-  if (!matches || matches.getCallee() != "matches" ||
+  if (!matches || lookupIntrinsic(matches.getCallee()) != Intrinsic::Matches ||
       matches.getArgs().size() != 2 || matches.getArgs()[0] != node.getResult())
     return nullptr;
   auto pattern = matches.getArgs()[1].getDefiningOp<FieldOp>();
@@ -425,7 +428,7 @@ struct LowerTreesPass : public fac::impl::FacLowerTreesBase<LowerTreesPass> {
       return WalkResult::interrupt();
     }
     if (auto intrinsic = dyn_cast<IntrinsicOp>(op)) {
-      if (intrinsic.getCallee() != "treeMask")
+      if (lookupIntrinsic(intrinsic.getCallee()) != Intrinsic::TreeMask)
         return WalkResult::advance();
       op->emitError("this mask over a tree does not compile: a kernel applies "
                     "a mask to a tree's nodes when the mask is attention of "

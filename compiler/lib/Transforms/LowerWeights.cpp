@@ -14,6 +14,7 @@
 #include "fac/Transforms/Passes.h"
 
 #include "fac/Dialect/FAC/FACDialect.h"
+#include "fac/Support/Intrinsics.h"
 #include "fac/Support/WeightCodes.h"
 
 #include "mlir/IR/Builders.h"
@@ -82,10 +83,12 @@ std::optional<double> constantReal(Value v) {
     if (std::optional<int64_t> a = constantInt(op->getOperand(0)))
       return double(*a);
   if (auto call = dyn_cast<IntrinsicOp>(op)) {
-    if (call.getCallee() == "float" && call.getArgs().size() == 1)
+    if (lookupIntrinsic(call.getCallee()) == Intrinsic::Float &&
+        call.getArgs().size() == 1)
       if (std::optional<int64_t> a = constantInt(call.getArgs()[0]))
         return double(*a);
-    if (call.getCallee() == "sqrt" && call.getArgs().size() == 1)
+    if (lookupIntrinsic(call.getCallee()) == Intrinsic::Sqrt &&
+        call.getArgs().size() == 1)
       if (std::optional<double> a = constantReal(call.getArgs()[0]))
         return std::sqrt(*a);
   }
@@ -138,7 +141,8 @@ std::optional<fac::Matrix> constantMatrix(Value tensor, int depth = 64) {
     return std::move(w[*index]);
   }
   if (auto call = tensor.getDefiningOp<IntrinsicOp>()) {
-    if (call.getCallee() != "matmul" || call.getArgs().size() != 2)
+    if (lookupIntrinsic(call.getCallee()) != Intrinsic::Matmul ||
+        call.getArgs().size() != 2)
       return std::nullopt;
     std::optional<fac::Matrix> a = constantMatrix(call.getArgs()[0], depth - 1);
     std::optional<fac::Matrix> b =
@@ -353,9 +357,10 @@ LogicalResult makeWeights(Block &body, RandomDraws &draws) {
     };
     if (auto call = dyn_cast<IntrinsicOp>(op)) {
       StringRef name = call.getCallee();
+      std::optional<Intrinsic> which = lookupIntrinsic(name);
       if (unknownState)
         continue; // Refused by fac-lower-weights if a kernel uses it.
-      if (name == "RandomNormal" && call.getArgs().size() == 3) {
+      if (which == Intrinsic::RandomNormal && call.getArgs().size() == 3) {
         std::optional<int64_t> count = constantInt(call.getArgs()[0]);
         std::optional<double> mean = constantReal(call.getArgs()[1]),
                               std = constantReal(call.getArgs()[2]);
@@ -372,7 +377,7 @@ LogicalResult makeWeights(Block &body, RandomDraws &draws) {
         call.replaceAllUsesWith(
             literal(draws.normal(*count, *mean, *std)).getResult());
         call.erase();
-      } else if (name == "initRandom" && call.getArgs().size() == 1) {
+      } else if (which == Intrinsic::InitRandom && call.getArgs().size() == 1) {
         std::optional<SmallVector<int64_t>> shape =
             constantInts(call.getArgs()[0]);
         unknownState = !shape;
@@ -387,7 +392,7 @@ LogicalResult makeWeights(Block &body, RandomDraws &draws) {
         }
         call.replaceAllUsesWith(literal(draws.initial(count)).getResult());
         call.erase();
-      } else if (name == "sampleCode" && call.getArgs().size() == 1) {
+      } else if (which == Intrinsic::SampleCode && call.getArgs().size() == 1) {
         std::optional<int64_t> level = constantInt(call.getArgs()[0]);
         unknownState = !level;
         if (unknownState)
@@ -441,7 +446,8 @@ LogicalResult makeWeights(Block &body, RandomDraws &draws) {
   for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body))) {
     auto call = dyn_cast<IntrinsicOp>(op);
     bool pureCall =
-        call && (call.getCallee() == "sqrt" || call.getCallee() == "float");
+        call && (lookupIntrinsic(call.getCallee()) == Intrinsic::Sqrt ||
+                 lookupIntrinsic(call.getCallee()) == Intrinsic::Float);
     if (isOpTriviallyDead(&op) || (pureCall && op.use_empty()))
       op.erase();
   }
@@ -467,7 +473,7 @@ LogicalResult lowerAttentionForward(Operation *op, PatternRewriter &rewriter) {
   if (auto perform = dyn_cast<PerformOp>(op))
     matched = perform.getEffect() == "AttentionForward";
   if (auto call = dyn_cast<IntrinsicOp>(op))
-    matched = call.getCallee() == "applyCompressed";
+    matched = lookupIntrinsic(call.getCallee()) == Intrinsic::ApplyCompressed;
   if (!matched || op->getNumOperands() != 2)
     return failure();
   rewriter.setInsertionPoint(op);
@@ -489,7 +495,8 @@ LogicalResult lowerApplyCompressed(IntrinsicOp op, PatternRewriter &rewriter) {
 
 /// `fractalDecode(code, [r, c])`: the code's first matrix.
 LogicalResult lowerFractalDecode(IntrinsicOp op, PatternRewriter &rewriter) {
-  if (op.getCallee() != "fractalDecode" || op.getArgs().size() != 2)
+  if (lookupIntrinsic(op.getCallee()) != Intrinsic::FractalDecode ||
+      op.getArgs().size() != 2)
     return failure();
   auto code = op.getArgs()[0].getDefiningOp<ConstructOp>();
   std::optional<SmallVector<int64_t>> shape = constantInts(op.getArgs()[1]);
@@ -638,8 +645,9 @@ struct LowerWeightsPass
         return;
       if (auto call = dyn_cast<IntrinsicOp>(op)) {
         StringRef name = call.getCallee();
-        if (name == "RandomNormal" || name == "initRandom" ||
-            name == "sampleCode") {
+        std::optional<Intrinsic> which = lookupIntrinsic(name);
+        if (which == Intrinsic::RandomNormal ||
+            which == Intrinsic::InitRandom || which == Intrinsic::SampleCode) {
           ok = false;
           call.emitError("'")
               << name
@@ -648,12 +656,12 @@ struct LowerWeightsPass
                  "compile too: a kernel's random values are drawn when it is "
                  "compiled, in program order, with the interpreter's "
                  "generator";
-        } else if (name == "applyCompressed") {
+        } else if (which == Intrinsic::ApplyCompressed) {
           ok = false;
           call.emitError("'applyCompressed' compiles only on a weight coded "
                          "at compile time by 'Compress' of a weight known "
                          "then (drawn, written out, or given with -D)");
-        } else if (name == "fractalDecode") {
+        } else if (which == Intrinsic::FractalDecode) {
           ok = false;
           auto code = call.getArgs()[0].getDefiningOp<ConstructOp>();
           std::optional<SmallVector<int64_t>> shape =

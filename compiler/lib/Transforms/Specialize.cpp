@@ -13,6 +13,7 @@
 #include "fac/Transforms/Passes.h"
 
 #include "fac/Dialect/FAC/FACDialect.h"
+#include "fac/Support/Intrinsics.h"
 #include "fac/Support/ParseNumber.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -659,8 +660,8 @@ bool isTablePatternTree(Value tree) {
   auto find =
       unwrap ? unwrap.getOption().getDefiningOp<IntrinsicOp>() : nullptr;
   return pattern && pattern.getField() == "pattern" && find &&
-         find.getCallee() == "find" && find.getArgs().size() == 2 &&
-         isRuleTable(find.getArgs()[1]);
+         lookupIntrinsic(find.getCallee()) == Intrinsic::Find &&
+         find.getArgs().size() == 2 && isRuleTable(find.getArgs()[1]);
 }
 
 /// The children of a pattern tree of a run-time rule table are `[]`: its
@@ -752,7 +753,7 @@ struct EraseUnreadFind : public OpRewritePattern<IntrinsicOp> {
 
   LogicalResult matchAndRewrite(IntrinsicOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getCallee() != "find" || !op->use_empty())
+    if (lookupIntrinsic(op.getCallee()) != Intrinsic::Find || !op->use_empty())
       return failure();
     auto predicate = op.getArgs()[0].getDefiningOp<LambdaOp>();
     if (!predicate || predicate
@@ -886,13 +887,14 @@ struct UnrollListIntrinsic : public OpRewritePattern<IntrinsicOp> {
   LogicalResult matchAndRewrite(IntrinsicOp op,
                                 PatternRewriter &rewriter) const override {
     StringRef name = op.getCallee();
+    std::optional<Intrinsic> which = lookupIntrinsic(name);
     Location loc = op.getLoc();
     ValueRange args = op.getArgs();
     auto apply = [&](Value f, ValueRange xs) -> Value {
       auto type = cast<FunctionType>(f.getType());
       return rewriter.create<ApplyOp>(loc, type.getResult(0), f, xs);
     };
-    if (name == "float") {
+    if (which == Intrinsic::Float) {
       if (std::optional<int64_t> v = constantInt(args[0])) {
         rewriter.replaceOpWithNewOp<arith::ConstantOp>(
             op, rewriter.getF32FloatAttr(float(*v)));
@@ -900,14 +902,14 @@ struct UnrollListIntrinsic : public OpRewritePattern<IntrinsicOp> {
       }
       return failure();
     }
-    if (name == "len") {
+    if (which == Intrinsic::Len) {
       std::optional<OperandRange> elems = literalElements(args[0]);
       if (!elems)
         return failure();
       rewriter.replaceOp(op, constantI64(rewriter, loc, elems->size()));
       return success();
     }
-    if (name == "List.flatten") {
+    if (which == Intrinsic::ListFlatten) {
       std::optional<OperandRange> lists = literalElements(args[0]);
       if (!lists)
         return failure();
@@ -921,7 +923,7 @@ struct UnrollListIntrinsic : public OpRewritePattern<IntrinsicOp> {
       rewriter.replaceOpWithNewOp<ListOp>(op, op.getType(), elems);
       return success();
     }
-    if (name == "concat" && isa<ListType>(op.getType())) {
+    if (which == Intrinsic::Concat && isa<ListType>(op.getType())) {
       std::optional<OperandRange> a = literalElements(args[0]),
                                   b = literalElements(args[1]);
       if (!a || !b)
@@ -931,20 +933,20 @@ struct UnrollListIntrinsic : public OpRewritePattern<IntrinsicOp> {
       rewriter.replaceOpWithNewOp<ListOp>(op, op.getType(), elems);
       return success();
     }
-    if (name == "range" || name == "List.init") {
+    if (which == Intrinsic::Range || which == Intrinsic::ListInit) {
       std::optional<int64_t> n = constantInt(args[0]);
       if (!n || *n > kMaxUnrolledList)
         return failure();
       SmallVector<Value> elems;
       for (int64_t i = 0; i < std::max<int64_t>(*n, 0); ++i) {
         Value iv = constantI64(rewriter, loc, i);
-        elems.push_back(name == "range" ? iv : apply(args[1], iv));
+        elems.push_back(which == Intrinsic::Range ? iv : apply(args[1], iv));
       }
       rewriter.replaceOpWithNewOp<ListOp>(op, op.getType(), elems);
       return success();
     }
-    if (name == "map" || name == "List.map") {
-      bool indexed = name == "List.map";
+    if (which == Intrinsic::Map || which == Intrinsic::ListMap) {
+      bool indexed = which == Intrinsic::ListMap;
       Value f = indexed ? args[1] : args[0];
       std::optional<OperandRange> elems =
           literalElements(indexed ? args[0] : args[1]);
@@ -957,7 +959,7 @@ struct UnrollListIntrinsic : public OpRewritePattern<IntrinsicOp> {
       rewriter.replaceOpWithNewOp<ListOp>(op, op.getType(), out);
       return success();
     }
-    if (name == "find") {
+    if (which == Intrinsic::Find) {
       // The first element the predicate holds for: a chain of `if`s that
       // folds as far as the predicate does.
       std::optional<OperandRange> elems = literalElements(args[1]);
@@ -980,7 +982,7 @@ struct UnrollListIntrinsic : public OpRewritePattern<IntrinsicOp> {
       rewriter.replaceOp(op, result);
       return success();
     }
-    if (name == "List.fold") {
+    if (which == Intrinsic::ListFold) {
       std::optional<OperandRange> elems = literalElements(args[0]);
       if (!elems)
         return failure();

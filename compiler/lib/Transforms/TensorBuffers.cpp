@@ -10,6 +10,8 @@
 
 #include "TensorBuffers.h"
 
+#include "fac/Support/Intrinsics.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -76,7 +78,8 @@ FieldOp shapeRead(Operation &op) {
   if (auto read = dyn_cast<IndexOp>(op))
     list = read.getList();
   else if (auto len = dyn_cast<IntrinsicOp>(op);
-           len && len.getCallee() == "len" && len.getArgs().size() == 1)
+           len && lookupIntrinsic(len.getCallee()) == Intrinsic::Len &&
+           len.getArgs().size() == 1)
     list = len.getArgs()[0];
   auto field = list ? list.getDefiningOp<FieldOp>() : FieldOp();
   if (field && field.getField() == "shape" && isBuffer(field.getValue()))
@@ -98,9 +101,12 @@ bool TensorLowering::handles(Operation &op) {
                      (isBuffer(call.getArgs()[0]) ||
                       isa<fac::TensorType>(call.getArgs()[0].getType()));
   return tensorFirst &&
-         llvm::is_contained({"sum", "mean", "max", "softmax", "transpose",
-                             "reshape", "gather", "rows", "concat", "topk"},
-                            call.getCallee());
+         llvm::is_contained({Intrinsic::Sum, Intrinsic::Mean, Intrinsic::Max,
+                             Intrinsic::Softmax, Intrinsic::Transpose,
+                             Intrinsic::Reshape, Intrinsic::Gather,
+                             Intrinsic::Rows, Intrinsic::Concat,
+                             Intrinsic::Topk},
+                            lookupIntrinsic(call.getCallee()));
 }
 
 LogicalResult TensorLowering::lower(Operation &op) {
@@ -137,9 +143,11 @@ LogicalResult TensorLowering::lower(Operation &op) {
   StringRef callee = call ? call.getCallee() : "";
   for (auto [k, operand] : llvm::enumerate(op.getOperands())) {
     bool reader =
-        k == 0 && ((groups.count(operand) &&
-                    llvm::is_contained({"sum", "mean", "max"}, callee)) ||
-                   (reducedGroups.count(operand) && callee == "reshape"));
+        k == 0 &&
+        ((groups.count(operand) &&
+          llvm::is_contained({Intrinsic::Sum, Intrinsic::Mean, Intrinsic::Max},
+                             lookupIntrinsic(callee))) ||
+         (reducedGroups.count(operand) && callee == "reshape"));
     if ((groups.count(operand) || reducedGroups.count(operand)) && !reader)
       return op.emitOpError("reads a tensor of rank 3, which kernels hold only "
                             "between reshape(t, [g, b, d]), a reduction along "
@@ -159,7 +167,7 @@ LogicalResult TensorLowering::lower(Operation &op) {
       auto len = dyn_cast<IntrinsicOp>(user);
       if (!(read && matchPattern(read.getIndex(), m_ConstantInt(&side)) &&
             side.getSExtValue() >= 0 && side.getSExtValue() < 2) &&
-          !(len && len.getCallee() == "len"))
+          !(len && lookupIntrinsic(len.getCallee()) == Intrinsic::Len))
         return user->emitOpError(
             "reads a tensor's shape in a way no kernel computes: a kernel's "
             "tensors are matrices, and t.shape[0], t.shape[1] (with constant "
@@ -177,10 +185,10 @@ LogicalResult TensorLowering::lower(Operation &op) {
     } else {
       side = b.create<arith::ConstantIntOp>(loc, 2, 64);
     }
-    finish(side);
+    LogicalResult done = finish(side);
     if (field->use_empty())
       field->erase();
-    return success();
+    return done;
   }
 
   // Elementwise, with broadcasting: a side of 1 repeats.
@@ -257,6 +265,7 @@ LogicalResult TensorLowering::lower(Operation &op) {
   }
 
   StringRef name = callee;
+  std::optional<Intrinsic> which = lookupIntrinsic(name);
   ValueRange args = call.getArgs();
   Type f32 = b.getF32Type();
   auto constantF32 = [&](OpBuilder &nb, Location l, float v) -> Value {
@@ -276,7 +285,8 @@ LogicalResult TensorLowering::lower(Operation &op) {
     return op.emitOpError("of a tensor with no buffer");
   Value rows = dim(source, 0), cols = dim(source, 1);
 
-  if (name == "sum" || name == "mean" || name == "max") {
+  if (which == Intrinsic::Sum || which == Intrinsic::Mean ||
+      which == Intrinsic::Max) {
     APInt axisValue;
     if (!matchPattern(args[1], m_ConstantInt(&axisValue)))
       return op.emitOpError("along an axis known only at run time: a "
@@ -291,7 +301,7 @@ LogicalResult TensorLowering::lower(Operation &op) {
     if (!groupwise && axis != 0 && axis != 1)
       return op.emitOpError("along axis ")
              << axis << " of a matrix (kernels' tensors are matrices)";
-    bool isMax = name == "max";
+    bool isMax = which == Intrinsic::Max;
     // One reduction of `count` values at(k), in the interpreter's order.
     auto reduce = [&](OpBuilder &nb, Location l, Value count,
                       function_ref<Value(OpBuilder &, Location, Value)> at) {
@@ -308,7 +318,7 @@ LogicalResult TensorLowering::lower(Operation &op) {
             fb.create<scf::YieldOp>(fl, next);
           });
       Value total = loop.getResult(0);
-      if (name == "mean") {
+      if (which == Intrinsic::Mean) {
         Value n = nb.create<arith::SIToFPOp>(
             l, f32, nb.create<arith::IndexCastOp>(l, nb.getI64Type(), count));
         total = nb.create<arith::DivFOp>(l, total, n);
@@ -348,7 +358,7 @@ LogicalResult TensorLowering::lower(Operation &op) {
     if (groupwise) {
       for (Operation *user : op.getResult(0).getUsers()) {
         auto back = dyn_cast<IntrinsicOp>(user);
-        if (!back || back.getCallee() != "reshape" ||
+        if (!back || lookupIntrinsic(back.getCallee()) != Intrinsic::Reshape ||
             back.getArgs()[0] != op.getResult(0))
           return user->emitOpError(
               "reads a tensor of rank 3 ([g, 1, d], a reduction of groups), "
@@ -366,7 +376,7 @@ LogicalResult TensorLowering::lower(Operation &op) {
     return finish(dest);
   }
 
-  if (name == "softmax") {
+  if (which == Intrinsic::Softmax) {
     Value dest = destination(&op, rows, cols, "softmax");
     buildLoops(b, loc, rows, [&](OpBuilder &nb, Location l, ValueRange is) {
       Value i = is[0];
@@ -405,7 +415,7 @@ LogicalResult TensorLowering::lower(Operation &op) {
     return finish(dest);
   }
 
-  if (name == "transpose") {
+  if (which == Intrinsic::Transpose) {
     Value dest = destination(&op, cols, rows, "transpose");
     buildLoops(
         b, loc, {rows, cols}, [&](OpBuilder &nb, Location l, ValueRange ij) {
@@ -415,7 +425,7 @@ LogicalResult TensorLowering::lower(Operation &op) {
     return finish(dest);
   }
 
-  if (name == "reshape") {
+  if (which == Intrinsic::Reshape) {
     std::optional<SmallVector<Value>> shape = listElements(args[1]);
     if (!shape || (shape->size() != 2 && shape->size() != 3))
       return op.emitOpError(
@@ -432,8 +442,9 @@ LogicalResult TensorLowering::lower(Operation &op) {
       for (Operation *user : op.getResult(0).getUsers()) {
         auto reduction = dyn_cast<IntrinsicOp>(user);
         if (!reduction ||
-            !llvm::is_contained({"sum", "mean", "max"},
-                                reduction.getCallee()) ||
+            !llvm::is_contained(
+                {Intrinsic::Sum, Intrinsic::Mean, Intrinsic::Max},
+                lookupIntrinsic(reduction.getCallee())) ||
             reduction.getArgs()[0] != op.getResult(0))
           return user->emitOpError(
               "reads reshape(t, [g, b, d]), which kernels hold only as the "
@@ -462,7 +473,7 @@ LogicalResult TensorLowering::lower(Operation &op) {
     return finish(dest);
   }
 
-  if (name == "rows") {
+  if (which == Intrinsic::Rows) {
     // t[lo:hi], clamped as a list slice is: a view of t's rows.
     Type i64 = b.getI64Type();
     Value zero = b.create<arith::ConstantIntOp>(loc, 0, 64);
@@ -485,7 +496,7 @@ LogicalResult TensorLowering::lower(Operation &op) {
     return finish(view);
   }
 
-  if (name == "concat") {
+  if (which == Intrinsic::Concat) {
     Value other = args[1];
     if (!isBuffer(other))
       return op.emitOpError("of a tensor with no buffer");
@@ -507,7 +518,7 @@ LogicalResult TensorLowering::lower(Operation &op) {
     return finish(dest);
   }
 
-  if (name == "gather" && topIndices.count(args[1])) {
+  if (which == Intrinsic::Gather && topIndices.count(args[1])) {
     // Rows at indices top-k computed: each is in range by construction.
     Value indices = topIndices.lookup(args[1]);
     Value count = dim(indices, 0);
@@ -529,13 +540,13 @@ LogicalResult TensorLowering::lower(Operation &op) {
     return done;
   }
 
-  if (name == "topk") {
+  if (which == Intrinsic::Topk) {
     // The k largest of t's n values, largest first, the lower index first
     // among equals: k passes over a copy, each taking the first largest
     // value not yet taken (taken ones become NaN).
     for (Operation *user : op.getResult(0).getUsers()) {
       auto reader = dyn_cast<IntrinsicOp>(user);
-      if (!reader || reader.getCallee() != "gather" ||
+      if (!reader || lookupIntrinsic(reader.getCallee()) != Intrinsic::Gather ||
           reader.getArgs()[1] != op.getResult(0))
         return user->emitOpError(
             "reads top-k's indices, which kernels hold only for `gather`");
@@ -602,7 +613,7 @@ LogicalResult TensorLowering::lower(Operation &op) {
     return success();
   }
 
-  if (name == "gather") {
+  if (which == Intrinsic::Gather) {
     std::optional<SmallVector<Value>> picked = listElements(args[1]);
     if (!picked)
       return op.emitOpError(

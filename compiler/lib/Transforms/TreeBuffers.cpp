@@ -10,6 +10,8 @@
 
 #include "TreeBuffers.h"
 
+#include "fac/Support/Intrinsics.h"
+
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
@@ -175,7 +177,8 @@ FailureOr<Value> TreeLowering::predicate(Location loc, const TreeBuffers &tree,
   IRMapping mapping;
   for (Operation &op : body.without_terminator()) {
     auto intrinsic = dyn_cast<IntrinsicOp>(op);
-    if (intrinsic && intrinsic.getCallee() == "magnitude" &&
+    if (intrinsic &&
+        lookupIntrinsic(intrinsic.getCallee()) == Intrinsic::Magnitude &&
         intrinsic.getArgs()[0] == node) {
       // The norm of the tokens the node stands for: sqrt(count * |mean|^2).
       Value d = b.create<memref::DimOp>(loc, tree.means, 1);
