@@ -1,5 +1,4 @@
-//===- Values.cpp - The interpreter's values
-//-------------------------------===//
+//===- Values.cpp - The interpreter's values ------------------------------===//
 //
 // Values (fac/Interp/Interpreter.h): constructors, printing, pyramids of
 // token rows and their flattening, and environments. The evaluator is

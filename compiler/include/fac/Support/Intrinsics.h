@@ -1,4 +1,4 @@
-//===- Intrinsics.h - The prelude's intrinsics by name ------------*- C++
+//===- Intrinsics.h - The prelude's intrinsics by name ----------*- C++ -*-===//
 //-*-===//
 //
 // fac::Intrinsic: one enumerator per row of Intrinsics.def, so that Sema,
