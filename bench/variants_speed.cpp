@@ -12,14 +12,20 @@
 //   mask at n = 1024 (the tests check every target; this checks the
 //   kernels timed).
 // A mask skips the key blocks it drops for every row of a query block, so
-// a window's time should fall as w / n does.
+// a window's time should fall as w / n does. Then decoding (one query
+// against a cache of m keys, as the model host calls a kernel): dense
+// against the variants that compute on K and V first with the tensor
+// algebra (int8 K/V, pooled keys, top-k keys), m = 1024 to 16384.
 // Usage: fac-variants-speed <report.md>
 //
 //===----------------------------------------------------------------------===//
 
 #include "dense_attention.h"
+#include "int8_kv.h"
+#include "pooled.h"
 #include "sinks_window.h"
 #include "sliding_window.h"
+#include "topk.h"
 
 #include "BestTime.h"
 
@@ -172,8 +178,66 @@ int main(int argc, char **argv) {
     md << line;
     std::printf("%s", line);
   }
-  facrt_workspace_free(&workspace);
   md << "\n" << notes;
+
+  // Decoding: one query against the cache.
+  md << "\n## Decoding: one query against a cache of m keys\n\n"
+        "One core, d = 64, Gaussian rows. Dense is the same whole-layer "
+        "entry (one query row, causal offset m - 1). The other three compute "
+        "on K and V with the tensor algebra before attending, as "
+        "`examples/variants/` writes them: int8 K/V rounds every row of K "
+        "and V to codes and back (4 passes over the cache), pooled "
+        "(`block` 4, `window` 256) pools the keys before the window and "
+        "attends to m / 4 + 256 of them, top-k (`keep` 32) scores every "
+        "key, takes the 32 best in 32 passes and attends to them. "
+        "Their loops are scalar `scf` loops, unfused.\n\n"
+        "| m | dense ms | int8 K/V ms | pooled ms | top-k ms | int8 / dense "
+        "| pooled / dense | top-k / dense |\n"
+        "|---|---|---|---|---|---|---|---|\n";
+  for (int64_t m : {1024, 4096, 16384}) {
+    std::vector<float> q(static_cast<size_t>(kD)),
+        k(static_cast<size_t>(m * kD)), v(k.size()),
+        out(static_cast<size_t>(kD));
+    for (std::vector<float> *x : {&q, &k, &v})
+      for (float &e : *x)
+        e = normal(gen);
+    fac_memref2d_f32 qv = facrt_view2d(q.data(), 1, kD, kD, 0),
+                     kv = facrt_view2d(k.data(), m, kD, kD, 0),
+                     vv = facrt_view2d(v.data(), m, kD, kD, 0),
+                     ov = facrt_view2d(out.data(), 1, kD, kD, 0);
+    fac_memref3d_f32 q3 = {q.data(), q.data(), 0, {1, 1, kD}, {kD, kD, 1}},
+                     k3 = {k.data(), k.data(), 0, {1, m, kD}, {m * kD, kD, 1}},
+                     v3 = {v.data(), v.data(), 0, {1, m, kD}, {m * kD, kD, 1}},
+                     o3 = {out.data(), out.data(), 0, {1, 1, kD}, {kD, kD, 1}};
+    double dense = bestTime([&] {
+      require(FACRT_CALL(&workspace, fac_DenseAttention_attention_layer, 1.0f,
+                         m - 1, 1, &q3, &k3, &v3, &o3),
+              "dense decoding");
+    });
+    double int8 = bestTime([&] {
+      require(FACRT_CALL(&workspace, fac_Int8KV_attention, &qv, &kv, &vv, &ov),
+              "int8 K/V");
+    });
+    double pooled = bestTime([&] {
+      require(FACRT_CALL(&workspace, fac_Pooled_attention, int64_t(4), kWindow,
+                         &qv, &kv, &vv, &ov),
+              "pooled");
+    });
+    double topk = bestTime([&] {
+      require(FACRT_CALL(&workspace, fac_TopK_attention, int64_t(32), &qv, &kv,
+                         &vv, &ov),
+              "top-k");
+    });
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "| %lld | %.3f | %.3f | %.3f | %.3f | %.1fx | %.1fx | %.1fx "
+                  "|\n",
+                  (long long)m, dense * 1e3, int8 * 1e3, pooled * 1e3,
+                  topk * 1e3, int8 / dense, pooled / dense, topk / dense);
+    md << line;
+    std::printf("%s", line);
+  }
+  facrt_workspace_free(&workspace);
   md.close();
   if (!md) {
     std::fprintf(stderr, "fac-variants-speed: cannot write %s\n", argv[1]);

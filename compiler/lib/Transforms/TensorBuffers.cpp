@@ -218,13 +218,17 @@ LogicalResult TensorLowering::lower(Operation &op) {
       rows = broadcast(rows, dim(buffers[1], 0), "rows");
       cols = broadcast(cols, dim(buffers[1], 1), "columns");
     }
-    // Per buffer operand: whether its rows (columns) repeat.
+    // Per buffer operand: the steps of its rows and columns.
     llvm::DenseMap<Value, std::pair<Value, Value>> repeats;
     for (Value buffer : buffers)
-      repeats[buffer] = {eq(dim(buffer, 0), index(1)),
-                         eq(dim(buffer, 1), index(1))};
+      // A step of 0 along a side of 1, else 1: an index times a step the
+      // loop does not change, which LLVM's vectoriser versions on.
+      repeats[buffer] = {
+          b.create<arith::SelectOp>(loc, eq(dim(buffer, 0), index(1)),
+                                    index(0), index(1)),
+          b.create<arith::SelectOp>(loc, eq(dim(buffer, 1), index(1)),
+                                    index(0), index(1))};
     Value dest = destination(&op, rows, cols, "elementwise result");
-    Value zero = index(0);
     std::string kind = name.str();
     bool bad = false;
     buildLoops(
@@ -235,9 +239,9 @@ LogicalResult TensorLowering::lower(Operation &op) {
               xs.push_back(v);
               continue;
             }
-            auto [repeatRows, repeatCols] = repeats.lookup(v);
-            Value i = nb.create<arith::SelectOp>(l, repeatRows, zero, ij[0]);
-            Value j = nb.create<arith::SelectOp>(l, repeatCols, zero, ij[1]);
+            auto [rowStep, colStep] = repeats.lookup(v);
+            Value i = nb.create<arith::MulIOp>(l, ij[0], rowStep);
+            Value j = nb.create<arith::MulIOp>(l, ij[1], colStep);
             xs.push_back(nb.create<memref::LoadOp>(l, v, ValueRange{i, j}));
           }
           Value r;
