@@ -105,7 +105,7 @@ func.func @algebra(%s: f32, %lo: i64, %q: !fac.tensor, %k: !fac.tensor, %v: !fac
 // nest over the groups, reading the rows' buffer; no buffer for [g, b, d].
 // CHECK-LABEL: func.func @pooled
 // CHECK-NOT: fac.list
-// CHECK: fac.require {{.*}} "rows of reshape(t, [g, b, d]) (g x b)"
+// CHECK: fac.require {{.*}} "rows of reshape(t, [g, b, d]) (g x b, each at least 0)"
 // CHECK: %[[MEANS:.*]] = memref.alloc({{.*}}) {fac.buffer = "reduction"}
 // CHECK: scf.for
 // CHECK: scf.for
@@ -115,7 +115,7 @@ func.func @algebra(%s: f32, %lo: i64, %q: !fac.tensor, %k: !fac.tensor, %v: !fac
 // CHECK: arith.addf
 // CHECK: arith.divf
 // CHECK: memref.store {{.*}}, %[[MEANS]]
-// CHECK: fac.require {{.*}} "values of a reshape (the same count)"
+// CHECK: fac.require {{.*}} "values of a reshape (the same count, each side at least 0)"
 func.func @pooled(%g: i64, %b: i64, %k: !fac.tensor) -> !fac.tensor attributes {fac.kernel} {
   %c1 = arith.constant 1 : i64
   %c8 = arith.constant 8 : i64

@@ -29,9 +29,12 @@ void Module::linkHelpers() {
 void Module::import(Module &&other) {
   for (DeclPtr &d : other.decls)
     decls.push_back(std::move(d));
-  for (StmtPtr &h : helpers)
-    other.helpers.push_back(std::move(h));
-  helpers = std::move(other.helpers);
+  // After the helpers of the files imported before, before this file's.
+  size_t count = other.helpers.size();
+  helpers.insert(helpers.begin() + importedHelpers,
+                 std::make_move_iterator(other.helpers.begin()),
+                 std::make_move_iterator(other.helpers.end()));
+  importedHelpers += count;
   linkHelpers();
 }
 

@@ -133,6 +133,14 @@ public:
         theorem(*t, lastConcept);
       }
     }
+    // A file of helpers alone (a library to import) is checked too.
+    if (!lastConcept && !module.getHelpers().empty()) {
+      push();
+      checkingHelpers = true;
+      statements(module.getHelpers());
+      checkingHelpers = false;
+      scopes.pop_back();
+    }
     checkOperatorBodies();
     // A concept's function compiled as a kernel (facc --entry) is used.
     for (auto &[concept, scope] : conceptScopes) {
@@ -333,6 +341,8 @@ private:
   /// Top-level lets are being checked (for a concept that may not use
   /// them).
   bool checkingHelpers = false;
+  /// The prelude's effects and operators the spec's declarations hid.
+  std::map<std::string, std::vector<SigInfo>> hiddenPrelude;
   Binding *lookup(llvm::StringRef name) {
     for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) {
       auto found = it->find(name.str());
@@ -604,9 +614,15 @@ private:
         overloads = true;
       }
       const char *what = isEffect ? "effect" : "operator";
+      // The prelude's declarations of the name, whichever of the spec's
+      // came first (the first hides them from overload resolution).
+      std::vector<SigInfo> &prelude = hiddenPrelude[name];
+      for (const SigInfo &e : entries)
+        if (e.fromPrelude)
+          prelude.push_back(e);
       if (!s.getBody()) {
         // Bodiless: bind to the prelude entry with this signature.
-        if (const SigInfo *bound = matchPrelude(entries, type)) {
+        if (const SigInfo *bound = matchPrelude(prelude, type)) {
           info.type = bound->type;
           info.libraryHandled = true;
           info.decl = bound->decl;
@@ -615,7 +631,7 @@ private:
                         llvm::Twine(what) + " '" + name + "' " + type->str() +
                             " has no definition in the prelude" +
                             (isEffect ? "" : ": give it one with '= body'"));
-          for (const SigInfo &e : entries)
+          for (const SigInfo &e : prelude)
             noteAt(e, "the prelude has '" + name + "' " + e.type->str());
         }
       } else {

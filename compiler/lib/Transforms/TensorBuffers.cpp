@@ -1,10 +1,11 @@
 //===- TensorBuffers.cpp - The tensor algebra as loops on buffers ---------===//
 //
-// Each op is computed as the interpreter computes it, element by element
-// in f32, in the order the interpreter sums (TensorAlgebra.cpp). Where the
-// interpreter stops with an error on values (a NaN, an index out of
-// range), a kernel checks shapes and indices at run time (FACRT_ERR_SHAPE)
-// and computes on values as IEEE f32 does.
+// Each op computes what the interpreter's rule does (TensorAlgebra.cpp),
+// element by element in f32, summing in the interpreter's order (which
+// adds in f64 and rounds once: sums, means and softmax differ by f32's
+// accumulated rounding). Where the interpreter stops with an error on
+// shapes or indices, a kernel checks them before it runs (FACRT_ERR_ARG);
+// on values it computes as IEEE f32 does (a NaN is not checked).
 //
 //===----------------------------------------------------------------------===//
 
@@ -224,10 +225,10 @@ LogicalResult TensorLowering::lower(Operation &op) {
       // A step of 0 along a side of 1, else 1: an index times a step the
       // loop does not change, which LLVM's vectoriser versions on.
       repeats[buffer] = {
-          b.create<arith::SelectOp>(loc, eq(dim(buffer, 0), index(1)),
-                                    index(0), index(1)),
-          b.create<arith::SelectOp>(loc, eq(dim(buffer, 1), index(1)),
-                                    index(0), index(1))};
+          b.create<arith::SelectOp>(loc, eq(dim(buffer, 0), index(1)), index(0),
+                                    index(1)),
+          b.create<arith::SelectOp>(loc, eq(dim(buffer, 1), index(1)), index(0),
+                                    index(1))};
     Value dest = destination(&op, rows, cols, "elementwise result");
     std::string kind = name.str();
     bool bad = false;
@@ -284,7 +285,8 @@ LogicalResult TensorLowering::lower(Operation &op) {
   };
   // Groups of b rows: the reduction along axis 1 reads the rows' buffer.
   auto grouped = groups.find(args[0]);
-  Value source = grouped != groups.end() ? grouped->second.first : args[0];
+  Value source =
+      grouped != groups.end() ? std::get<0>(grouped->second) : args[0];
   if (!isBuffer(source))
     return op.emitOpError("of a tensor with no buffer");
   Value rows = dim(source, 0), cols = dim(source, 1);
@@ -333,8 +335,8 @@ LogicalResult TensorLowering::lower(Operation &op) {
     Value outRows, outCols, count;
     if (groupwise) {
       // [g, b, d] to [g, 1, d], held as g x d.
-      count = grouped->second.second;
-      outRows = b.create<arith::DivUIOp>(loc, rows, count);
+      count = std::get<1>(grouped->second);
+      outRows = std::get<2>(grouped->second);
       outCols = cols;
     } else {
       outRows = axis == 0 ? one : rows;
@@ -436,12 +438,34 @@ LogicalResult TensorLowering::lower(Operation &op) {
           "to a shape a kernel cannot hold: kernels' tensors are matrices "
           "(reshape(t, [r, c]), with the shape written as a list), and "
           "reshape(t, [g, b, d]) groups rows for a reduction along axis 1");
+    // x * y is \p total exactly: both at least 0, and no wrap-around.
+    Type i64 = b.getI64Type();
+    auto exactProduct = [&](Value x, Value y, Value total, StringRef what) {
+      Value zero = b.create<arith::ConstantIntOp>(loc, 0, 64);
+      Value oneI64 = b.create<arith::ConstantIntOp>(loc, 1, 64);
+      auto sge = [&](Value p, Value q) -> Value {
+        return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, p, q);
+      };
+      Value bound = b.create<arith::DivSIOp>(
+          loc, total, b.create<arith::MaxSIOp>(loc, x, oneI64));
+      Value fits = b.create<arith::OrIOp>(
+          loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, x, zero),
+          sge(bound, y));
+      Value same =
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
+                                  b.create<arith::MulIOp>(loc, x, y), total);
+      Value ok = b.create<arith::AndIOp>(
+          loc, b.create<arith::AndIOp>(loc, sge(x, zero), sge(y, zero)),
+          b.create<arith::AndIOp>(loc, fits, same));
+      require(loc, ok, what);
+    };
     if (shape->size() == 3) {
       // Rows in groups of b: a view the reduction reads.
       Value g = asIndex((*shape)[0]), group = asIndex((*shape)[1]),
             width = asIndex((*shape)[2]);
-      require(loc, eq(b.create<arith::MulIOp>(loc, g, group), rows),
-              "rows of reshape(t, [g, b, d]) (g x b)");
+      exactProduct((*shape)[0], (*shape)[1],
+                   b.create<arith::IndexCastOp>(loc, i64, rows),
+                   "rows of reshape(t, [g, b, d]) (g x b, each at least 0)");
       require(loc, eq(width, cols), "columns of reshape(t, [g, b, d]) (d)");
       for (Operation *user : op.getResult(0).getUsers()) {
         auto reduction = dyn_cast<IntrinsicOp>(user);
@@ -454,14 +478,14 @@ LogicalResult TensorLowering::lower(Operation &op) {
               "reads reshape(t, [g, b, d]), which kernels hold only as the "
               "groups of a reduction along axis 1");
       }
-      groups[op.getResult(0)] = {source, group};
+      groups[op.getResult(0)] = {source, group, g};
       return success();
     }
     Value newRows = asIndex((*shape)[0]), newCols = asIndex((*shape)[1]);
-    require(loc,
-            eq(b.create<arith::MulIOp>(loc, newRows, newCols),
-               b.create<arith::MulIOp>(loc, rows, cols)),
-            "values of a reshape (the same count)");
+    exactProduct((*shape)[0], (*shape)[1],
+                 b.create<arith::IndexCastOp>(
+                     loc, i64, b.create<arith::MulIOp>(loc, rows, cols)),
+                 "values of a reshape (the same count, each side at least 0)");
     reducedGroups.erase(source);
     Value dest = destination(&op, newRows, newCols, "reshape");
     buildLoops(
@@ -523,8 +547,13 @@ LogicalResult TensorLowering::lower(Operation &op) {
   }
 
   if (which == Intrinsic::Gather && topIndices.count(args[1])) {
-    // Rows at indices top-k computed: each is in range by construction.
-    Value indices = topIndices.lookup(args[1]);
+    // Rows at indices top-k computed: each is below the count of values it
+    // ranked, which must be at most the rows gathered from.
+    auto [indices, ranked] = topIndices.lookup(args[1]);
+    require(
+        loc,
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ule, ranked, rows),
+        "values top-k ranks (at most the rows gathered by its indices)");
     Value count = dim(indices, 0);
     Value dest = destination(&op, count, cols, "gathered rows");
     buildLoops(
@@ -559,8 +588,11 @@ LogicalResult TensorLowering::lower(Operation &op) {
     Value n = b.create<arith::MulIOp>(loc, rows, cols);
     Value nI64 = b.create<arith::IndexCastOp>(loc, i64, n);
     Value zero64 = b.create<arith::ConstantIntOp>(loc, 0, 64);
-    Value keep = b.create<arith::MinSIOp>(
-        loc, b.create<arith::MaxSIOp>(loc, args[1], zero64), nI64);
+    require(loc,
+            b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, args[1],
+                                    zero64),
+            "k of top-k (at least 0)");
+    Value keep = b.create<arith::MinSIOp>(loc, args[1], nI64);
     Value count = asIndex(keep);
     int64_t dyn = ShapedType::kDynamic;
     auto indices = b.create<memref::AllocOp>(loc, MemRefType::get({dyn}, i64),
@@ -613,7 +645,7 @@ LogicalResult TensorLowering::lower(Operation &op) {
           l, nb.create<arith::IndexCastOp>(l, nb.getI64Type(), at), indices,
           ps[0]);
     });
-    topIndices[op.getResult(0)] = indices;
+    topIndices[op.getResult(0)] = {indices, n};
     return success();
   }
 

@@ -20,6 +20,7 @@
 #include "mlir/IR/Builders.h"
 
 #include <functional>
+#include <tuple>
 
 namespace fac {
 
@@ -38,7 +39,7 @@ public:
   using Destination =
       std::function<mlir::Value(mlir::Operation *, mlir::Value rows,
                                 mlir::Value cols, llvm::StringRef what)>;
-  /// A check of the kernel's arguments: \p holds, else FACRT_ERR_SHAPE
+  /// A check of the kernel's arguments: \p holds, else FACRT_ERR_ARG
   /// naming \p what.
   using Require = std::function<void(mlir::Location, mlir::Value holds,
                                      llvm::StringRef what)>;
@@ -62,12 +63,14 @@ private:
   mlir::OpBuilder &b;
   Destination destination;
   Require require;
-  /// `reshape(t, [g, b, d])`: t's buffer and b.
-  llvm::DenseMap<mlir::Value, std::pair<mlir::Value, mlir::Value>> groups;
+  /// `reshape(t, [g, b, d])`: t's buffer, b and g (indices).
+  llvm::DenseMap<mlir::Value, std::tuple<mlir::Value, mlir::Value, mlir::Value>>
+      groups;
   /// A reduction of groups: a [g, 1, d] tensor held as its g x d buffer.
   llvm::DenseSet<mlir::Value> reducedGroups;
-  /// `topk(t, k)`: its indices in an i64 buffer, which only `gather` reads.
-  llvm::DenseMap<mlir::Value, mlir::Value> topIndices;
+  /// `topk(t, k)`: its indices in an i64 buffer, which only `gather` reads,
+  /// and the count of t's values.
+  llvm::DenseMap<mlir::Value, std::pair<mlir::Value, mlir::Value>> topIndices;
   llvm::SmallVectorImpl<mlir::Value> &temporaries;
 };
 

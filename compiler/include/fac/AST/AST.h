@@ -624,8 +624,8 @@ public:
   /// The top-level lets every concept sees.
   const std::vector<StmtPtr> &getHelpers() const { return helpers; }
 
-  /// Adds an imported module's declarations and helpers (before this
-  /// module's helpers: what a file imports comes first).
+  /// Adds an imported module's declarations and helpers (after those of
+  /// the files imported before it, before this module's own).
   void import(Module &&other);
 
 private:
@@ -633,6 +633,8 @@ private:
 
   std::vector<DeclPtr> decls;
   std::vector<StmtPtr> helpers;
+  /// The first helpers, imported ones.
+  size_t importedHelpers = 0;
 };
 
 /// The type as written: `List<Tensor>`, `(a: T) -> U`.
