@@ -437,11 +437,11 @@ private:
           loc(g->IDENT()), expr(g->source), nullptr);
       std::vector<ExprPtr> args;
       args.push_back(std::move(lists));
-      return ExprPtr(std::make_unique<CallExpr>(
-          at,
-          std::make_unique<FieldExpr>(
-              at, std::make_unique<NameExpr>(at, "List"), "flatten"),
-          std::move(args)));
+      auto flatten = std::make_unique<FieldExpr>(
+          at, std::make_unique<NameExpr>(at, "List"), "flatten");
+      flatten->qualifiedName = "List.flatten";
+      return ExprPtr(
+          std::make_unique<CallExpr>(at, std::move(flatten), std::move(args)));
     };
     return nest(0, std::move(elem));
   }

@@ -1102,9 +1102,10 @@ private:
   }
 
   TypePtr field(FieldExpr &e) {
-    // `List.init` and the other qualified prelude functions.
+    // `List.init` and the other qualified prelude functions (named so by
+    // the parser's own rewrites whatever the spec binds `List` to).
     if (auto *base = llvm::dyn_cast<NameExpr>(&e.getBase());
-        base && !lookup(base->getName())) {
+        base && (!e.qualifiedName.empty() || !lookup(base->getName()))) {
       std::string qualified = (base->getName() + "." + e.getField()).str();
       auto it = tables.intrinsics.find(qualified);
       if (it != tables.intrinsics.end()) {
