@@ -7,6 +7,8 @@
 
 #include "TensorAlgebra.h"
 
+#include "fac/Support/Intrinsics.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/Format.h"
@@ -277,16 +279,13 @@ TensorResult topk(const Value &t, int64_t k) {
 
 bool fac::interp::isTensorIntrinsic(llvm::StringRef name,
                                     const std::vector<ValuePtr> &args) {
+  // The algebra (`concat` of lists too), and the functions of Floats on a
+  // tensor.
   if (args.empty())
     return false;
-  if (name == "concat")
-    return true;
-  if (!isTensor(args[0]))
-    return false;
-  return llvm::is_contained({"sqrt", "exp", "log", "tanh", "abs", "round",
-                             "floor", "min", "max", "sum", "mean", "softmax",
-                             "transpose", "reshape", "gather", "topk"},
-                            name);
+  if (isLoweredBy(name, Lowering::Algebra))
+    return name == "concat" || isTensor(args[0]);
+  return isLoweredBy(name, Lowering::Scalar) && isTensor(args[0]);
 }
 
 TensorResult fac::interp::tensorIntrinsic(llvm::StringRef name,

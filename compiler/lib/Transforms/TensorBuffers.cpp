@@ -49,6 +49,34 @@ Value scalarFunction(OpBuilder &b, Location loc, StringRef name,
   return nullptr;
 }
 
+/// Whether \p name is a function of one (or two) Floats of
+/// ScalarIntrinsics.def: elementwise on tensors.
+bool isScalarFunction(StringRef name, size_t arity) {
+#define FAC_UNARY(fn, expr, mlirOp)                                            \
+  if (name == #fn)                                                             \
+    return arity == 1;
+#define FAC_BINARY(fn, expr, mlirOp)                                           \
+  if (name == #fn)                                                             \
+    return arity == 2;
+#include "fac/Support/ScalarIntrinsics.def"
+  return false;
+}
+
+/// A loop from 0 to \p count carrying one value from \p init: \p step
+/// gives the next from the index and the value so far.
+Value foldLoop(OpBuilder &b, Location loc, Value count, Value init,
+               function_ref<Value(OpBuilder &, Location, Value, Value)> step) {
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value one = b.create<arith::ConstantIndexOp>(loc, 1);
+  return b
+      .create<scf::ForOp>(
+          loc, zero, count, one, ValueRange{init},
+          [&](OpBuilder &fb, Location fl, Value k, ValueRange acc) {
+            fb.create<scf::YieldOp>(fl, step(fb, fl, k, acc[0]));
+          })
+      .getResult(0);
+}
+
 bool isBuffer(Value v) { return isa<MemRefType>(v.getType()); }
 
 /// Elementwise ops: an arithmetic kind or an intrinsic name.
@@ -63,14 +91,9 @@ StringRef elementwiseName(Operation &op) {
   if (!call || call.getArgs().empty() || !isBuffer(call.getArgs()[0]))
     return "";
   StringRef name = call.getCallee();
-  size_t n = call.getArgs().size();
-  if (n == 1 &&
-      llvm::is_contained(
-          {"sqrt", "exp", "log", "tanh", "abs", "round", "floor"}, name))
-    return name;
-  if (n == 2 && (name == "min" || name == "max") && isBuffer(call.getArgs()[1]))
-    return name;
-  return "";
+  // `max(t, axis)` is a reduction: both of a binary function are tensors.
+  bool tensors = llvm::all_of(call.getArgs(), isBuffer);
+  return tensors && isScalarFunction(name, call.getArgs().size()) ? name : "";
 }
 
 /// `t.shape[k]` or `len(t.shape)` of a tensor's buffer: the field read.
@@ -101,13 +124,10 @@ bool TensorLowering::handles(Operation &op) {
   bool tensorFirst = !call.getArgs().empty() &&
                      (isBuffer(call.getArgs()[0]) ||
                       isa<fac::TensorType>(call.getArgs()[0].getType()));
-  return tensorFirst &&
-         llvm::is_contained({Intrinsic::Sum, Intrinsic::Mean, Intrinsic::Max,
-                             Intrinsic::Softmax, Intrinsic::Transpose,
-                             Intrinsic::Reshape, Intrinsic::Gather,
-                             Intrinsic::Rows, Intrinsic::Concat,
-                             Intrinsic::Topk},
-                            lookupIntrinsic(call.getCallee()));
+  // `max(t, axis)` is the algebra's (`max` of Floats is the table's
+  // Scalar row).
+  return tensorFirst && (isLoweredBy(call.getCallee(), Lowering::Algebra) ||
+                         lookupIntrinsic(call.getCallee()) == Intrinsic::Max);
 }
 
 LogicalResult TensorLowering::lower(Operation &op) {
@@ -148,7 +168,8 @@ LogicalResult TensorLowering::lower(Operation &op) {
         ((groups.count(operand) &&
           llvm::is_contained({Intrinsic::Sum, Intrinsic::Mean, Intrinsic::Max},
                              lookupIntrinsic(callee))) ||
-         (reducedGroups.count(operand) && callee == "reshape"));
+         (reducedGroups.count(operand) &&
+          lookupIntrinsic(callee) == Intrinsic::Reshape));
     if ((groups.count(operand) || reducedGroups.count(operand)) && !reader)
       return op.emitOpError("reads a tensor of rank 3, which kernels hold only "
                             "between reshape(t, [g, b, d]), a reduction along "
@@ -231,7 +252,6 @@ LogicalResult TensorLowering::lower(Operation &op) {
                                     index(1))};
     Value dest = destination(&op, rows, cols, "elementwise result");
     std::string kind = name.str();
-    bool bad = false;
     buildLoops(
         b, loc, {rows, cols}, [&](OpBuilder &nb, Location l, ValueRange ij) {
           SmallVector<Value> xs;
@@ -258,14 +278,8 @@ LogicalResult TensorLowering::lower(Operation &op) {
             r = nb.create<arith::NegFOp>(l, xs[0]);
           else
             r = scalarFunction(nb, l, kind, xs);
-          if (!r) {
-            bad = true;
-            r = xs[0];
-          }
           nb.create<memref::StoreOp>(l, r, dest, ij);
         });
-    if (bad)
-      return op.emitOpError("has no elementwise form: '") << kind << "'";
     return finish(dest);
   }
 
@@ -312,18 +326,14 @@ LogicalResult TensorLowering::lower(Operation &op) {
     auto reduce = [&](OpBuilder &nb, Location l, Value count,
                       function_ref<Value(OpBuilder &, Location, Value)> at) {
       Value init = constantF32(nb, l, isMax ? -INFINITY : 0.0f);
-      Value zero = nb.create<arith::ConstantIndexOp>(l, 0);
-      Value one = nb.create<arith::ConstantIndexOp>(l, 1);
-      auto loop = nb.create<scf::ForOp>(
-          l, zero, count, one, ValueRange{init},
-          [&](OpBuilder &fb, Location fl, Value k, ValueRange acc) {
+      Value total = foldLoop(
+          nb, l, count, init,
+          [&](OpBuilder &fb, Location fl, Value k, Value acc) -> Value {
             Value x = at(fb, fl, k);
-            Value next = isMax
-                             ? Value(fb.create<arith::MaxNumFOp>(fl, acc[0], x))
-                             : Value(fb.create<arith::AddFOp>(fl, acc[0], x));
-            fb.create<scf::YieldOp>(fl, next);
+            if (isMax)
+              return fb.create<arith::MaxNumFOp>(fl, acc, x);
+            return fb.create<arith::AddFOp>(fl, acc, x);
           });
-      Value total = loop.getResult(0);
       if (which == Intrinsic::Mean) {
         Value n = nb.create<arith::SIToFPOp>(
             l, f32, nb.create<arith::IndexCastOp>(l, nb.getI64Type(), count));
@@ -386,32 +396,21 @@ LogicalResult TensorLowering::lower(Operation &op) {
     Value dest = destination(&op, rows, cols, "softmax");
     buildLoops(b, loc, rows, [&](OpBuilder &nb, Location l, ValueRange is) {
       Value i = is[0];
-      Value zero = nb.create<arith::ConstantIndexOp>(l, 0);
-      Value one = nb.create<arith::ConstantIndexOp>(l, 1);
-      auto pass = [&](Value init, auto step) {
-        return nb
-            .create<scf::ForOp>(
-                l, zero, cols, one, ValueRange{init},
-                [&](OpBuilder &fb, Location fl, Value j, ValueRange acc) {
-                  fb.create<scf::YieldOp>(fl, Value(step(fb, fl, j, acc[0])));
-                })
-            .getResult(0);
-      };
-      Value top =
-          pass(constantF32(nb, l, -INFINITY), [&](OpBuilder &fb, Location fl,
-                                                  Value j, Value acc) {
+      Value top = foldLoop(
+          nb, l, cols, constantF32(nb, l, -INFINITY),
+          [&](OpBuilder &fb, Location fl, Value j, Value acc) -> Value {
             Value x = fb.create<memref::LoadOp>(fl, source, ValueRange{i, j});
             return fb.create<arith::MaxNumFOp>(fl, acc, x);
           });
-      Value total = pass(constantF32(nb, l, 0.0f), [&](OpBuilder &fb,
-                                                       Location fl, Value j,
-                                                       Value acc) {
-        Value x = fb.create<memref::LoadOp>(fl, source, ValueRange{i, j});
-        Value e =
-            fb.create<math::ExpOp>(fl, fb.create<arith::SubFOp>(fl, x, top));
-        fb.create<memref::StoreOp>(fl, e, dest, ValueRange{i, j});
-        return fb.create<arith::AddFOp>(fl, acc, e);
-      });
+      Value total = foldLoop(
+          nb, l, cols, constantF32(nb, l, 0.0f),
+          [&](OpBuilder &fb, Location fl, Value j, Value acc) -> Value {
+            Value x = fb.create<memref::LoadOp>(fl, source, ValueRange{i, j});
+            Value e = fb.create<math::ExpOp>(
+                fl, fb.create<arith::SubFOp>(fl, x, top));
+            fb.create<memref::StoreOp>(fl, e, dest, ValueRange{i, j});
+            return fb.create<arith::AddFOp>(fl, acc, e);
+          });
       buildLoops(nb, l, cols, [&](OpBuilder &fb, Location fl, ValueRange js) {
         Value e = fb.create<memref::LoadOp>(fl, dest, ValueRange{i, js[0]});
         fb.create<memref::StoreOp>(fl, fb.create<arith::DivFOp>(fl, e, total),
@@ -549,7 +548,8 @@ LogicalResult TensorLowering::lower(Operation &op) {
   if (which == Intrinsic::Gather && topIndices.count(args[1])) {
     // Rows at indices top-k computed: each is below the count of values it
     // ranked, which must be at most the rows gathered from.
-    auto [indices, ranked] = topIndices.lookup(args[1]);
+    Value indices, ranked;
+    std::tie(indices, ranked) = topIndices.lookup(args[1]);
     require(
         loc,
         b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ule, ranked, rows),

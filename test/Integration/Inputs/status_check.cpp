@@ -26,8 +26,8 @@ int main(int argc, char **argv) {
                    ov = facrt_view2d(out.data(), n, d, d, 0);
   facrt_workspace workspace = {nullptr, 0};
 #ifdef FAC_SCALARS
-  facrt_status s = FACRT_CALL(&workspace, FAC_KERNEL, FAC_SCALARS, &qv, &kv,
-                              &vv, &ov);
+  facrt_status s =
+      FACRT_CALL(&workspace, FAC_KERNEL, FAC_SCALARS, &qv, &kv, &vv, &ov);
 #else
   facrt_status s = FACRT_CALL(&workspace, FAC_KERNEL, &qv, &kv, &vv, &ov);
 #endif

@@ -34,6 +34,37 @@ inline std::optional<Intrinsic> lookupIntrinsic(llvm::StringRef name) {
       .Default(std::nullopt);
 }
 
+/// Where kernels get an intrinsic (Intrinsics.def's third column).
+enum class Lowering {
+  Scalar,
+  Lists,
+  Algebra,
+  Product,
+  Trees,
+  Weights,
+  Draws,
+  Interpreter
+};
+
+/// Where kernels get \p intrinsic.
+inline Lowering loweringOf(Intrinsic intrinsic) {
+  switch (intrinsic) {
+#define FAC_INTRINSIC(Enum, name, lowering)                                    \
+  case Intrinsic::Enum:                                                        \
+    return Lowering::lowering;
+#include "fac/Support/Intrinsics.def"
+  case Intrinsic::Rows:
+    return Lowering::Algebra;
+  }
+  return Lowering::Interpreter;
+}
+
+/// Whether \p name is an intrinsic kernels get from \p lowering.
+inline bool isLoweredBy(llvm::StringRef name, Lowering lowering) {
+  std::optional<Intrinsic> intrinsic = lookupIntrinsic(name);
+  return intrinsic && loweringOf(*intrinsic) == lowering;
+}
+
 /// The prelude's names of the intrinsics, in the table's order.
 inline constexpr const char *kIntrinsicNames[] = {
 #define FAC_INTRINSIC(Enum, name, lowering) name,
