@@ -338,24 +338,25 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
           builder.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, a, b);
       builder.create<RequireOp>(loc, same, what);
     };
-    // The tensor algebra: its buffers are named in the memory plan, and
-    // the result's sides are checked against `out`.
+    // The buffer a product or the tensor algebra writes: named \p what in
+    // the memory plan, or `out`, whose sides are then checked.
+    auto namedDestination = [&](Operation *op, Value rows, Value cols,
+                                StringRef what) -> Value {
+      Value dest = destination(op, rows, cols);
+      if (dest == out) {
+        Location loc = op->getLoc();
+        require(loc, builder.create<memref::DimOp>(loc, out, 0), rows,
+                "rows of out");
+        require(loc, builder.create<memref::DimOp>(loc, out, 1), cols,
+                "columns of out");
+      } else {
+        dest.getDefiningOp()->setAttr("fac.buffer",
+                                      builder.getStringAttr(what));
+      }
+      return dest;
+    };
     TensorLowering algebra(
-        builder,
-        [&](Operation *op, Value rows, Value cols, StringRef what) -> Value {
-          Value dest = destination(op, rows, cols);
-          if (dest == out) {
-            Location loc = op->getLoc();
-            require(loc, builder.create<memref::DimOp>(loc, out, 0), rows,
-                    "rows of out");
-            require(loc, builder.create<memref::DimOp>(loc, out, 1), cols,
-                    "columns of out");
-          } else {
-            dest.getDefiningOp()->setAttr("fac.buffer",
-                                          builder.getStringAttr(what));
-          }
-          return dest;
-        },
+        builder, namedDestination,
         [&](Location loc, Value holds, StringRef what) {
           builder.create<RequireOp>(loc, holds, what);
         },
@@ -484,13 +485,7 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
           require(loc, dim(loc, a, 1), dim(loc, b, 0),
                   "inner dimensions of a product");
           Value rows = dim(loc, a, 0), cols = dim(loc, b, 1);
-          Value dest = destination(&op, rows, cols);
-          if (Operation *alloc = dest.getDefiningOp())
-            alloc->setAttr("fac.buffer", builder.getStringAttr("product"));
-          if (dest == out) {
-            require(loc, dim(loc, out, 0), rows, "rows of out");
-            require(loc, dim(loc, out, 1), cols, "columns of out");
-          }
+          Value dest = namedDestination(&op, rows, cols, "product");
           emitMatmul(builder, loc, a, b, dest);
           call.getResult().replaceAllUsesWith(dest);
           call.erase();
