@@ -165,7 +165,6 @@ bool checkAttention(Interpreter &interp, const ValuePtr &attend,
   // Tensors: the prompt's errors against causal and full attention, and
   // its rows against the decoded ones.
   double promptCausal = 0, promptFull = 0, promptDecoded = 0;
-  bool promptRan = !trees;
   for (int head = 0; head < h.heads; ++head) {
     int kvHead = head / (h.heads / h.kvHeads);
     fac_memref2d_f32 q =
@@ -245,7 +244,7 @@ bool checkAttention(Interpreter &interp, const ValuePtr &attend,
                << ": max relative error " << llvm::format("%.2e", worst)
                << " vs the fp64 reference" << (trees ? "" : " (causal)") << ": "
                << (ok ? "ok" : "FAILED") << "\n";
-  if (promptRan)
+  if (!trees)
     llvm::outs() << "  as one prompt of " << h.n
                  << " queries: max relative error "
                  << llvm::format("%.2e", promptCausal) << " vs causal, "
