@@ -19,6 +19,8 @@ std::string fac::getScalarCType(Type type) {
     return "int64_t";
   if (type.isInteger(32))
     return "int32_t";
+  if (type.isInteger(8))
+    return "int8_t";
   return "";
 }
 

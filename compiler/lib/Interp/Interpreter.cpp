@@ -381,51 +381,12 @@ public:
       if (e.getField() == "values")
         return valuesOf(*base);
     }
-    if (base->kind == Value::Kind::Data) {
-      auto index = fieldIndex(base->ctor, e.getField());
-      if (index >= 0 && size_t(index) < base->elems.size())
-        return base->elems[size_t(index)];
-    }
+    // The field's position, as Sema resolved it from the declaration.
+    if (base->kind == Value::Kind::Data && e.fieldIndex >= 0 &&
+        size_t(e.fieldIndex) < base->elems.size())
+      return base->elems[size_t(e.fieldIndex)];
     return fail(e.getLoc(),
                 "no field '" + e.getField() + "' in " + base->str());
-  }
-
-  /// The position of field \p name in constructor \p ctor.
-  int fieldIndex(llvm::StringRef ctor, llvm::StringRef name) {
-    auto fields = fieldsOf(ctor);
-    for (size_t k = 0; k < fields.size(); ++k)
-      if (fields[k] == name)
-        return int(k);
-    return -1;
-  }
-
-  /// The field names of a constructor, from the spec's or the prelude's
-  /// declarations.
-  std::vector<std::string> fieldsOf(llvm::StringRef ctor) {
-    static const std::map<std::string, std::vector<std::string>> prelude = {
-        {"Node", {"tensor", "children"}},
-        {"Some", {"value"}},
-        {"AttentionPattern", {"query", "key", "value"}},
-        {"CompressionRule", {"pattern", "substitute"}},
-        {"AttentionWeight", {"query", "key", "value"}},
-        {"FractalCode", {"level", "code"}},
-        {"CompressedWeight", {"fractalCode", "scaleFactor"}}};
-    for (const ast::DeclPtr &d : module.getDecls())
-      if (auto *t = llvm::dyn_cast<ast::TypeDecl>(d.get())) {
-        std::vector<std::string> names;
-        if (t->getAlias() &&
-            t->getAlias()->kind == ast::TypeRef::Kind::Record &&
-            t->getName() == ctor)
-          return t->getAlias()->names;
-        for (const ast::Ctor &c : t->getCtors())
-          if (c.name == ctor) {
-            for (const ast::Field &f : c.fields)
-              names.push_back(f.name);
-            return names;
-          }
-      }
-    auto it = prelude.find(ctor.str());
-    return it == prelude.end() ? std::vector<std::string>() : it->second;
   }
 
   //===--------------------------------------------------------------------===//
@@ -445,6 +406,8 @@ public:
       if (callee->resolved == ast::NameKind::Constructor) {
         if (callee->getName() == "Tensor")
           return makeTensor(args, e.getLoc());
+        if (callee->getName() == "Int8Tensor")
+          return makeInt8Tensor(args, e.getLoc());
         return Value::record(callee->getName().str(), std::move(args));
       }
       if (callee->resolved == ast::NameKind::Prelude)
@@ -502,6 +465,18 @@ public:
     for (const ValuePtr &x : args[1]->elems)
       data.push_back(float(x->kind == Value::Kind::Int ? double(x->i) : x->f));
     return Value::tensor(std::move(shape), std::move(data));
+  }
+
+  /// `Int8Tensor(shape, codes)`: as `Tensor(...)` checks its shape, and
+  /// every code is an int8 (-128 to 127).
+  ValuePtr makeInt8Tensor(const std::vector<ValuePtr> &args, Location at) {
+    if (!makeTensor(args, at))
+      return nullptr;
+    for (const ValuePtr &c : args[1]->elems)
+      if (c->i < -128 || c->i > 127)
+        return fail(at, "an Int8Tensor's code " + llvm::Twine(c->i) +
+                            " is not an int8 (-128 to 127)");
+    return Value::record("Int8Tensor", args);
   }
 
   ValuePtr intrinsic(llvm::StringRef name, const std::vector<ValuePtr> &args,

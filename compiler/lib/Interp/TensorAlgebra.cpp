@@ -275,7 +275,51 @@ TensorResult topk(const Value &t, int64_t k) {
   return {Value::list(std::move(out)), ""};
 }
 
+/// An Int8Tensor record's codes as a tensor of Floats.
+Value codesAsTensor(const Value &codes) {
+  Value t;
+  t.kind = Value::Kind::Tensor;
+  for (const ValuePtr &d : codes.elems[0]->elems)
+    t.shape.push_back(d->i);
+  for (const ValuePtr &c : codes.elems[1]->elems)
+    t.data.push_back(float(c->i));
+  return t;
+}
+
+/// A Float scale as a tensor of \p t's rank with every side 1.
+Value scaleAsTensor(const Value &t, const Value &scale) {
+  Value s;
+  s.kind = Value::Kind::Tensor;
+  s.shape.assign(t.shape.size(), 1);
+  s.data = {float(number(scale))};
+  return s;
+}
+
+/// `quantize(t, scales)`: round(t / scales) to the nearest integer (halves
+/// away from 0), clamped to [-127, 127]; 0 / 0 has no code.
+TensorResult quantize(const Value &t, const Value &scales) {
+  TensorResult q = broadcast("quantize", t, scales, [](double x, double s) {
+    double r = std::round(double(float(x / s)));
+    return std::isnan(r) ? r : std::clamp(r, -127.0, 127.0);
+  });
+  if (!q.value)
+    return q;
+  std::vector<ValuePtr> shape, codes;
+  for (int64_t d : q.value->shape)
+    shape.push_back(Value::integer(d));
+  for (float c : q.value->data)
+    codes.push_back(Value::integer(int64_t(c)));
+  return {Value::record("Int8Tensor", {Value::list(std::move(shape)),
+                                       Value::list(std::move(codes))}),
+          ""};
+}
+
 } // namespace
+
+bool fac::interp::isInt8Tensor(const ValuePtr &v) {
+  return v && v->kind == Value::Kind::Data && v->ctor == "Int8Tensor" &&
+         v->elems.size() == 2;
+}
 
 bool fac::interp::isTensorIntrinsic(llvm::StringRef name,
                                     const std::vector<ValuePtr> &args) {
@@ -284,7 +328,7 @@ bool fac::interp::isTensorIntrinsic(llvm::StringRef name,
   if (args.empty())
     return false;
   if (isLoweredBy(name, Lowering::Algebra))
-    return name == "concat" || isTensor(args[0]);
+    return name == "concat" || isTensor(args[0]) || isInt8Tensor(args[0]);
   return isLoweredBy(name, Lowering::Scalar) && isTensor(args[0]);
 }
 
@@ -293,6 +337,17 @@ TensorResult fac::interp::tensorIntrinsic(llvm::StringRef name,
   const Value &t = *args[0];
   if (name == "concat")
     return concat(t, *args[1]);
+  // A Float scale is a tensor of 1s' shape.
+  if (name == "quantize")
+    return quantize(t,
+                    isTensor(args[1]) ? *args[1] : scaleAsTensor(t, *args[1]));
+  if (name == "dequantize") {
+    Value codes = codesAsTensor(t);
+    return broadcast("dequantize", codes,
+                     isTensor(args[1]) ? *args[1]
+                                       : scaleAsTensor(codes, *args[1]),
+                     [](double c, double s) { return c * s; });
+  }
   if (args.size() == 1 && name != "softmax" && name != "transpose") {
     std::vector<float> out(t.data.size());
     for (size_t k = 0; k < out.size(); ++k) {

@@ -3,8 +3,9 @@
 // The rules of the prelude's tensor algebra (Prelude.fac, "Tensor
 // algebra"; docs/LanguageReference.md): elementwise functions, broadcasting
 // arithmetic, reductions, softmax, transpose, reshape, row slices, gathers,
-// concatenation and top-k. Each is a function of values that either gives
-// a value or says why it cannot; the interpreter reports that at the call.
+// concatenation, top-k and int8 codes. Each is a function of values that
+// either gives a value or says why it cannot; the interpreter reports that
+// at the call.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +29,10 @@ struct TensorResult {
     return {nullptr, std::move(why)};
   }
 };
+
+/// Whether \p v is an Int8Tensor: a record of its shape and its codes
+/// (`quantize`'s result), which the interpreter holds as any record.
+bool isInt8Tensor(const ValuePtr &v);
 
 /// Whether \p name with \p args is a tensor intrinsic (some names are also
 /// functions of Floats: `exp(x)` is not, `exp(t)` is).

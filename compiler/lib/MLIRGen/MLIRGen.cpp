@@ -92,6 +92,8 @@ private:
         return builder.getNoneType();
       if (name == "Tensor")
         return fac::TensorType::get(ctx);
+      if (name == "Int8Tensor")
+        return fac::Int8TensorType::get(ctx);
       if (name == "LanguageModel")
         return ModelType::get(ctx);
       SmallVector<mlir::Type> args;

@@ -274,6 +274,11 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
                         StridedLayoutAttr::get(ctx, dyn, {dyn, dyn, 1}));
     SmallVector<Value> tables;
     for (BlockArgument arg : entry.getArguments()) {
+      if (isa<fac::Int8TensorType>(arg.getType()))
+        return mlir::emitError(arg.getLoc())
+               << "a kernel parameter of type Int8Tensor does not compile "
+                  "yet: kernels take f32 tensors (pass them, and quantize "
+                  "in the spec)";
       if (arg.getType() == tensor)
         arg.setType(bufferType);
       if (isRuleList(arg.getType())) {
@@ -321,12 +326,14 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
     if (keyTile)
       tile = keyTile;
     // The buffer a tensor-valued op writes: `out` when it is the result.
-    auto destination = [&](Operation *op, Value rows, Value cols) -> Value {
+    auto destination = [&](Operation *op, Value rows, Value cols,
+                           Type element = {}) -> Value {
       if (op->getResult(0) == returned)
         return out;
       int64_t dyn = ShapedType::kDynamic;
       auto dest = builder.create<memref::AllocOp>(
-          op->getLoc(), MemRefType::get({dyn, dyn}, builder.getF32Type()),
+          op->getLoc(),
+          MemRefType::get({dyn, dyn}, element ? element : builder.getF32Type()),
           ValueRange{rows, cols});
       dest->setAttr("fac.buffer", builder.getStringAttr("expanded rows"));
       temporaries.push_back(dest);
@@ -341,8 +348,8 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
     // The buffer a product or the tensor algebra writes: named \p what in
     // the memory plan, or `out`, whose sides are then checked.
     auto namedDestination = [&](Operation *op, Value rows, Value cols,
-                                StringRef what) -> Value {
-      Value dest = destination(op, rows, cols);
+                                StringRef what, Type element) -> Value {
+      Value dest = destination(op, rows, cols, element);
       if (dest == out) {
         Location loc = op->getLoc();
         require(loc, builder.create<memref::DimOp>(loc, out, 0), rows,
@@ -485,7 +492,8 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
           require(loc, dim(loc, a, 1), dim(loc, b, 0),
                   "inner dimensions of a product");
           Value rows = dim(loc, a, 0), cols = dim(loc, b, 1);
-          Value dest = namedDestination(&op, rows, cols, "product");
+          Value dest = namedDestination(&op, rows, cols, "product",
+                                        builder.getF32Type());
           emitMatmul(builder, loc, a, b, dest);
           call.getResult().replaceAllUsesWith(dest);
           call.erase();
@@ -627,6 +635,11 @@ struct BufferizePass : public fac::impl::FacBufferizeBase<BufferizePass> {
               "makes a list whose length is known only at run time: kernels "
               "hold lists as values known at compile time (bind the "
               "parameters it depends on with -D)");
+        for (Value result : op.getResults())
+          if (isa<fac::Int8TensorType>(result.getType()))
+            return op.emitOpError(
+                "makes an Int8Tensor a kernel cannot hold: kernels make "
+                "int8 codes with `quantize` only");
         for (Value result : op.getResults())
           if (result.getType() == tensor || isTensorTree(result.getType()))
             return op.emitOpError("has no buffer form yet: fac-bufferize "

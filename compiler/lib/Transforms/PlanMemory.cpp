@@ -193,9 +193,12 @@ public:
       auto b = formula(select.getFalseValue(), depth - 1);
       if (!a || !b)
         return std::nullopt;
+      // Either way the same (a broadcast of equal sides, say).
+      if (*a == *b)
+        return *a;
       // A choice made as the kernel runs: the plan holds either.
       if (!c)
-        return *a == *b ? *a : "max(" + *a + ", " + *b + ")";
+        return "max(" + *a + ", " + *b + ")";
       return "(" + *c + " ? " + *a + " : " + *b + ")";
     }
     return std::nullopt;

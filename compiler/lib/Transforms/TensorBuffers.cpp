@@ -121,9 +121,10 @@ bool TensorLowering::handles(Operation &op) {
   auto call = dyn_cast<IntrinsicOp>(op);
   if (!call)
     return false;
-  bool tensorFirst = !call.getArgs().empty() &&
-                     (isBuffer(call.getArgs()[0]) ||
-                      isa<fac::TensorType>(call.getArgs()[0].getType()));
+  bool tensorFirst =
+      !call.getArgs().empty() &&
+      (isBuffer(call.getArgs()[0]) ||
+       isa<fac::TensorType, fac::Int8TensorType>(call.getArgs()[0].getType()));
   // `max(t, axis)` is the algebra's (`max` of Floats is the table's
   // Scalar row).
   return tensorFirst && (isLoweredBy(call.getCallee(), Lowering::Algebra) ||
@@ -213,9 +214,12 @@ LogicalResult TensorLowering::lower(Operation &op) {
     return done;
   }
 
-  // Elementwise, with broadcasting: a side of 1 repeats.
-  if (StringRef name = elementwiseName(op); !name.empty()) {
-    SmallVector<Value> operands(op.getOperands());
+  // Elementwise, with broadcasting: a side of 1 repeats. \p fn gives an
+  // element of \p element from the operands' (a Float operand is itself).
+  auto mapElements =
+      [&](ValueRange operands, Type element, StringRef what,
+          function_ref<Value(OpBuilder &, Location, ValueRange)> fn)
+      -> LogicalResult {
     SmallVector<Value> buffers;
     for (Value v : operands)
       if (isBuffer(v))
@@ -226,13 +230,13 @@ LogicalResult TensorLowering::lower(Operation &op) {
     Value rows = dim(buffers[0], 0), cols = dim(buffers[0], 1);
     if (buffers.size() == 2) {
       // Each side: equal, or 1 on one side (which repeats).
-      auto broadcast = [&](Value x, Value y, StringRef what) -> Value {
+      auto broadcast = [&](Value x, Value y, StringRef side) -> Value {
         Value one = index(1);
         require(loc,
                 b.create<arith::OrIOp>(
                     loc, eq(x, y),
                     b.create<arith::OrIOp>(loc, eq(x, one), eq(y, one))),
-                (what + " of an elementwise operation's tensors (equal, or "
+                (side + " of an elementwise operation's tensors (equal, or "
                         "1 on one side)")
                     .str());
         return b.create<arith::SelectOp>(loc, eq(x, one), y, x);
@@ -250,8 +254,7 @@ LogicalResult TensorLowering::lower(Operation &op) {
                                     index(1)),
           b.create<arith::SelectOp>(loc, eq(dim(buffer, 1), index(1)), index(0),
                                     index(1))};
-    Value dest = destination(&op, rows, cols, "elementwise result");
-    std::string kind = name.str();
+    Value dest = makeDestination(&op, rows, cols, what, element);
     buildLoops(
         b, loc, {rows, cols}, [&](OpBuilder &nb, Location l, ValueRange ij) {
           SmallVector<Value> xs;
@@ -265,22 +268,54 @@ LogicalResult TensorLowering::lower(Operation &op) {
             Value j = nb.create<arith::MulIOp>(l, ij[1], colStep);
             xs.push_back(nb.create<memref::LoadOp>(l, v, ValueRange{i, j}));
           }
-          Value r;
-          if (kind == "add")
-            r = nb.create<arith::AddFOp>(l, xs[0], xs[1]);
-          else if (kind == "sub")
-            r = nb.create<arith::SubFOp>(l, xs[0], xs[1]);
-          else if (kind == "mul")
-            r = nb.create<arith::MulFOp>(l, xs[0], xs[1]);
-          else if (kind == "div")
-            r = nb.create<arith::DivFOp>(l, xs[0], xs[1]);
-          else if (kind == "neg")
-            r = nb.create<arith::NegFOp>(l, xs[0]);
-          else
-            r = scalarFunction(nb, l, kind, xs);
-          nb.create<memref::StoreOp>(l, r, dest, ij);
+          nb.create<memref::StoreOp>(l, fn(nb, l, xs), dest, ij);
         });
     return finish(dest);
+  };
+  if (StringRef name = elementwiseName(op); !name.empty()) {
+    std::string kind = name.str();
+    return mapElements(op.getOperands(), b.getF32Type(), "elementwise result",
+                       [&](OpBuilder &nb, Location l, ValueRange xs) -> Value {
+                         if (kind == "add")
+                           return nb.create<arith::AddFOp>(l, xs[0], xs[1]);
+                         if (kind == "sub")
+                           return nb.create<arith::SubFOp>(l, xs[0], xs[1]);
+                         if (kind == "mul")
+                           return nb.create<arith::MulFOp>(l, xs[0], xs[1]);
+                         if (kind == "div")
+                           return nb.create<arith::DivFOp>(l, xs[0], xs[1]);
+                         if (kind == "neg")
+                           return nb.create<arith::NegFOp>(l, xs[0]);
+                         return scalarFunction(nb, l, kind, xs);
+                       });
+  }
+
+  // int8 codes: round(t / s) clamped to [-127, 127] (a NaN, where the
+  // interpreter stops, codes as 0); and back, codes * s.
+  if (call && (lookupIntrinsic(callee) == Intrinsic::Quantize ||
+               lookupIntrinsic(callee) == Intrinsic::Dequantize)) {
+    if (lookupIntrinsic(callee) == Intrinsic::Dequantize)
+      return mapElements(
+          call.getArgs(), b.getF32Type(), "dequantized values",
+          [&](OpBuilder &nb, Location l, ValueRange xs) -> Value {
+            Value code = nb.create<arith::SIToFPOp>(l, nb.getF32Type(), xs[0]);
+            return nb.create<arith::MulFOp>(l, code, xs[1]);
+          });
+    return mapElements(
+        call.getArgs(), b.getI8Type(), "int8 codes",
+        [&](OpBuilder &nb, Location l, ValueRange xs) -> Value {
+          auto f32 = [&](float v) -> Value {
+            return nb.create<arith::ConstantOp>(l, nb.getF32FloatAttr(v));
+          };
+          Value r = nb.create<math::RoundOp>(
+              l, nb.create<arith::DivFOp>(l, xs[0], xs[1]));
+          Value number =
+              nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::ORD, r, r);
+          r = nb.create<arith::SelectOp>(l, number, r, f32(0));
+          r = nb.create<arith::MinimumFOp>(
+              l, nb.create<arith::MaximumFOp>(l, r, f32(-127)), f32(127));
+          return nb.create<arith::FPToSIOp>(l, nb.getI8Type(), r);
+        });
   }
 
   StringRef name = callee;

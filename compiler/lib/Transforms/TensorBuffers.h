@@ -8,7 +8,8 @@
 // exist only between the ops that make and read them: `reshape(t, [g, b,
 // d])` (t's rows in groups of b), read by a reduction along axis 1, whose
 // [g, 1, d] result only `reshape` reads. `topk`'s indices are an i64
-// buffer, which only `gather` reads.
+// buffer, which only `gather` reads. An Int8Tensor (`quantize`'s codes) is
+// an i8 buffer.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,11 +35,12 @@ void buildLoops(mlir::OpBuilder &builder, mlir::Location loc,
 
 class TensorLowering {
 public:
-  /// The buffer an op writes, \p rows x \p cols: `out` for the kernel's
-  /// result, else a new buffer named \p what in the memory plan.
-  using Destination =
-      std::function<mlir::Value(mlir::Operation *, mlir::Value rows,
-                                mlir::Value cols, llvm::StringRef what)>;
+  /// The buffer an op writes, \p rows x \p cols of \p element: `out` for
+  /// the kernel's result, else a new buffer named \p what in the memory
+  /// plan.
+  using Destination = std::function<mlir::Value(
+      mlir::Operation *, mlir::Value rows, mlir::Value cols,
+      llvm::StringRef what, mlir::Type element)>;
   /// A check of the kernel's arguments: \p holds, else FACRT_ERR_ARG
   /// naming \p what.
   using Require = std::function<void(mlir::Location, mlir::Value holds,
@@ -48,7 +50,7 @@ public:
   TensorLowering(mlir::OpBuilder &builder, Destination destination,
                  Require require,
                  llvm::SmallVectorImpl<mlir::Value> &temporaries)
-      : b(builder), destination(std::move(destination)),
+      : b(builder), makeDestination(std::move(destination)),
         require(std::move(require)), temporaries(temporaries) {}
 
   /// Whether \p op is a tensor-algebra op (its operands' tensors already
@@ -60,8 +62,14 @@ public:
   mlir::LogicalResult lower(mlir::Operation &op);
 
 private:
+  /// An f32 destination.
+  mlir::Value destination(mlir::Operation *op, mlir::Value rows,
+                          mlir::Value cols, llvm::StringRef what) {
+    return makeDestination(op, rows, cols, what, b.getF32Type());
+  }
+
   mlir::OpBuilder &b;
-  Destination destination;
+  Destination makeDestination;
   Require require;
   /// `reshape(t, [g, b, d])`: t's buffer, b and g (indices).
   llvm::DenseMap<mlir::Value, std::tuple<mlir::Value, mlir::Value, mlir::Value>>

@@ -42,6 +42,16 @@ def FAC_TensorType : FAC_Type<"Tensor", "tensor"> {
   }];
 }
 
+def FAC_Int8TensorType : FAC_Type<"Int8Tensor", "i8tensor"> {
+  let summary = "the spec language's Int8Tensor: int8 codes of unknown shape";
+  let description = [{
+    The codes `quantize(t, scales)` makes: integers from -127 to 127 (an
+    Int8Tensor built from lists may also hold -128), one byte each. Their
+    scales are another tensor, which `dequantize(codes, scales)` multiplies
+    back in. `fac-bufferize` holds them in i8 buffers of the memory plan.
+  }];
+}
+
 def FAC_ListType : FAC_Type<"List", "list"> {
   let summary = "the spec language's List<T>";
   let parameters = (ins "::mlir::Type":$elementType);

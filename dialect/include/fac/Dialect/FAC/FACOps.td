@@ -429,7 +429,8 @@ def FAC_AttentionOp : FAC_Op<"attention", [AttrSizedOperandSegments,
 
 // A value with constructors and fields: declared data, or a Tensor, which
 // is the prelude's record (shape: List<Int>, values: List<Float>).
-def FAC_Structured : AnyTypeOf<[FAC_DataType, FAC_TensorType]>;
+def FAC_Structured : AnyTypeOf<[FAC_DataType, FAC_TensorType,
+                                  FAC_Int8TensorType]>;
 
 def FAC_YieldOp : FAC_Op<"yield", [Pure, Terminator, ReturnLike,
     ParentOneOf<["IfOp", "HandleOp", "ComprehensionOp", "TheoremOp",
