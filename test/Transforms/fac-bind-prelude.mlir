@@ -1,5 +1,7 @@
 // fac-bind-prelude: performed prelude effects become their intrinsic ops;
-// an effect with no handler anywhere is an error at its call site.
+// an effect with no handler anywhere is an error at its call site, and so
+// is a library effect at a type the library does not have, or one another
+// pass gives kernels (LibraryEffects.def) that it did not lower.
 // `Attend(q, k, v, score, mask)` takes the two lambdas' bodies as the
 // op's hook regions; a hook that reads the head index adds the kernel's
 // `head` parameter (before its tensors). The prelude's functions of
@@ -19,17 +21,25 @@ func.func @attend(%q: !fac.tensor, %k: !fac.tensor, %v: !fac.tensor) -> !fac.ten
 // -----
 
 func.func @unknown(%q: !fac.tensor) -> !fac.tensor {
-  // expected-error @+1 {{effect 'Compress' is not handled and has no library handler}}
-  %r = fac.perform "Compress"(%q) : (!fac.tensor) -> !fac.tensor
+  // expected-error @+1 {{effect 'Prune' is not handled and has no library handler}}
+  %r = fac.perform "Prune"(%q) : (!fac.tensor) -> !fac.tensor
   return %r : !fac.tensor
 }
 
 // -----
 
 func.func @wrong_signature(%q: !fac.tensor, %s: f32) -> !fac.tensor {
-  // expected-error @+1 {{'Attend' takes three tensors (and a score and a mask hook) and returns a tensor}}
+  // expected-error @+1 {{performs 'Attend' at (Tensor, Tensor, Float) -> Tensor, a type the library's 'Attend' does not have ((Tensor, Tensor, Tensor) -> Tensor, (Tensor, Tensor, Tensor, (Float, Int, Int, Int) -> Float, (Int, Int, Int) -> Bool) -> Tensor, (TensorTree, TensorTree, TensorTree) -> Tensor)}}
   %r = fac.perform "Attend"(%q, %q, %s) : (!fac.tensor, !fac.tensor, f32) -> !fac.tensor
   return %r : !fac.tensor
+}
+
+// -----
+
+func.func @not_lowered(%q: !fac.tensor, %ratio: f32) -> !fac.data<"TensorTree"> {
+  // expected-error @+1 {{of library effect 'Compress' (Tensor, Float) -> TensorTree, which kernels get from fac-lower-trees in the forms docs/LanguageReference.md lists ("What compiles to kernels today"): this use is not one of them}}
+  %r = fac.perform "Compress"(%q, %ratio) : (!fac.tensor, f32) -> !fac.data<"TensorTree">
+  return %r : !fac.data<"TensorTree">
 }
 
 // -----

@@ -218,7 +218,15 @@ private:
                     ("Name " + llvm::cast<NameExpr>(e).getName()).str());
     case Expr::Kind::Call: {
       auto &call = llvm::cast<CallExpr>(e);
-      header(e, depth, "Call");
+      // After the location: the library's overload a perform resolved to
+      // (LibraryEffects.def).
+      line(depth) << "Call";
+      if (e.type)
+        os << " : " << e.type->str();
+      os << " <" << e.getLoc().line << ":" << e.getLoc().col << ">";
+      if (call.libraryEffect)
+        os << " library " << getLibraryEffect(*call.libraryEffect).id;
+      os << "\n";
       expr(call.getCallee(), depth + 1);
       for (const ExprPtr &a : call.getArgs())
         expr(*a, depth + 1);

@@ -17,12 +17,14 @@
 #include "fac/AST/ASTBuilder.h"
 #include "fac/Sema/Sema.h"
 #include "fac/Support/Intrinsics.h"
+#include "fac/Support/LibraryEffects.h"
 #include "fac/Support/StackGuard.h"
 #include "fac/Support/WeightCodes.h"
 
 #include "facrt/facrt.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -912,13 +914,17 @@ public:
           handlers.insert(handlers.end(), inner.begin(), inner.end());
           return v;
         }
-    if (effect == "Attend" && args.size() == 5)
+    if (!e.libraryEffect)
+      return fail(e.getLoc(), "effect '" + effect +
+                                  "' is performed outside any handler of it");
+    switch (*e.libraryEffect) {
+    case LibraryEffect::AttendHooks:
       return attendWithHooks(args, e.getLoc());
-    if (effect == "Attend" && args[0]->kind == Value::Kind::Tensor)
+    case LibraryEffect::Attend:
       return attend(args, e.getLoc());
-    if (effect == "Attend")
+    case LibraryEffect::AttendTrees:
       return attendTrees(args, e.getLoc());
-    if (effect == "Compress" && args[0]->kind == Value::Kind::Tensor) {
+    case LibraryEffect::CompressToPyramid: {
       const Value &t = *args[0];
       int64_t cols = t.shape.empty() ? 1 : t.shape.back();
       // A tree's root summarises at least one token (as the runtime's
@@ -928,7 +934,7 @@ public:
                                 "a tree: a tree stands for at least one token");
       return buildPyramid(t.data.data(), t.rows(), cols);
     }
-    if (effect == "Decompress" && args.size() == 1) {
+    case LibraryEffect::DecompressPyramid: {
       std::vector<float> rows;
       std::vector<int64_t> weights;
       int64_t width = checkedLeaves(args[0], rows, weights, e.getLoc());
@@ -938,15 +944,14 @@ public:
       int64_t n = width ? int64_t(tokens.size()) / width : 0;
       return Value::tensor({n, width}, std::move(tokens));
     }
-    if (effect == "Compress" && args[0]->kind == Value::Kind::Data &&
-        args[0]->ctor == "Node") {
+    case LibraryEffect::CompressByRule: {
       // A tree the rule's pattern matches becomes a leaf of the substitute.
       const ValuePtr &rule = args[1];
       if (matches(args[0], rule->elems[0]))
         return Value::record("Node", {rule->elems[1], Value::list({})});
       return args[0];
     }
-    if (effect == "Decompress" && args.size() == 2) {
+    case LibraryEffect::DecompressByRule: {
       // A tensor that is the rule's substitute expands to the value tree
       // of its pattern; anything else is a leaf.
       const ValuePtr &rule = args[1];
@@ -954,18 +959,17 @@ public:
         return rule->elems[0]->elems[2];
       return Value::record("Node", {args[0], Value::list({})});
     }
-    if (effect == "AttentionComputation")
+    case LibraryEffect::AttentionComputation:
       return call(args[3], {args[0], args[1], args[2]}, e.getLoc());
-    if (effect == "Compress" && args[0]->kind == Value::Kind::Data &&
-        args[0]->ctor == "AttentionWeight")
+    case LibraryEffect::CompressWeight:
       return compressWeight(args[0], args[1], e.getLoc());
-    if (effect == "Reconstruct")
+    case LibraryEffect::Reconstruct:
       return decodeWeight(args[0], e.getLoc());
-    if (effect == "AttentionForward")
+    case LibraryEffect::AttentionForward:
       return attentionForward(args[0], args[1], e.getLoc());
-    if (effect == "FractalForward" && args.size() == 3)
+    case LibraryEffect::FractalForwardAtLevel:
       return fractalForward(args[0], args[1]->i, args[2], e.getLoc());
-    if (effect == "FractalForward") {
+    case LibraryEffect::FractalForward: {
       // Without a level: every compressed weight in turn.
       ValuePtr x = args[0];
       for (const ValuePtr &w : args.back()->elems)
@@ -973,13 +977,12 @@ public:
           return nullptr;
       return x;
     }
-    if (effect == "MemoryConstraint")
+    case LibraryEffect::MemoryConstraint:
       return Value::record(
           int64_t(largestTensorBytes) <= args[0]->i ? "Satisfy" : "Violate",
           {});
-    return fail(e.getLoc(), "the interpreter has no library handler for "
-                            "effect '" +
-                                effect + "' with these arguments yet");
+    }
+    llvm_unreachable("every row of LibraryEffects.def has a handler");
   }
 
   /// The prelude's dense Attend, in fp64.

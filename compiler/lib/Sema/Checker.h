@@ -82,6 +82,8 @@ struct SigInfo {
   bool fromPrelude = false;
   /// A spec effect bound to a prelude one (library-handled).
   bool libraryHandled = false;
+  /// A library effect: its row of LibraryEffects.def.
+  std::optional<LibraryEffect> library;
 };
 
 struct Tables {

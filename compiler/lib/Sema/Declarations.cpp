@@ -22,6 +22,14 @@ bool Checker::run(Module &module) {
       if (!tables.intrinsics.count(name))
         source->error({1, 1}, llvm::Twine("Intrinsics.def lists '") + name +
                                   "', which the prelude does not declare");
+  if (isPrelude)
+    for (const LibraryEffectInfo &row : kLibraryEffects)
+      if (llvm::none_of(tables.effects.lookup(row.name), [&](const SigInfo &e) {
+            return e.library == row.effect;
+          }))
+        source->error({1, 1}, llvm::Twine("LibraryEffects.def lists '") +
+                                  row.name + "' " + row.type +
+                                  ", which the prelude does not declare");
   const ConceptDecl *lastConcept = nullptr;
   llvm::StringMap<const ConceptDecl *> concepts;
   for (const DeclPtr &d : module.getDecls()) {
@@ -314,6 +322,16 @@ void Checker::declareSignature(SignatureDecl &s) {
     auto &table = isEffect ? tables.effects : tables.operators;
     std::vector<SigInfo> &entries = table[name];
     if (isPrelude) {
+      // One table lists the effects the library handles.
+      if (isEffect) {
+        const LibraryEffectInfo *row = lookupLibraryEffect(name, type->str());
+        if (row)
+          info.library = row->effect;
+        else
+          source->error(s.getLoc(), "effect '" + name + "' " + type->str() +
+                                        " is not in LibraryEffects.def: "
+                                        "nothing handles it");
+      }
       entries.push_back(info);
       if (s.getBody())
         operatorBodies.push_back(&s);
@@ -357,6 +375,7 @@ void Checker::declareSignature(SignatureDecl &s) {
       if (const SigInfo *bound = matchPrelude(prelude, type)) {
         info.type = bound->type;
         info.libraryHandled = true;
+        info.library = bound->library;
         info.decl = bound->decl;
       } else if (!isEffect || !entries.empty()) {
         source->error(s.getLoc(),

@@ -478,6 +478,8 @@ TypePtr Checker::perform(CallExpr &e, NameExpr &callee,
   std::vector<TypePtr> params = t->getParams();
   inferLambdaArgs(e, &params);
   checkArgs(e, what, params);
+  if (sig->libraryHandled)
+    e.libraryEffect = sig->library;
   if (!sig->libraryHandled && !isHandledHere(callee.getName())) {
     source->error(e.getLoc(), "effect '" + callee.getName() +
                                   "' is performed here but not handled, "

@@ -1,7 +1,8 @@
 //===- BindPrelude.cpp - Prelude effects to intrinsic ops -----------------===//
 //
 // Implements fac-bind-prelude: a performed effect of the standard prelude
-// becomes the op that implements it on every target.
+// becomes the op that implements it on every target. Which library effect
+// a perform is, is read from LibraryEffects.def by its name and type.
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,12 +10,15 @@
 
 #include "fac/Dialect/FAC/FACDialect.h"
 #include "fac/Support/Intrinsics.h"
+#include "fac/Support/LibraryEffects.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+
+#include "llvm/Support/Regex.h"
 
 namespace fac {
 #define GEN_PASS_DEF_FACBINDPRELUDE
@@ -25,6 +29,63 @@ using namespace mlir;
 using namespace fac;
 
 namespace {
+
+/// \p type as Sema prints the language's types (`Tensor`, `List<Int>`,
+/// `(Float, Int) -> Bool`); a type nothing constrained (none) is `?`.
+std::string languageType(Type type) {
+  auto list = [](TypeRange types) {
+    std::string text;
+    for (Type t : types)
+      text += (text.empty() ? "" : ", ") + languageType(t);
+    return text;
+  };
+  if (isa<fac::TensorType>(type))
+    return "Tensor";
+  if (isa<fac::Int8TensorType>(type))
+    return "Int8Tensor";
+  if (isa<ModelType>(type))
+    return "LanguageModel";
+  if (type.isF32())
+    return "Float";
+  if (type.isInteger(64))
+    return "Int";
+  if (type.isInteger(1))
+    return "Bool";
+  if (isa<NoneType>(type))
+    return "?";
+  if (auto l = dyn_cast<ListType>(type))
+    return "List<" + languageType(l.getElementType()) + ">";
+  if (auto d = dyn_cast<DataType>(type))
+    return d.getArgs().empty()
+               ? d.getName().str()
+               : (d.getName() + "<" + list(d.getArgs()) + ">").str();
+  if (auto f = dyn_cast<FunctionType>(type))
+    return "(" + list(f.getInputs()) + ") -> " + list(f.getResults());
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << type;
+  return text;
+}
+
+/// The row of LibraryEffects.def \p op performs: its name and type, a `?`
+/// (an unconstrained hook parameter) standing for any type.
+const LibraryEffectInfo *libraryEffectOf(PerformOp op, std::string &type) {
+  type = "(";
+  for (auto [i, t] : llvm::enumerate(op.getArgs().getTypes()))
+    type += (i ? ", " : "") + languageType(t);
+  type += ") -> " + languageType(op.getType());
+  llvm::Regex pattern(
+      "^" +
+      llvm::join(llvm::map_range(
+                     llvm::split(type, '?'),
+                     [](StringRef part) { return llvm::Regex::escape(part); }),
+                 "[A-Za-z]+") +
+      "$");
+  for (const LibraryEffectInfo &row : kLibraryEffects)
+    if (op.getEffect() == row.name && pattern.match(row.type))
+      return &row;
+  return nullptr;
+}
 
 /// Moves the body of \p hook, a lambda, into \p region, its `fac.return`
 /// a `fac.yield`; fails at \p op when \p hook is not a lambda.
@@ -157,12 +218,31 @@ struct BindPreludePass : public fac::impl::FacBindPreludeBase<BindPreludePass> {
     SmallVector<PerformOp> performs;
     getOperation().walk([&](PerformOp op) { performs.push_back(op); });
     for (PerformOp op : performs) {
+      std::string type;
+      const LibraryEffectInfo *row = libraryEffectOf(op, type);
+      std::string overloads;
+      for (const LibraryEffectInfo &other : kLibraryEffects)
+        if (op.getEffect() == other.name)
+          overloads +=
+              (overloads.empty() ? "" : ", ") + std::string(other.type);
       LogicalResult bound =
-          op.getEffect() == "Attend"
+          !row && !overloads.empty()
+              ? op.emitOpError("performs '")
+                    << op.getEffect() << "' at " << type
+                    << ", a type the library's '" << op.getEffect()
+                    << "' does not have (" << overloads << ")"
+          : !row ? op.emitOpError("effect '")
+                       << op.getEffect()
+                       << "' is not handled and has no library handler"
+          : row->lowering == EffectLowering::Attention
               ? bindAttend(op)
-              : op.emitOpError("effect '")
-                    << op.getEffect()
-                    << "' is not handled and has no library handler";
+              : op.emitOpError("of library effect '")
+                    << row->name << "' " << row->type
+                    << ", which kernels get from "
+                    << getEffectLoweringPasses(row->lowering)
+                    << " in the forms docs/LanguageReference.md lists "
+                       "(\"What compiles to kernels today\"): this use is "
+                       "not one of them";
       if (failed(bound))
         return signalPassFailure();
     }

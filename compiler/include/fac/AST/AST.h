@@ -11,6 +11,7 @@
 
 #include "fac/Sema/Types.h"
 #include "fac/Support/Diagnostics.h"
+#include "fac/Support/LibraryEffects.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Casting.h"
@@ -174,6 +175,10 @@ public:
 
   /// Set by Sema when the call performs an effect: the effect's name.
   std::string performedEffect;
+  /// Set by Sema when that effect is the library's: the overload
+  /// (LibraryEffects.def) whose handler runs when no handler of the spec's
+  /// is active.
+  std::optional<LibraryEffect> libraryEffect;
 
 private:
   ExprPtr callee;
