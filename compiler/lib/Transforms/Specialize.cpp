@@ -260,18 +260,24 @@ bool knownWhenApplied(Value value, LambdaOp lambda, ValueRange args,
 }
 
 /// Whether applying recursive \p lambda to \p args unrolls to an end:
-/// every `if` around one of its recursive calls decides on values known at
-/// compile time (a recursion on run-time values is left to run).
+/// each of its recursive calls is inside an `if` that decides on values
+/// known at compile time (a recursion on run-time values is left to run).
+/// Other `if`s around the call may decide at run time (`if l >= levels
+/// then l else if j < offset(l) then l else f(j, l + 1)`): the known one
+/// ends the unrolling, and `maxUnroll` bounds it if it never does.
 bool unrollsWith(LambdaOp lambda, ValueRange args) {
   bool guarded = false, decided = true;
-  lambda.getBody().walk([&](IfOp branch) {
-    bool aroundSelf = false;
-    branch->walk(
-        [&](SelfOp self) { aroundSelf |= self.getTarget() == lambda; });
-    if (!aroundSelf)
+  lambda.getBody().walk([&](SelfOp self) {
+    if (self.getTarget() != lambda)
       return;
-    guarded = true;
-    decided &= knownWhenApplied(branch.getCondition(), lambda, args);
+    bool known = false;
+    for (Operation *p = self->getParentOp(); p && p != lambda;
+         p = p->getParentOp())
+      if (auto branch = dyn_cast<IfOp>(p)) {
+        guarded = true;
+        known |= knownWhenApplied(branch.getCondition(), lambda, args);
+      }
+    decided &= known;
   });
   return guarded && decided;
 }
