@@ -8,13 +8,16 @@
 // perplexity of both on real text. With FAC_V1_KERNEL (the seed's V1
 // compiled: its first argument is the threshold), the reference is the
 // runtime's V1 (facrt_v1_attention) at the same threshold and dense
-// attention is reported beside them.
-// Usage: model_generate <data dir> <tokens> [threshold]
+// attention is reported beside them. With FAC_V2_KERNEL (the hierarchical
+// variant: its first argument is the window), the reference is the
+// runtime's V2 (facrt_hierarchical_attention) at the same window.
+// Usage: model_generate <data dir> <tokens> [threshold or window]
 //
 //===----------------------------------------------------------------------===//
 
 #include "facrt/facrt.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -24,6 +27,9 @@
 
 #if defined(FAC_V1_KERNEL)
 #define FAC_KERNEL FAC_V1_KERNEL
+#endif
+#if defined(FAC_V2_KERNEL)
+#define FAC_KERNEL FAC_V2_KERNEL
 #endif
 #if !defined(FAC_KERNEL) && !defined(FAC_LAYER_KERNEL)
 #error "define FAC_KERNEL or FAC_LAYER_KERNEL to the kernel's entry point"
@@ -49,10 +55,35 @@ float firstArgument = 1.0f;
 int compiledAttention(void *, const fac_memref2d_f32 *q,
                       const fac_memref2d_f32 *k, const fac_memref2d_f32 *v,
                       fac_memref2d_f32 *out) {
+#ifdef FAC_V2_KERNEL
+  // V2's first argument is its window.
+  return FACRT_CALL(&workspace, FAC_KERNEL, int64_t(firstArgument),
+                    const_cast<fac_memref2d_f32 *>(q),
+                    const_cast<fac_memref2d_f32 *>(k),
+                    const_cast<fac_memref2d_f32 *>(v), out);
+#else
   return FACRT_CALL(&workspace, FAC_KERNEL, firstArgument,
                     const_cast<fac_memref2d_f32 *>(q),
                     const_cast<fac_memref2d_f32 *>(k),
                     const_cast<fac_memref2d_f32 *>(v), out);
+#endif
+}
+#endif
+
+#ifdef FAC_V2_KERNEL
+int runtimeV2(void *, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
+              const fac_memref2d_f32 *v, fac_memref2d_f32 *out) {
+  facrt_pyramid *keys = nullptr, *values = nullptr;
+  facrt_status s = facrt_pyramid_build(k, &keys);
+  if (s == FACRT_OK)
+    s = facrt_pyramid_build(v, &values);
+  if (s == FACRT_OK)
+    s = facrt_hierarchical_attention(q, keys, values, int64_t(firstArgument),
+                                     1.0f / std::sqrt(float(q->sizes[1])),
+                                     out, nullptr);
+  facrt_pyramid_free(keys);
+  facrt_pyramid_free(values);
+  return s;
 }
 #endif
 
@@ -94,9 +125,12 @@ int main(int argc, char **argv) {
   facrt_llama_state_new(&model, count, &builtin);
   facrt_llama_state_new(&model, count, &compiled);
   facrt_llama_state_new(&model, count, &dense);
-#ifdef FAC_V1_KERNEL
+#if defined(FAC_V1_KERNEL)
   facrt_llama_set_attention(builtin, &runtimeV1, nullptr);
   const char *reference = "runtime V1";
+#elif defined(FAC_V2_KERNEL)
+  facrt_llama_set_attention(builtin, &runtimeV2, nullptr);
+  const char *reference = "runtime V2";
 #else
   const char *reference = "built-in";
 #endif
