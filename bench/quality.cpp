@@ -4,7 +4,8 @@
 // model, on real text (Moby Dick) and on the model's own greedy story:
 //   V1  the seed's attend: q, k, v pyramids cut by a threshold on each
 //       node's magnitude, attention with multiplicities (facrt_v1_attention),
-//   V2  hierarchical causal attention with a window,
+//   V2  hierarchical causal attention with a window (facrt_hierarchical_
+//       attention; examples/variants/hierarchical.fac compiles to it),
 //   V3  fractal-coded projection weights, against round-to-nearest int8,
 //       int4 and int2 at their bits per weight,
 // reporting compression, attention output error, next-token agreement and
@@ -189,7 +190,13 @@ int main(int argc, char **argv) {
                "facc compiles it (facrt_v1_attention; the compiled kernel "
                "agrees token for token, Integration/model-attention.test): "
                "q, k and v are each cut where a node's magnitude, the norm "
-               "of the tokens it stands for, is under the threshold.\n\n"
+               "of the tokens it stands for, is under the threshold. V2 is "
+               "the seed's second variant as attention over the key "
+               "pyramid (facrt_hierarchical_attention), which "
+               "`examples/variants/hierarchical.fac` writes in the "
+               "language; compiled, it agrees token for token and gives "
+               "these perplexities (Integration/model-attention.test, and "
+               "the main job beside dense).\n\n"
                "| variant | knob | corpus | keys scored / dense | attention "
                "error mean (max) | next-token agreement | perplexity "
                "(dense) |\n|---|---|---|---|---|---|---|\n");

@@ -16,8 +16,10 @@
 // variant (examples/seed/v2-hierarchical.fac, `forward`, compiled as
 // written: not an attention) runs on each head's query rows: exact with
 // room for every row, and its compression error under smaller memory
-// limits. Without ../shared/data it runs a clearly labelled synthetic
-// workload instead.
+// limits; the same variant as attention over the key pyramid
+// (examples/variants/hierarchical.fac) runs as stories260K's attention
+// beside dense and the runtime's V2, at several windows. Without
+// ../shared/data it runs a clearly labelled synthetic workload instead.
 //
 // Usage: fac-attention-demo [data dir]  (default: $FAC_DATA_DIR, then the
 // directory configured at build time).
@@ -26,6 +28,7 @@
 
 #include "dense_attention.h"
 #include "facrt/facrt.h"
+#include "hierarchical.h"
 #include "v1_rule_compression.h"
 #include "v2_hierarchical.h"
 
@@ -374,26 +377,60 @@ bool runV2(Workload &w) {
   return ok;
 }
 
-/// V1's threshold for the model host's callbacks.
-float v1Threshold = 0;
+/// The knob of the variant the model host's callbacks run: V1's
+/// threshold, V2's window.
+double knob = 0;
 
 int compiledV1(void *, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
                const fac_memref2d_f32 *v, fac_memref2d_f32 *out) {
   return FACRT_CALL(&workspace, fac_FractalAttentionCompression_attention,
-                    v1Threshold, const_cast<fac_memref2d_f32 *>(q),
+                    float(knob), const_cast<fac_memref2d_f32 *>(q),
                     const_cast<fac_memref2d_f32 *>(k),
                     const_cast<fac_memref2d_f32 *>(v), out);
 }
 
 int runtimeV1(void *, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
               const fac_memref2d_f32 *v, fac_memref2d_f32 *out) {
-  return facrt_v1_attention(q, k, v, v1Threshold, out, nullptr);
+  return facrt_v1_attention(q, k, v, float(knob), out, nullptr);
 }
 
-/// The compiled V1 as stories260K's attention beside dense: its greedy
-/// story, next-token agreement with dense on Moby Dick, and perplexity;
-/// each must equal the runtime's V1.
-bool runModelV1(const std::string &dir) {
+int compiledV2(void *, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
+               const fac_memref2d_f32 *v, fac_memref2d_f32 *out) {
+  return FACRT_CALL(&workspace, fac_Hierarchical_attention, int64_t(knob),
+                    const_cast<fac_memref2d_f32 *>(q),
+                    const_cast<fac_memref2d_f32 *>(k),
+                    const_cast<fac_memref2d_f32 *>(v), out);
+}
+
+int runtimeV2(void *, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
+              const fac_memref2d_f32 *v, fac_memref2d_f32 *out) {
+  facrt_pyramid *keys = nullptr, *values = nullptr;
+  facrt_status s = facrt_pyramid_build(k, &keys);
+  if (s == FACRT_OK)
+    s = facrt_pyramid_build(v, &values);
+  if (s == FACRT_OK)
+    s = facrt_hierarchical_attention(q, keys, values, int64_t(knob),
+                                     1.0f / std::sqrt(float(q->sizes[1])), out,
+                                     nullptr);
+  facrt_pyramid_free(keys);
+  facrt_pyramid_free(values);
+  return s;
+}
+
+/// A compiled variant as stories260K's attention, and the runtime's
+/// version of the same algorithm it must equal.
+struct ModelVariant {
+  const char *title;
+  const char *reference; ///< "runtime V1"
+  const char *knobName;  ///< "threshold"
+  std::vector<double> knobs;
+  facrt_attention_fn compiled, runtime;
+};
+
+/// \p variant as stories260K's attention beside dense, at each knob: its
+/// greedy story, next-token agreement with dense on Moby Dick, and
+/// perplexity; each must equal the runtime's version.
+bool runModelVariant(const std::string &dir, const ModelVariant &variant) {
   facrt_llama_model model;
   facrt_tokenizer *tok = nullptr;
   if (facrt_stories260k_load(dir.c_str(), &model, &tok) != FACRT_OK)
@@ -419,18 +456,19 @@ bool runModelV1(const std::string &dir) {
   facrt_llama_state_new(&model, kTokens, &dense);
   std::vector<int32_t> densePredictions = predictions(dense);
   double densePpl = facrt_llama_perplexity(dense, tokens.data(), n);
-  fmt::print("\n== REAL MODEL: the seed's V1 compiled as stories260K's "
-             "attention (model.attention := attend), beside dense\n");
+  fmt::print("\n== REAL MODEL: {} as stories260K's attention "
+             "(model.attention := attend), beside dense\n",
+             variant.title);
   fmt::print("   dense: perplexity on Moby Dick ({} tokens) {:.4f}\n", n,
              densePpl);
   bool ok = true;
-  for (float threshold : kV1Thresholds) {
-    v1Threshold = threshold;
+  for (double value : variant.knobs) {
+    knob = value;
     facrt_llama_state *compiled = nullptr, *runtime = nullptr;
     facrt_llama_state_new(&model, kTokens, &compiled);
     facrt_llama_state_new(&model, kTokens, &runtime);
-    facrt_llama_set_attention(compiled, &compiledV1, nullptr);
-    facrt_llama_set_attention(runtime, &runtimeV1, nullptr);
+    facrt_llama_set_attention(compiled, variant.compiled, nullptr);
+    facrt_llama_set_attention(runtime, variant.runtime, nullptr);
     std::vector<int32_t> got = predictions(compiled);
     std::vector<int32_t> expected = predictions(runtime);
     size_t agree = 0;
@@ -450,11 +488,12 @@ bool runModelV1(const std::string &dir) {
     bool same =
         got == expected && std::fabs(ppl - pplRuntime) <= 1e-3 * pplRuntime;
     ok &= same;
-    fmt::print("   threshold {:<4}: next-token agreement with dense {:.1f}%, "
-               "perplexity {:.4f} (runtime V1 {:.4f}: {})\n"
-               "                    story: {}\n",
-               threshold, 100.0 * double(agree) / n, ppl, pplRuntime,
-               same ? "same" : "DIFFERENT", words);
+    fmt::print("   {} {:<4}: next-token agreement with dense {:.1f}%, "
+               "perplexity {:.4f} ({} {:.4f}: {})\n"
+               "{:>20}story: {}\n",
+               variant.knobName, value, 100.0 * double(agree) / n, ppl,
+               variant.reference, pplRuntime, same ? "same" : "DIFFERENT", "",
+               words);
     facrt_llama_state_free(compiled);
     facrt_llama_state_free(runtime);
   }
@@ -480,8 +519,20 @@ int main(int argc, char **argv) {
     ok &= run(w, /*causal=*/true);
     ok &= runModel(dir);
     ok &= runV1(w);
-    ok &= runModelV1(dir);
+    ok &= runModelVariant(dir,
+                          {"the seed's V1 compiled", "runtime V1", "threshold",
+                           std::vector<double>(std::begin(kV1Thresholds),
+                                               std::end(kV1Thresholds)),
+                           &compiledV1, &runtimeV1});
     ok &= runV2(w);
+    ok &=
+        runModelVariant(dir, {"the seed's V2 as attention over the key pyramid "
+                              "(examples/variants/hierarchical.fac) compiled",
+                              "runtime V2",
+                              "window",
+                              {1, 4, 32, 256},
+                              &compiledV2,
+                              &runtimeV2});
   } else if (status != kExitSuccess) {
     return status;
   } else {

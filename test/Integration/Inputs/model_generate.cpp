@@ -79,8 +79,8 @@ int runtimeV2(void *, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
     s = facrt_pyramid_build(v, &values);
   if (s == FACRT_OK)
     s = facrt_hierarchical_attention(q, keys, values, int64_t(firstArgument),
-                                     1.0f / std::sqrt(float(q->sizes[1])),
-                                     out, nullptr);
+                                     1.0f / std::sqrt(float(q->sizes[1])), out,
+                                     nullptr);
   facrt_pyramid_free(keys);
   facrt_pyramid_free(values);
   return s;
