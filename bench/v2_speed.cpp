@@ -12,12 +12,19 @@
 //   the error after k levels against k times the error after one (the
 //   seed's "error <= epsilon * log n", epsilon the error of one level).
 // V2 as written is not an attention (docs/Rationale.md): the dense kernel
-// is the cost it would replace, not a reference for its output.
+// is the cost it would replace, not a reference for its output. Then the
+// seed's V2 as attention over the key pyramid
+// (examples/variants/hierarchical.fac, compiled with 10 levels; what
+// libfacrt's facrt_hierarchical_attention computes): one query against n
+// keys, as the model host decodes, against the compiled dense kernel and
+// the runtime's V2, with the (query, node) pairs it scores, and its error
+// against dense attention on Gaussian rows and on stories260K's.
 // Usage: fac-v2-speed <data dir or "none"> <report.md>
 //
 //===----------------------------------------------------------------------===//
 
 #include "dense_attention.h"
+#include "hierarchical.h"
 #include "v2_hierarchical.h"
 
 #include "BestTime.h"
@@ -81,6 +88,45 @@ double exponent(const std::vector<double> &n, const std::vector<double> &t) {
     sxy += x * y;
   }
   return (k * sxy - sx * sy) / (k * sxx - sx * sx);
+}
+
+/// Relative error (max |a - b| / max |b|) of \p a against \p b.
+double relative(const std::vector<float> &a, const std::vector<float> &b) {
+  double worst = 0, scale = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    worst = std::max(worst, std::fabs(double(a[i]) - b[i]));
+    scale = std::max(scale, std::fabs(double(b[i])));
+  }
+  return scale > 0 ? worst / scale : worst;
+}
+
+/// The runtime's V2 (pyramids built, then facrt_hierarchical_attention)
+/// of q's rows, the last positions of the n keys; the pairs scored.
+int64_t runtimeV2(fac_memref2d_f32 &q, fac_memref2d_f32 &k, fac_memref2d_f32 &v,
+                  int64_t window, fac_memref2d_f32 &out) {
+  facrt_pyramid *keys = nullptr, *values = nullptr;
+  int64_t pairs = 0;
+  if (facrt_pyramid_build(&k, &keys) != FACRT_OK ||
+      facrt_pyramid_build(&v, &values) != FACRT_OK ||
+      facrt_hierarchical_attention(&q, keys, values, window,
+                                   1.0f / std::sqrt(float(q.sizes[1])), &out,
+                                   &pairs) != FACRT_OK) {
+    std::fprintf(stderr, "v2_speed: the runtime's V2 refused\n");
+    std::exit(1);
+  }
+  facrt_pyramid_free(keys);
+  facrt_pyramid_free(values);
+  return pairs;
+}
+
+/// The compiled V2 as attention (hierarchical.fac) of q against k and v.
+void compiledV2(fac_memref2d_f32 &q, fac_memref2d_f32 &k, fac_memref2d_f32 &v,
+                int64_t window, fac_memref2d_f32 &out) {
+  if (FACRT_CALL(&workspace, fac_Hierarchical_attention, window, &q, &k, &v,
+                 &out) != FACRT_OK) {
+    std::fprintf(stderr, "v2_speed: the compiled V2 refused\n");
+    std::exit(1);
+  }
 }
 
 /// Error after 1..levels levels of coarsening (limits of full / 2^k) of
@@ -194,6 +240,89 @@ int main(int argc, char **argv) {
                "n itself fits n^%.2f there).\n\n",
                denseExp, v2Exp, v2SmallExp, nLogNExp);
 
+  // V2 as attention: one query (the last position) against n keys.
+  const int64_t window = 32;
+  std::fprintf(
+      md,
+      "## V2 as attention over the key pyramid\n\n"
+      "`examples/variants/hierarchical.fac` (compiled with 10 levels): the "
+      "query at position p scores the %lld tokens up to itself, then %lld "
+      "nodes of each coarser level of the key pyramid (each plus log of "
+      "its tokens), down to position 0; libfacrt's V2 "
+      "(facrt_hierarchical_attention) computes the same. One query, the "
+      "last position, against n keys, as the model host decodes; Gaussian "
+      "rows, d = %lld, one core. Each call builds the pyramids (the spec's "
+      "attention is a function of q, k and v; so is the runtime's as the "
+      "model host calls it). `pairs` is the (query, node) pairs the query "
+      "scores; `prompt pairs` those of a whole prompt of n queries.\n\n"
+      "| n | dense us | V2 compiled us | V2 runtime us | dense / V2 "
+      "compiled | pairs | prompt pairs | error vs dense | compiled vs "
+      "runtime |\n|---|---|---|---|---|---|---|---|---|\n",
+      (long long)window, (long long)window, (long long)d);
+  std::vector<double> attnNs, compiledTimes, runtimeTimes, denseDecode,
+      promptPairs, attnErrors;
+  // Its own generator: the sections after it draw what they always drew.
+  std::mt19937 attnRng(5);
+  double worstAgainstRuntime = 0;
+  for (int64_t n = 512; n <= 16384; n *= 2) {
+    const auto dSize = static_cast<size_t>(d);
+    std::vector<float> q(dSize), k(dSize * size_t(n)), v(k.size()),
+        dense(dSize), got(dSize), ref(dSize);
+    for (std::vector<float> *x : {&q, &k, &v})
+      for (float &e : *x)
+        e = normal(attnRng);
+    fac_memref2d_f32 qv = facrt_view2d(q.data(), 1, d, d, 0);
+    fac_memref2d_f32 kv = facrt_view2d(k.data(), n, d, d, 0);
+    fac_memref2d_f32 vv = facrt_view2d(v.data(), n, d, d, 0);
+    fac_memref2d_f32 dv = facrt_view2d(dense.data(), 1, d, d, 0);
+    fac_memref2d_f32 gv = facrt_view2d(got.data(), 1, d, d, 0);
+    fac_memref2d_f32 rv = facrt_view2d(ref.data(), 1, d, d, 0);
+    double denseTime = bestTime([&] {
+      if (FACRT_CALL(&workspace, fac_DenseAttention_attention, 1.0f, &qv, &kv,
+                     &vv, &dv) != FACRT_OK)
+        std::exit(1);
+    });
+    double compiled = bestTime([&] { compiledV2(qv, kv, vv, window, gv); });
+    int64_t pairs = 0;
+    double runtime =
+        bestTime([&] { pairs = runtimeV2(qv, kv, vv, window, rv); });
+    // A prompt: every position a query.
+    std::vector<float> prompt(size_t(n * d)), promptOut(prompt.size());
+    for (float &e : prompt)
+      e = normal(attnRng);
+    fac_memref2d_f32 pv = facrt_view2d(prompt.data(), n, d, d, 0);
+    fac_memref2d_f32 pov = facrt_view2d(promptOut.data(), n, d, d, 0);
+    int64_t allPairs = runtimeV2(pv, kv, vv, window, pov);
+    double againstRuntime = relative(got, ref);
+    worstAgainstRuntime = std::max(worstAgainstRuntime, againstRuntime);
+    attnNs.push_back(double(n));
+    denseDecode.push_back(denseTime);
+    compiledTimes.push_back(compiled);
+    runtimeTimes.push_back(runtime);
+    promptPairs.push_back(double(allPairs));
+    attnErrors.push_back(relative(got, dense));
+    std::fprintf(md,
+                 "| %lld | %.1f | %.1f | %.1f | %.2fx | %lld | %lld | %.3f "
+                 "| %.1e |\n",
+                 (long long)n, denseTime * 1e6, compiled * 1e6, runtime * 1e6,
+                 denseTime / compiled, (long long)pairs, (long long)allPairs,
+                 relative(got, dense), againstRuntime);
+    std::fflush(md);
+  }
+  std::vector<double> nLogNAll;
+  for (double n : attnNs)
+    nLogNAll.push_back(n * std::log2(n));
+  double promptExp = exponent(attnNs, promptPairs),
+         nLogNAllExp = exponent(attnNs, nLogNAll),
+         compiledExp = exponent(attnNs, compiledTimes),
+         runtimeExp = exponent(attnNs, runtimeTimes),
+         denseDecodeExp = exponent(attnNs, denseDecode);
+  std::fprintf(md,
+               "\nPower-law fits against n: a prompt's pairs n^%.2f (n log n "
+               "itself fits n^%.2f); one query's time: dense n^%.2f, V2 "
+               "compiled n^%.2f, V2 runtime n^%.2f.\n\n",
+               promptExp, nLogNAllExp, denseDecodeExp, compiledExp, runtimeExp);
+
   // The seed's claims.
   std::vector<float> g(size_t(4096 * d));
   for (float &e : g)
@@ -207,6 +336,8 @@ int main(int argc, char **argv) {
                "| Gaussian, n = 4096, d = 64 |%s\n",
                levelRow(gaussian).c_str());
   bool realClaim = true, haveReal = false;
+  // V2 as attention on stories260K: (tokens, error against dense).
+  std::vector<std::pair<int32_t, double>> realAttention;
   if (dataDir != "none") {
     facrt_llama_model model;
     facrt_tokenizer *tok = nullptr;
@@ -246,6 +377,29 @@ int main(int argc, char **argv) {
                    "Dick, d = %lld |%s\n",
                    name, n, (long long)hs, levelRow(real).c_str());
     }
+    // V2 as attention on head 0's rows: the last position of the first
+    // L tokens against dense attention over them.
+    std::vector<float> qh(size_t(n) * hs), kh(qh.size()), vh(qh.size());
+    for (int32_t t = 0; t < n; ++t) {
+      std::copy_n(q.begin() + t * c.dim, hs, qh.begin() + t * hs);
+      std::copy_n(k.begin() + t * kvDim, hs, kh.begin() + t * hs);
+      std::copy_n(v.begin() + t * kvDim, hs, vh.begin() + t * hs);
+    }
+    for (int32_t len = 64; len <= n; len *= 2) {
+      std::vector<float> got(static_cast<size_t>(hs)),
+          dense(static_cast<size_t>(hs));
+      fac_memref2d_f32 qv =
+          facrt_view2d(qh.data() + (len - 1) * hs, 1, hs, hs, 0);
+      fac_memref2d_f32 kv = facrt_view2d(kh.data(), len, hs, hs, 0);
+      fac_memref2d_f32 vv = facrt_view2d(vh.data(), len, hs, hs, 0);
+      fac_memref2d_f32 gv = facrt_view2d(got.data(), 1, hs, hs, 0);
+      fac_memref2d_f32 dv = facrt_view2d(dense.data(), 1, hs, hs, 0);
+      compiledV2(qv, kv, vv, window, gv);
+      if (FACRT_CALL(&workspace, fac_DenseAttention_attention, 1.0f, &qv, &kv,
+                     &vv, &dv) != FACRT_OK)
+        std::exit(1);
+      realAttention.push_back({len, relative(got, dense)});
+    }
     haveReal = true;
     facrt_tokenizer_free(tok);
     facrt_llama_free(&model);
@@ -272,6 +426,49 @@ int main(int argc, char **argv) {
                             : "; on stories260K's activations: no")
                : " (no data: real activations not measured)",
       gaussian.err.front() * 100);
+  // The claims of V2 as attention.
+  double epsilon = 0;
+  std::string errors;
+  char cell[64];
+  for (size_t i = 0; i < attnNs.size(); ++i) {
+    epsilon = std::max(epsilon, attnErrors[i] / std::log2(attnNs[i]));
+    std::snprintf(cell, sizeof cell, "%s%.3f at n = %.0f", i ? ", " : "",
+                  attnErrors[i], attnNs[i]);
+    errors += cell;
+  }
+  std::string real;
+  double realEpsilon = 0;
+  for (auto [len, err] : realAttention) {
+    realEpsilon = std::max(realEpsilon, err / std::log2(double(len)));
+    std::snprintf(cell, sizeof cell, "%s%.3f at %d tokens",
+                  real.empty() ? "" : ", ", err, len);
+    real += cell;
+  }
+  char realEpsilonText[32];
+  std::snprintf(realEpsilonText, sizeof realEpsilonText, "%.3f", realEpsilon);
+  std::fprintf(
+      md,
+      "\nThe same claims of V2 as attention (hierarchical.fac, window "
+      "%lld):\n\n"
+      "- **O(n log n) time**: true of the pairs scored, false of this "
+      "kernel's time. A prompt of n queries scores pairs that fit n^%.2f "
+      "(n log n fits n^%.2f). But one query's compiled time fits n^%.2f, "
+      "as dense's does (n^%.2f): each call rebuilds both pyramids (O(n)) "
+      "and the fused core evaluates the cover mask on every row of the "
+      "pyramid (about 2n), skipping only the score and exp where it is "
+      "false; libfacrt's V2 (n^%.2f here) also builds its pyramids per "
+      "call. The compiled kernel agrees with it to %.1e.\n"
+      "- **Error <= epsilon log n**: against dense attention, %s on "
+      "Gaussian rows: epsilon = %.3f (log base 2); %s. Gaussian keys give "
+      "every key a similar weight, so pooled nodes lose most; the bound is "
+      "a fit, not a guarantee.\n",
+      (long long)window, promptExp, nLogNAllExp, compiledExp, denseDecodeExp,
+      runtimeExp, worstAgainstRuntime, errors.c_str(), epsilon,
+      real.empty() ? "no data: real activations not measured"
+                   : ("on stories260K layer 0 head 0 (the last position "
+                      "of the first tokens of Moby Dick): " +
+                      real + ", epsilon = " + realEpsilonText)
+                         .c_str());
   std::fclose(md);
   facrt_workspace_free(&workspace);
   return 0;
