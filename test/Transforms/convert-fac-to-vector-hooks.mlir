@@ -81,6 +81,41 @@ func.func @hooked(%q: memref<?x?xf32>, %k: memref<?x?xf32>, %v: memref<?x?xf32>,
 
 // -----
 
+// Products, quotients by positive values and `if`s of i64 have interval
+// forms too (and a constant of the mask is copied where the intervals are
+// computed: it used to be used from the mask's own region, which goes): a
+// block-diagonal mask (blocks of `size` positions, the diagonal block's
+// keys at `size * (i / size)` and after) drops whole key chunks on the
+// decode path: the quotient's and the product's corners, then the chunk
+// is scored only where the mask can hold.
+// CHECK-LABEL: func.func @blocks
+// CHECK-SAME: %[[SIZE:[a-z0-9]+]]: i64
+// CHECK: arith.divsi %{{.*}}, %{{.*}} : i64
+// CHECK: arith.muli %{{.*}}, %{{.*}} : i64
+// CHECK: arith.select %{{[0-9]+}}, %{{[0-9]+}}, %c0{{.*}} : index
+func.func @blocks(%q: memref<?x?xf32>, %k: memref<?x?xf32>, %v: memref<?x?xf32>, %o: memref<?x?xf32>, %size: i64) {
+  fac.attention ins(%q, %k, %v : memref<?x?xf32>, memref<?x?xf32>, memref<?x?xf32>) outs(%o : memref<?x?xf32>) mask {
+  ^bb0(%i: i64, %j: i64, %h: i64):
+    %zero = arith.constant 0 : i64
+    %one = arith.constant 1 : i64
+    %small = arith.cmpi slt, %size, %one : i64
+    %b = fac.if %small -> i64 {
+      fac.yield %one : i64
+    } else {
+      fac.yield %size : i64
+    }
+    %blk = arith.divsi %i, %b : i64
+    %start = arith.muli %blk, %b : i64
+    %after = arith.cmpi sge, %j, %start : i64
+    %causal = arith.cmpi sle, %j, %i : i64
+    %keep = arith.andi %after, %causal : i1
+    fac.yield %keep : i1
+  } {rsqrt_d}
+  return
+}
+
+// -----
+
 func.func @unsupported(%q: memref<?x?xf32>, %k: memref<?x?xf32>, %v: memref<?x?xf32>, %o: memref<?x?xf32>, %t: !fac.tensor) {
   // expected-error @+1 {{failed to legalize operation 'fac.attention'}}
   fac.attention ins(%q, %k, %v : memref<?x?xf32>, memref<?x?xf32>, memref<?x?xf32>) outs(%o : memref<?x?xf32>) score {

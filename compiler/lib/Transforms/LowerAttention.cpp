@@ -886,9 +886,12 @@ private:
         std::optional<std::pair<Value, Value>> result;
         if (auto constant = dyn_cast<arith::ConstantOp>(inner)) {
           if (auto i = dyn_cast<IntegerAttr>(constant.getValue())) {
-            if (i.getType().isInteger(64))
-              result = {constant.getResult(), constant.getResult()};
-            else if (i.getType().isInteger(1))
+            // A copy where the ranges are computed: the hook's own op goes
+            // with its region.
+            if (i.getType().isInteger(64)) {
+              Value copy = i64c(i.getInt());
+              result = {copy, copy};
+            } else if (i.getType().isInteger(1))
               result = i.getValue().isZero() ? std::pair{no, yes}
                                              : std::pair{yes, no};
           }
@@ -903,6 +906,75 @@ private:
             else
               result = {b.create<arith::SubIOp>(a->first, c->second),
                         b.create<arith::SubIOp>(a->second, c->first)};
+          }
+        } else if (isa<arith::MulIOp>(inner) &&
+                   inner.getResult(0).getType().isInteger(64)) {
+          // The extremes of the four products; operands within 2^26, so no
+          // product overflows.
+          auto a = get(inner.getOperand(0)), c = get(inner.getOperand(1));
+          if (a && c) {
+            Value small = i64c(int64_t(1) << 26);
+            for (auto [lo, hi] : {*a, *c})
+              sane = andOf(
+                  sane, andOf(b.create<arith::CmpIOp>(
+                                  arith::CmpIPredicate::sge, lo,
+                                  b.create<arith::SubIOp>(i64c(0), small)),
+                              b.create<arith::CmpIOp>(arith::CmpIPredicate::sle,
+                                                      hi, small)));
+            Value p1 = b.create<arith::MulIOp>(a->first, c->first),
+                  p2 = b.create<arith::MulIOp>(a->first, c->second),
+                  p3 = b.create<arith::MulIOp>(a->second, c->first),
+                  p4 = b.create<arith::MulIOp>(a->second, c->second);
+            result = {
+                b.create<arith::MinSIOp>(b.create<arith::MinSIOp>(p1, p2),
+                                         b.create<arith::MinSIOp>(p3, p4)),
+                b.create<arith::MaxSIOp>(b.create<arith::MaxSIOp>(p1, p2),
+                                         b.create<arith::MaxSIOp>(p3, p4))};
+          }
+        } else if (isa<arith::DivSIOp>(inner) &&
+                   inner.getResult(0).getType().isInteger(64)) {
+          // By a positive divisor (else no block is skipped): truncation is
+          // monotone in each operand, so the extremes are at the corners.
+          auto a = get(inner.getOperand(0)), c = get(inner.getOperand(1));
+          if (a && c) {
+            sane =
+                andOf(sane, b.create<arith::CmpIOp>(arith::CmpIPredicate::sge,
+                                                    c->first, i64c(1)));
+            Value one = i64c(1);
+            Value clo = b.create<arith::MaxSIOp>(c->first, one),
+                  chi = b.create<arith::MaxSIOp>(c->second, one);
+            Value q1 = b.create<arith::DivSIOp>(a->first, clo),
+                  q2 = b.create<arith::DivSIOp>(a->first, chi),
+                  q3 = b.create<arith::DivSIOp>(a->second, clo),
+                  q4 = b.create<arith::DivSIOp>(a->second, chi);
+            result = {
+                b.create<arith::MinSIOp>(b.create<arith::MinSIOp>(q1, q2),
+                                         b.create<arith::MinSIOp>(q3, q4)),
+                b.create<arith::MaxSIOp>(b.create<arith::MaxSIOp>(q1, q2),
+                                         b.create<arith::MaxSIOp>(q3, q4))};
+          }
+        } else if (auto branch = dyn_cast<IfOp>(inner);
+                   branch && branch.getType().isInteger(64)) {
+          // Either side's values, as the condition can be true or false.
+          auto cond = get(branch.getCondition());
+          auto then = run(branch.getThenRegion().front());
+          auto other = run(branch.getElseRegion().front());
+          if (cond && then && other) {
+            Value both = andOf(cond->first, cond->second);
+            auto pick = [&](Value whenThen, Value whenElse, bool isLow) {
+              Value either =
+                  isLow
+                      ? b.create<arith::MinSIOp>(whenThen, whenElse).getResult()
+                      : b.create<arith::MaxSIOp>(whenThen, whenElse)
+                            .getResult();
+              return b
+                  .create<arith::SelectOp>(both, either,
+                                           b.create<arith::SelectOp>(
+                                               cond->first, whenThen, whenElse))
+                  .getResult();
+            };
+            result = {pick(then->first, other->first, true),
+                      pick(then->second, other->second, false)};
           }
         } else if (auto cmp = dyn_cast<arith::CmpIOp>(inner)) {
           auto a = get(cmp.getLhs()), c = get(cmp.getRhs());
