@@ -264,8 +264,12 @@ def FacBindPrelude : Pass<"fac-bind-prelude", "mlir::ModuleOp"> {
   let description = [{
     Replaces each `fac.perform` of an effect of the standard prelude by the
     op that implements it: `Attend(q, k, v)` becomes
-    `fac.attend %q, %k, %v {rsqrt_d}`. A perform of any other effect is an
-    error: it has no handler on any target.
+    `fac.attend %q, %k, %v {rsqrt_d}`. Which library effect a perform is
+    comes from `LibraryEffects.def` (its name and type). A perform of an
+    effect the library does not have is an error: it has no handler on
+    any target; so is a library effect at a type the library does not
+    have (the message lists the types it has), or one that another pass
+    lowers and did not (the message names the pass).
 
     `Attend(q, k, v, score, mask)` becomes `fac.attend` with the bodies of
     the two lambdas as its `score` and `mask` regions (a hook that is not a
