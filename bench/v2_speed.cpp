@@ -100,22 +100,16 @@ double relative(const std::vector<float> &a, const std::vector<float> &b) {
   return scale > 0 ? worst / scale : worst;
 }
 
-/// The runtime's V2 (pyramids built, then facrt_hierarchical_attention)
-/// of q's rows, the last positions of the n keys; the pairs scored.
+/// The runtime's V2 (facrt_v2_attention: its pyramids built, then
+/// hierarchical attention) of q's rows, the last positions of the n keys;
+/// the pairs scored.
 int64_t runtimeV2(fac_memref2d_f32 &q, fac_memref2d_f32 &k, fac_memref2d_f32 &v,
                   int64_t window, fac_memref2d_f32 &out) {
-  facrt_pyramid *keys = nullptr, *values = nullptr;
   int64_t pairs = 0;
-  if (facrt_pyramid_build(&k, &keys) != FACRT_OK ||
-      facrt_pyramid_build(&v, &values) != FACRT_OK ||
-      facrt_hierarchical_attention(&q, keys, values, window,
-                                   1.0f / std::sqrt(float(q.sizes[1])), &out,
-                                   &pairs) != FACRT_OK) {
+  if (facrt_v2_attention(&q, &k, &v, window, &out, &pairs) != FACRT_OK) {
     std::fprintf(stderr, "v2_speed: the runtime's V2 refused\n");
     std::exit(1);
   }
-  facrt_pyramid_free(keys);
-  facrt_pyramid_free(values);
   return pairs;
 }
 

@@ -404,17 +404,7 @@ int compiledV2(void *, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
 
 int runtimeV2(void *, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
               const fac_memref2d_f32 *v, fac_memref2d_f32 *out) {
-  facrt_pyramid *keys = nullptr, *values = nullptr;
-  facrt_status s = facrt_pyramid_build(k, &keys);
-  if (s == FACRT_OK)
-    s = facrt_pyramid_build(v, &values);
-  if (s == FACRT_OK)
-    s = facrt_hierarchical_attention(q, keys, values, int64_t(knob),
-                                     1.0f / std::sqrt(float(q->sizes[1])), out,
-                                     nullptr);
-  facrt_pyramid_free(keys);
-  facrt_pyramid_free(values);
-  return s;
+  return facrt_v2_attention(q, k, v, int64_t(knob), out, nullptr);
 }
 
 /// A compiled variant as stories260K's attention, and the runtime's

@@ -402,6 +402,27 @@ facrt_v1_attention(const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
       [&] { return v1AttentionImpl(q, k, v, threshold, out, scored); });
 }
 
+extern "C" facrt_status
+facrt_v2_attention(const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
+                   const fac_memref2d_f32 *v, int64_t window,
+                   fac_memref2d_f32 *out, int64_t *pairs) {
+  return facrt::guard([&] {
+    if (!q || !k || !v)
+      return FACRT_ERR_ARG;
+    facrt_pyramid *keys = nullptr, *values = nullptr;
+    facrt_status status = pyramidBuildImpl(k, &keys);
+    if (status == FACRT_OK)
+      status = pyramidBuildImpl(v, &values);
+    if (status == FACRT_OK)
+      status = hierarchicalAttentionImpl(q, keys, values, window,
+                                         1.0f / std::sqrt(float(q->sizes[1])),
+                                         out, pairs);
+    facrt_pyramid_free(keys);
+    facrt_pyramid_free(values);
+    return status;
+  });
+}
+
 extern "C" facrt_status facrt_hierarchical_attention(
     const fac_memref2d_f32 *q, const facrt_pyramid *keys,
     const facrt_pyramid *values, int64_t window, float scale,

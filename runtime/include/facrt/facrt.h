@@ -286,6 +286,15 @@ facrt_status facrt_hierarchical_attention(const fac_memref2d_f32 *q,
                                           fac_memref2d_f32 *out,
                                           int64_t *pairs);
 
+/// facrt_hierarchical_attention on the pyramids of \p k and \p v, built
+/// for the call and freed (scale 1/sqrt(d)): the seed's V2 as attention
+/// the way a model host calls it with a KV cache, and what
+/// examples/variants/hierarchical.fac compiles to.
+facrt_status facrt_v2_attention(const fac_memref2d_f32 *q,
+                                const fac_memref2d_f32 *k,
+                                const fac_memref2d_f32 *v, int64_t window,
+                                fac_memref2d_f32 *out, int64_t *pairs);
+
 /*===-- V3: fractal codes for weight matrices -----------------------------===*/
 
 /// How a matrix is fractal-coded: a partitioned iterated function system.

@@ -10,14 +10,13 @@
 // runtime's V1 (facrt_v1_attention) at the same threshold and dense
 // attention is reported beside them. With FAC_V2_KERNEL (the hierarchical
 // variant: its first argument is the window), the reference is the
-// runtime's V2 (facrt_hierarchical_attention) at the same window.
+// runtime's V2 (facrt_v2_attention) at the same window.
 // Usage: model_generate <data dir> <tokens> [threshold or window]
 //
 //===----------------------------------------------------------------------===//
 
 #include "facrt/facrt.h"
 
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -73,17 +72,7 @@ int compiledAttention(void *, const fac_memref2d_f32 *q,
 #ifdef FAC_V2_KERNEL
 int runtimeV2(void *, const fac_memref2d_f32 *q, const fac_memref2d_f32 *k,
               const fac_memref2d_f32 *v, fac_memref2d_f32 *out) {
-  facrt_pyramid *keys = nullptr, *values = nullptr;
-  facrt_status s = facrt_pyramid_build(k, &keys);
-  if (s == FACRT_OK)
-    s = facrt_pyramid_build(v, &values);
-  if (s == FACRT_OK)
-    s = facrt_hierarchical_attention(q, keys, values, int64_t(firstArgument),
-                                     1.0f / std::sqrt(float(q->sizes[1])), out,
-                                     nullptr);
-  facrt_pyramid_free(keys);
-  facrt_pyramid_free(values);
-  return s;
+  return facrt_v2_attention(q, k, v, int64_t(firstArgument), out, nullptr);
 }
 #endif
 

@@ -351,6 +351,36 @@ TEST(V2, QueriesAreTheLastPositions) {
   facrt_pyramid_free(vp);
 }
 
+TEST(Pyramid, V2AttentionBuildsThePyramids) {
+  // facrt_v2_attention is the pyramids built, then hierarchical attention
+  // at 1/sqrt(d); with the window over every key, dense causal attention.
+  const int64_t n = 37, d = 8;
+  std::vector<float> q = gaussian(size_t(n * d), 51), k = gaussian(n * d, 52),
+                     v = gaussian(size_t(n * d), 53);
+  fac_memref2d_f32 qv = view(q, n, d), kv = view(k, n, d), vv = view(v, n, d);
+  facrt_pyramid *kp, *vp;
+  ASSERT_EQ(facrt_pyramid_build(&kv, &kp), FACRT_OK);
+  ASSERT_EQ(facrt_pyramid_build(&vv, &vp), FACRT_OK);
+  std::vector<float> got(size_t(n * d)), want(got.size());
+  fac_memref2d_f32 gv = view(got, n, d), wv = view(want, n, d);
+  int64_t pairs = 0, wantPairs = 0;
+  ASSERT_EQ(facrt_v2_attention(&qv, &kv, &vv, 3, &gv, &pairs), FACRT_OK);
+  ASSERT_EQ(facrt_hierarchical_attention(
+                &qv, kp, vp, 3, 1.0f / std::sqrt(float(d)), &wv, &wantPairs),
+            FACRT_OK);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(pairs, wantPairs);
+  ASSERT_EQ(facrt_v2_attention(&qv, &kv, &vv, n, &gv, nullptr), FACRT_OK);
+  std::vector<double> dense(size_t(n * d));
+  facrt_attention_ref_f64(&qv, &kv, &vv, 1.0f / std::sqrt(float(d)), 1,
+                          dense.data());
+  EXPECT_LT(facrt_max_rel_error(&gv, dense.data()), 1e-5);
+  EXPECT_EQ(facrt_v2_attention(nullptr, &kv, &vv, 3, &gv, nullptr),
+            FACRT_ERR_ARG);
+  facrt_pyramid_free(kp);
+  facrt_pyramid_free(vp);
+}
+
 TEST(Pyramid, GatherMatchesTheCut) {
   const int64_t n = 21, d = 3;
   std::vector<float> x = gaussian(size_t(n * d), 41);
