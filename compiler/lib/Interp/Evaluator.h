@@ -223,6 +223,8 @@ public:
   bool failed = false;
   /// While a prelude operator's body runs: where the spec applied it.
   std::optional<Location> preludeCallSite;
+  /// The running concept's helpers, which the spec's operators see.
+  EnvPtr helperScope;
 
   bool isDeclaredInSpec(const ast::Decl *decl) const {
     return llvm::any_of(module.getDecls(),

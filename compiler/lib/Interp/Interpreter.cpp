@@ -429,8 +429,11 @@ ValuePtr Interpreter::Impl::binary(const ast::BinaryExpr &e,
   if (!b)
     return nullptr;
   if (e.operatorDecl) {
-    // The operator's body, with its parameters bound.
+    // The operator's body, with its parameters bound; a spec's operator
+    // sees the spec's helpers.
     EnvPtr frame = std::make_shared<Env>();
+    if (isDeclaredInSpec(e.operatorDecl))
+      frame->parent = helperScope;
     frame->vars[e.operatorDecl->getParams()[0].name] = a;
     frame->vars[e.operatorDecl->getParams()[1].name] = b;
     if (!e.operatorDecl->getBody())
@@ -522,6 +525,7 @@ Interpreter::runConcept(const ast::ConceptDecl &concept,
   if (!concept.getHelpers().empty() &&
       !impl->statements(concept.getHelpers(), helpers, nullptr))
     return nullptr;
+  impl->helperScope = helpers;
   result->scope = std::make_shared<Env>();
   result->scope->parent = helpers;
   for (const ast::Field &p : concept.getParams()) {

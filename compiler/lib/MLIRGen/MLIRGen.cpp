@@ -218,12 +218,18 @@ private:
                                          decl.getName(), fnType);
     operators[{&decl, fnType}] = op;
     mlir::Block *body = builder.createBlock(&op.getBody());
-    // Sema checked that operator bodies use only their parameters.
-    Scope scope(symbols);
+    // Sema checked that operator bodies use only their parameters and, in
+    // the spec, its helpers: those are generated first in the body (what
+    // it does not use goes with the first canonicalisation).
     for (auto [param, t] : llvm::zip(decl.getParams(), fnType.getInputs()))
-      symbols.insert(param.name,
-                     body->addArgument(t, namedLoc(param.name, param.loc)));
+      body->addArgument(t, namedLoc(param.name, param.loc));
     builder.setInsertionPointToEnd(body);
+    Scope helpers(symbols);
+    if (!fromPrelude && failed(statements(specModule->getHelpers(), nullptr)))
+      return failure();
+    Scope scope(symbols);
+    for (auto [param, arg] : llvm::zip(decl.getParams(), body->getArguments()))
+      symbols.insert(param.name, arg);
     Value value = expr(*decl.getBody());
     if (!value)
       return failure();

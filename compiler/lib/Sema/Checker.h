@@ -184,6 +184,8 @@ private:
   /// Top-level lets are being checked (for a concept that may not use
   /// them).
   bool checkingHelpers = false;
+  /// The spec's top-level lets, which its operators' bodies see too.
+  const std::vector<StmtPtr> *helpers = nullptr;
   /// The prelude's effects and operators the spec's declarations hid.
   std::map<std::string, std::vector<SigInfo>> hiddenPrelude;
   Binding *lookup(llvm::StringRef name);

@@ -13,6 +13,8 @@ using namespace fac::ast;
 using namespace fac::sema;
 
 bool Checker::run(Module &module) {
+  if (!isPrelude)
+    helpers = &module.getHelpers();
   declareTypes(module);
   for (const DeclPtr &d : module.getDecls())
     if (auto *s = llvm::dyn_cast<SignatureDecl>(d.get()))
@@ -432,6 +434,15 @@ void Checker::concept(ConceptDecl &c) {
 }
 
 void Checker::checkOperatorBodies() {
+  if (operatorBodies.empty())
+    return;
+  // The spec's operators see its helpers, as its concepts do.
+  push();
+  if (helpers) {
+    checkingHelpers = true;
+    statements(*helpers);
+    checkingHelpers = false;
+  }
   for (const SignatureDecl *s : operatorBodies) {
     push();
     TypePtr type = instantiate(signatureType(*s));
@@ -442,6 +453,7 @@ void Checker::checkOperatorBodies() {
            "the body of operator '" + s->getName() + "'");
     pop();
   }
+  scopes.pop_back();
   operatorBodies.clear();
 }
 
