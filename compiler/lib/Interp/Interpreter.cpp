@@ -489,15 +489,21 @@ ValuePtr Interpreter::Impl::binary(const ast::BinaryExpr &e,
       return Value::integer(p / q);
     return Value::integer(p % q);
   }
-  if (op == "+")
-    return Value::real(x + y);
-  if (op == "-")
-    return Value::real(x - y);
-  if (op == "*")
-    return Value::real(x * y);
-  if (op == "/")
-    return Value::real(x / y);
-  return Value::real(std::fmod(x, y));
+  double r = op == "+"   ? x + y
+             : op == "-" ? x - y
+             : op == "*" ? x * y
+             : op == "/" ? x / y
+                         : std::fmod(x, y);
+  // As the functions of Floats and the tensor algebra: no NaN is made
+  // from numbers (0 / 0, inf - inf, x % 0).
+  if (std::isnan(r) && !std::isnan(x) && !std::isnan(y)) {
+    std::string text;
+    llvm::raw_string_ostream(text)
+        << "'" << op << "' of " << llvm::format("%g", x) << ", "
+        << llvm::format("%g", y) << " is not a number";
+    return fail(e.getLoc(), text);
+  }
+  return Value::real(r);
 }
 
 void Interpreter::Impl::noteCaptured(const EnvPtr &env) {

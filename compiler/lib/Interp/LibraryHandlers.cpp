@@ -17,7 +17,12 @@ ValuePtr Interpreter::Impl::perform(const std::string &effect,
                                     const ast::CallExpr &e) {
   for (size_t h = handlers.size(); h-- > 0;)
     for (const ast::Arm &arm : handlers[h].expr->getArms())
-      if (arm.kind == ast::Arm::Kind::Effect && arm.pattern.name == effect) {
+      // A clause catches the overload it handles (and binds as many
+      // values as it has).
+      if (arm.kind == ast::Arm::Kind::Effect && arm.pattern.name == effect &&
+          arm.pattern.subs.size() == args.size() &&
+          (!arm.handledDecl || !e.performedDecl ||
+           arm.handledDecl == e.performedDecl)) {
         EnvPtr frame = child(handlers[h].env);
         for (size_t k = 0; k < args.size(); ++k)
           match(arm.pattern.subs[k], args[k], *frame);

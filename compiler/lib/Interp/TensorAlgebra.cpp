@@ -296,7 +296,8 @@ Value scaleAsTensor(const Value &t, const Value &scale) {
 }
 
 /// `quantize(t, scales)`: round(t / scales) to the nearest integer (halves
-/// away from 0), clamped to [-127, 127]; 0 / 0 has no code.
+/// away from 0), clamped to [-127, 127]; a quotient that is not a number
+/// (0 / 0, or a NaN value or scale) has no code.
 TensorResult quantize(const Value &t, const Value &scales) {
   TensorResult q = broadcast("quantize", t, scales, [](double x, double s) {
     double r = std::round(double(float(x / s)));
@@ -304,6 +305,9 @@ TensorResult quantize(const Value &t, const Value &scales) {
   });
   if (!q.value)
     return q;
+  if (llvm::any_of(q.value->data, [](float c) { return std::isnan(c); }))
+    return TensorResult::fail(
+        "'quantize' of a value or scale that is not a number: it has no code");
   std::vector<ValuePtr> shape, codes;
   for (int64_t d : q.value->shape)
     shape.push_back(Value::integer(d));

@@ -308,6 +308,9 @@ private:
   std::vector<Scope> scopes;
   std::vector<TypePtr> trail;
   std::vector<std::set<std::string>> handledEffects;
+  /// The overloads performed lexically inside each enclosing handle's
+  /// scrutinee, to tell which one a clause handles.
+  std::vector<std::vector<const SignatureDecl *>> performedInHandle;
   std::vector<const SignatureDecl *> operatorBodies;
   std::vector<std::pair<const ConceptDecl *, Scope>> conceptScopes;
   /// Functions of the concepts compiled as kernels.

@@ -480,6 +480,9 @@ TypePtr Checker::perform(CallExpr &e, NameExpr &callee,
   checkArgs(e, what, params);
   if (sig->libraryHandled)
     e.libraryEffect = sig->library;
+  e.performedDecl = sig->decl;
+  for (std::vector<const SignatureDecl *> &performed : performedInHandle)
+    performed.push_back(sig->decl);
   if (!sig->libraryHandled && !isHandledHere(callee.getName())) {
     source->error(e.getLoc(), "effect '" + callee.getName() +
                                   "' is performed here but not handled, "
@@ -650,7 +653,11 @@ TypePtr Checker::handle(HandleExpr &e) {
       a.kind = Arm::Kind::Return;
     }
   handledEffects.push_back(handled);
+  performedInHandle.emplace_back();
   TypePtr scrutinee = infer(e.getScrutinee());
+  std::vector<const SignatureDecl *> performed =
+      std::move(performedInHandle.back());
+  performedInHandle.pop_back();
   handledEffects.pop_back();
 
   TypePtr result = fresh();
@@ -660,7 +667,20 @@ TypePtr Checker::handle(HandleExpr &e) {
     push();
     if (a.kind == Arm::Kind::Effect) {
       // The arm's value is what the effect returns where it was performed.
-      const SigInfo &sig = tables.effects[a.pattern.name].front();
+      // Of the effect's overloads, the clause handles one that binds as
+      // many values: the one performed in the scrutinee when several do.
+      const std::vector<SigInfo> &overloads = tables.effects[a.pattern.name];
+      const SigInfo *chosen = nullptr;
+      for (const SigInfo &o : overloads) {
+        if (o.type->getParams().size() != a.pattern.subs.size())
+          continue;
+        if (!chosen || llvm::is_contained(performed, o.decl))
+          chosen = &o;
+        if (llvm::is_contained(performed, o.decl))
+          break;
+      }
+      const SigInfo &sig = chosen ? *chosen : overloads.front();
+      a.handledDecl = sig.decl;
       TypePtr t = instantiate(sig.type);
       if (a.pattern.subs.size() != t->getParams().size())
         source->error(a.pattern.loc, "effect '" + a.pattern.name + "' takes " +

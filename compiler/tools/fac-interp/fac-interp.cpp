@@ -276,7 +276,7 @@ std::vector<float> realRows(const Heads &h, llvm::StringRef binder,
 /// generator for it: random, or (with \p real) tensors and trees made of
 /// real activations. Trees in one trial all stand for \p tokens tokens, and
 /// tensors are \p rows rows (8 wide, or a head's width on real data); an
-/// Int8Tensor's codes are drawn from -127 to 127.
+/// Int8Tensor's codes are drawn from -128 to 127.
 ValuePtr trialValue(const ast::Field &binder, std::mt19937 &gen, int tokens,
                     int rows, const Heads *real) {
   sema::TypePtr t = sema::prune(binder.resolved);
@@ -301,7 +301,7 @@ ValuePtr trialValue(const ast::Field &binder, std::mt19937 &gen, int tokens,
     return Value::tensor({rows, 8}, std::move(data));
   }
   if (t->isCon("Int8Tensor")) {
-    std::uniform_int_distribution<int> code(-127, 127);
+    std::uniform_int_distribution<int> code(-128, 127);
     std::vector<ValuePtr> codes(size_t(rows) * 8);
     for (ValuePtr &c : codes)
       c = Value::integer(code(gen));

@@ -179,6 +179,9 @@ public:
   /// (LibraryEffects.def) whose handler runs when no handler of the spec's
   /// is active.
   std::optional<LibraryEffect> libraryEffect;
+  /// Set by Sema when the call performs an effect: the declaration of the
+  /// overload it performs, which a clause must handle to catch it.
+  const SignatureDecl *performedDecl = nullptr;
 
 private:
   ExprPtr callee;
@@ -329,6 +332,8 @@ struct Arm {
 
   /// What Sema made of the arm.
   enum class Kind { Value, Return, Effect } kind = Kind::Value;
+  /// Effect: the declaration of the overload the clause handles.
+  const SignatureDecl *handledDecl = nullptr;
 };
 
 /// `handle scrutinee with | p => e | ...`: matches the value of the
