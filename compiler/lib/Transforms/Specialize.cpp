@@ -265,6 +265,7 @@ bool knownWhenApplied(Value value, LambdaOp lambda, ValueRange args,
 /// Other `if`s around the call may decide at run time (`if l >= levels
 /// then l else if j < offset(l) then l else f(j, l + 1)`): the known one
 /// ends the unrolling, and `maxUnroll` bounds it if it never does.
+///
 /// A condition that is constant already (not because of the arguments)
 /// waits for FoldConstantIf: once it folds, what is left may be a tree cut
 /// (`if c then ... else if magnitude(x) < t then ... else f(...)`), which
