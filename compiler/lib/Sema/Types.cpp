@@ -2,6 +2,7 @@
 
 #include "fac/Sema/Types.h"
 
+#include <iterator>
 #include <map>
 
 using namespace fac::sema;
@@ -45,7 +46,7 @@ TypePtr fac::sema::prune(const TypePtr &type) {
 }
 
 namespace {
-/// Names variables 'a, 'b, ... in order of appearance within one type.
+/// Names variables α, β, ... in order of appearance within one type.
 class Printer {
 public:
   std::string print(const TypePtr &type) {
@@ -56,11 +57,18 @@ public:
     case Type::Kind::Var: {
       auto it = names.find(t->getId());
       if (it == names.end()) {
-        std::string n = "'";
+        // Greek letters: a message quotes types in '...', which `'a`
+        // made `''a'`.
+        static const char *const greek[] = {
+            "\u03b1", "\u03b2", "\u03b3", "\u03b4", "\u03b5", "\u03b6",
+            "\u03b7", "\u03b8", "\u03b9", "\u03ba", "\u03bb", "\u03bc",
+            "\u03bd", "\u03be", "\u03bf", "\u03c0", "\u03c1", "\u03c3",
+            "\u03c4", "\u03c5", "\u03c6", "\u03c7", "\u03c8", "\u03c9"};
+        constexpr unsigned count = std::size(greek);
         unsigned i = names.size();
-        n += static_cast<char>('a' + i % 26);
-        if (i >= 26)
-          n += std::to_string(i / 26);
+        std::string n = greek[i % count];
+        if (i >= count)
+          n += std::to_string(i / count);
         it = names.emplace(t->getId(), n).first;
       }
       return it->second;

@@ -65,7 +65,7 @@ public:
   }
 
   /// The type as the user writes it: `Tensor`, `(Tensor, Float) -> Tensor`,
-  /// with variables as 'a, 'b.
+  /// with variables as α, β (Greek: a message quotes types in '...').
   std::string str() const;
 
 private:
