@@ -45,8 +45,8 @@ int main(int argc, char **argv) {
                 FACRT_OK ||
             facrt_v2_attention(&qv, &kv, &vv, window, &wv, nullptr) !=
                 FACRT_OK) {
-          std::printf("FAIL m=%lld n=%lld window=%lld: refused\n",
-                      (long long)m, (long long)n, (long long)window);
+          std::printf("FAIL m=%lld n=%lld window=%lld: refused\n", (long long)m,
+                      (long long)n, (long long)window);
           ++failures;
           continue;
         }
