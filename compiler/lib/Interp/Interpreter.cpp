@@ -496,13 +496,8 @@ ValuePtr Interpreter::Impl::binary(const ast::BinaryExpr &e,
                          : std::fmod(x, y);
   // As the functions of Floats and the tensor algebra: no NaN is made
   // from numbers (0 / 0, inf - inf, x % 0).
-  if (std::isnan(r) && !std::isnan(x) && !std::isnan(y)) {
-    std::string text;
-    llvm::raw_string_ostream(text)
-        << "'" << op << "' of " << llvm::format("%g", x) << ", "
-        << llvm::format("%g", y) << " is not a number";
-    return fail(e.getLoc(), text);
-  }
+  if (std::isnan(r) && !std::isnan(x) && !std::isnan(y))
+    return fail(e.getLoc(), notANumber(op, {x, y}));
   return Value::real(r);
 }
 

@@ -57,13 +57,8 @@ ValuePtr Interpreter::Impl::intrinsic(llvm::StringRef name,
   // The functions of Floats: a NaN of numbers is an error here.
   auto real = [&](double r, std::initializer_list<double> in) -> ValuePtr {
     if (std::isnan(r) &&
-        llvm::none_of(in, [](double v) { return std::isnan(v); })) {
-      std::string text;
-      llvm::raw_string_ostream os(text);
-      for (double v : in)
-        os << (text.empty() ? "" : ", ") << llvm::format("%g", v);
-      return fail(at, "'" + name + "' of " + text + " is not a number");
-    }
+        llvm::none_of(in, [](double v) { return std::isnan(v); }))
+      return fail(at, notANumber(name, in));
     return Value::real(r);
   };
   if (isTensorIntrinsic(name, args)) {

@@ -48,19 +48,6 @@ double unary(llvm::StringRef name, double x) {
   return NAN;
 }
 
-std::string notANumber(llvm::StringRef what, std::initializer_list<double> in) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << "'" << what << "' of ";
-  bool first = true;
-  for (double v : in) {
-    os << (first ? "" : ", ") << llvm::format("%g", v);
-    first = false;
-  }
-  os << " is not a number";
-  return text;
-}
-
 /// Row-major strides of \p shape.
 std::vector<int64_t> stridesOf(const std::vector<int64_t> &shape) {
   std::vector<int64_t> strides(shape.size(), 1);
@@ -412,4 +399,18 @@ TensorResult fac::interp::tensorRows(const Value &t, int64_t lo, int64_t hi) {
                         std::vector<float>(t.data.begin() + lo * size,
                                            t.data.begin() + hi * size)),
           ""};
+}
+
+std::string fac::interp::notANumber(llvm::StringRef what,
+                                    std::initializer_list<double> in) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "'" << what << "' of ";
+  bool first = true;
+  for (double v : in) {
+    os << (first ? "" : ", ") << llvm::format("%g", v);
+    first = false;
+  }
+  os << " is not a number";
+  return text;
 }

@@ -16,10 +16,15 @@
 
 #include "llvm/ADT/StringRef.h"
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
 namespace fac::interp {
+
+/// "'what' of x, y is not a number": the error where a rule (an operator,
+/// a function of Floats, the algebra) makes a NaN of numbers.
+std::string notANumber(llvm::StringRef what, std::initializer_list<double> in);
 
 /// A value, or the reason there is none.
 struct TensorResult {

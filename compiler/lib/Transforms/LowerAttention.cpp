@@ -878,6 +878,19 @@ private:
     auto andOf = [&](Value a, Value c) -> Value {
       return b.create<arith::AndIOp>(a, c);
     };
+    // [min, max] of x op y over the corners of two ranges: the extremes
+    // of an op monotone in each operand (a product, a quotient by a
+    // positive divisor).
+    auto corners = [&](std::pair<Value, Value> x, std::pair<Value, Value> y,
+                       function_ref<Value(Value, Value)> op) {
+      Value c1 = op(x.first, y.first), c2 = op(x.first, y.second),
+            c3 = op(x.second, y.first), c4 = op(x.second, y.second);
+      return std::pair<Value, Value>{
+          b.create<arith::MinSIOp>(b.create<arith::MinSIOp>(c1, c2),
+                                   b.create<arith::MinSIOp>(c3, c4)),
+          b.create<arith::MaxSIOp>(b.create<arith::MaxSIOp>(c1, c2),
+                                   b.create<arith::MaxSIOp>(c3, c4))};
+    };
     std::function<std::optional<std::pair<Value, Value>>(Block &)> run =
         [&](Block &block) -> std::optional<std::pair<Value, Value>> {
       for (Operation &inner : block) {
@@ -921,15 +934,9 @@ private:
                                   b.create<arith::SubIOp>(i64c(0), small)),
                               b.create<arith::CmpIOp>(arith::CmpIPredicate::sle,
                                                       hi, small)));
-            Value p1 = b.create<arith::MulIOp>(a->first, c->first),
-                  p2 = b.create<arith::MulIOp>(a->first, c->second),
-                  p3 = b.create<arith::MulIOp>(a->second, c->first),
-                  p4 = b.create<arith::MulIOp>(a->second, c->second);
-            result = {
-                b.create<arith::MinSIOp>(b.create<arith::MinSIOp>(p1, p2),
-                                         b.create<arith::MinSIOp>(p3, p4)),
-                b.create<arith::MaxSIOp>(b.create<arith::MaxSIOp>(p1, p2),
-                                         b.create<arith::MaxSIOp>(p3, p4))};
+            result = corners(*a, *c, [&](Value p, Value q) -> Value {
+              return b.create<arith::MulIOp>(p, q);
+            });
           }
         } else if (isa<arith::DivSIOp>(inner) &&
                    inner.getResult(0).getType().isInteger(64)) {
@@ -941,17 +948,12 @@ private:
                 andOf(sane, b.create<arith::CmpIOp>(arith::CmpIPredicate::sge,
                                                     c->first, i64c(1)));
             Value one = i64c(1);
-            Value clo = b.create<arith::MaxSIOp>(c->first, one),
-                  chi = b.create<arith::MaxSIOp>(c->second, one);
-            Value q1 = b.create<arith::DivSIOp>(a->first, clo),
-                  q2 = b.create<arith::DivSIOp>(a->first, chi),
-                  q3 = b.create<arith::DivSIOp>(a->second, clo),
-                  q4 = b.create<arith::DivSIOp>(a->second, chi);
-            result = {
-                b.create<arith::MinSIOp>(b.create<arith::MinSIOp>(q1, q2),
-                                         b.create<arith::MinSIOp>(q3, q4)),
-                b.create<arith::MaxSIOp>(b.create<arith::MaxSIOp>(q1, q2),
-                                         b.create<arith::MaxSIOp>(q3, q4))};
+            result = corners(*a,
+                             {b.create<arith::MaxSIOp>(c->first, one),
+                              b.create<arith::MaxSIOp>(c->second, one)},
+                             [&](Value p, Value q) -> Value {
+                               return b.create<arith::DivSIOp>(p, q);
+                             });
           }
         } else if (auto branch = dyn_cast<IfOp>(inner);
                    branch && branch.getType().isInteger(64)) {
