@@ -292,15 +292,15 @@ LogicalResult TensorLowering::lower(Operation &op) {
 
   // int8 codes: round(t / s) clamped to [-127, 127] (a NaN, where the
   // interpreter stops, codes as 0); and back, codes * s.
-  if (call && (lookupIntrinsic(callee) == Intrinsic::Quantize ||
-               lookupIntrinsic(callee) == Intrinsic::Dequantize)) {
-    if (lookupIntrinsic(callee) == Intrinsic::Dequantize)
-      return mapElements(
-          call.getArgs(), b.getF32Type(), "dequantized values",
-          [&](OpBuilder &nb, Location l, ValueRange xs) -> Value {
-            Value code = nb.create<arith::SIToFPOp>(l, nb.getF32Type(), xs[0]);
-            return nb.create<arith::MulFOp>(l, code, xs[1]);
-          });
+  std::optional<Intrinsic> which = lookupIntrinsic(callee);
+  if (which == Intrinsic::Dequantize)
+    return mapElements(call.getArgs(), b.getF32Type(), "dequantized values",
+                       [&](OpBuilder &nb, Location l, ValueRange xs) -> Value {
+                         Value code = nb.create<arith::SIToFPOp>(
+                             l, nb.getF32Type(), xs[0]);
+                         return nb.create<arith::MulFOp>(l, code, xs[1]);
+                       });
+  if (which == Intrinsic::Quantize)
     return mapElements(
         call.getArgs(), b.getI8Type(), "int8 codes",
         [&](OpBuilder &nb, Location l, ValueRange xs) -> Value {
@@ -316,10 +316,8 @@ LogicalResult TensorLowering::lower(Operation &op) {
               l, nb.create<arith::MaximumFOp>(l, r, f32(-127)), f32(127));
           return nb.create<arith::FPToSIOp>(l, nb.getI8Type(), r);
         });
-  }
 
   StringRef name = callee;
-  std::optional<Intrinsic> which = lookupIntrinsic(name);
   ValueRange args = call.getArgs();
   Type f32 = b.getF32Type();
   auto constantF32 = [&](OpBuilder &nb, Location l, float v) -> Value {

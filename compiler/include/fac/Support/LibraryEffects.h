@@ -3,7 +3,9 @@
 // fac::LibraryEffect: one enumerator per row of LibraryEffects.def (an
 // effect overload the library handles), so that Sema, the interpreter and
 // fac-bind-prelude name the overload a perform resolved to instead of
-// comparing effect names and argument counts.
+// comparing effect names and argument counts. (The passes that lower
+// effects before fac-bind-prelude, fac-specialize, fac-lower-trees and
+// fac-lower-weights, still match performs by name and operand types.)
 //
 //===----------------------------------------------------------------------===//
 
