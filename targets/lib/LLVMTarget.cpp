@@ -77,46 +77,78 @@ void optimize(llvm::Module &module, llvm::TargetMachine &tm,
 
 } // namespace
 
-LogicalResult fac::lowerLoopsToLLVMDialect(ModuleOp module) {
-  // Parameter names are for the C header and the C++ emitter only, and
-  // `fac.head` marks the head index for the tools that pass it.
-  module->walk([](func::FuncOp func) {
-    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
-      func.removeArgAttr(i, "fac.name");
-      func.removeArgAttr(i, "fac.head");
-    }
-  });
-  PassManager pm(module.getContext());
+namespace {
+
+/// Checks that every kernel fits the one C header (every target's objects
+/// do: a kernel whose parameters have no C type is refused here as by the
+/// header), then drops the argument attributes only the C header, the C++
+/// emitter and FAC's tools read.
+struct PrepareKernelsForLLVM
+    : public PassWrapper<PrepareKernelsForLLVM, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(PrepareKernelsForLLVM)
+  StringRef getName() const override { return "PrepareKernelsForLLVM"; }
+  StringRef getArgument() const override {
+    return "fac-prepare-kernels-for-llvm";
+  }
+  StringRef getDescription() const override {
+    return "Check the kernels' C ABI and drop FAC's argument attributes";
+  }
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (func->hasAttr("fac.kernel") && failed(getKernelABI(func)))
+        return signalPassFailure();
+    getOperation()->walk([](func::FuncOp func) {
+      for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
+        func.removeArgAttr(i, "fac.name");
+        func.removeArgAttr(i, "fac.head");
+      }
+    });
+  }
+};
+
+/// Drops `fac.threads`, which marked the thread argument for
+/// fac-set-num-threads and means nothing to LLVM.
+struct DropThreadMarkers
+    : public PassWrapper<DropThreadMarkers, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(DropThreadMarkers)
+  StringRef getName() const override { return "DropThreadMarkers"; }
+  StringRef getArgument() const override { return "fac-drop-thread-markers"; }
+  StringRef getDescription() const override {
+    return "Drop the fac.threads argument attribute";
+  }
+  void runOnOperation() override {
+    auto name = StringAttr::get(&getContext(), "fac.threads");
+    getOperation()->walk([&](LLVM::LLVMFuncOp func) {
+      for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+        func.removeArgAttr(i, name);
+    });
+  }
+};
+
+} // namespace
+
+void fac::buildLoopsToLLVMDialectPipeline(OpPassManager &pm) {
+  pm.addPass(std::make_unique<PrepareKernelsForLLVM>());
   buildLoopsToLLVMPipeline(pm);
-  if (failed(pm.run(module)))
-    return failure();
-  // `fac.threads` marked the thread argument for fac-set-num-threads; it
-  // means nothing to LLVM.
-  module->walk([](LLVM::LLVMFuncOp func) {
-    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
-      func.removeArgAttr(i, StringAttr::get(func.getContext(), "fac.threads"));
-  });
-  return success();
+  pm.addPass(std::make_unique<DropThreadMarkers>());
 }
 
-LogicalResult LLVMTarget::emit(ModuleOp loops, EmitKind kind, unsigned optLevel,
+LogicalResult fac::lowerLoopsToLLVMDialect(ModuleOp loops) {
+  PassManager pm(loops.getContext());
+  buildLoopsToLLVMDialectPipeline(pm);
+  return pm.run(loops);
+}
+
+LogicalResult LLVMTarget::emit(ModuleOp module, EmitKind kind,
+                               unsigned optLevel,
                                llvm::raw_pwrite_stream &os) const {
-  Location loc = loops.getLoc();
+  Location loc = module.getLoc();
   if (!supports(kind))
     return emitError(loc, "target '")
            << config.name << "' cannot emit C++ source";
-  // Every target's objects fit the one C header: a kernel whose
-  // parameters have no C type is refused here as by the header.
-  for (auto func : loops.getOps<func::FuncOp>())
-    if (func->hasAttr("fac.kernel") && failed(getKernelABI(func)))
-      return failure();
-  OwningOpRef<ModuleOp> module = loops.clone();
-  if (failed(lowerLoopsToLLVMDialect(*module)))
-    return failure();
-
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
-      translateModuleToLLVMIR(*module, llvmContext, "fac");
+      translateModuleToLLVMIR(module, llvmContext, "fac");
   if (!llvmModule)
     return emitError(loc, "cannot translate the module to LLVM IR");
 

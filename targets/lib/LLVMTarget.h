@@ -34,7 +34,10 @@ public:
     return kind != EmitKind::CppSource;
   }
   KernelTarget getKernelTarget() const override { return config.kernel; }
-  mlir::LogicalResult emit(mlir::ModuleOp loops, EmitKind kind,
+  void buildCodegenPipeline(mlir::OpPassManager &pm) const override {
+    buildLoopsToLLVMDialectPipeline(pm);
+  }
+  mlir::LogicalResult emit(mlir::ModuleOp module, EmitKind kind,
                            unsigned optLevel,
                            llvm::raw_pwrite_stream &os) const override;
 

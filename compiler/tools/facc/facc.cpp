@@ -10,12 +10,19 @@
 //   cpp      portable C++ source
 //   header   the C header declaring the kernels' entry points
 //
+// Every pass from the fac dialect down to what the target writes runs in
+// one pass manager, so that --mlir-print-ir-* and --mlir-timing see all
+// of them. Without -o, a file (obj, asm, llvm, cpp, header) is written in
+// the current directory under the input's name (spec.fac -> spec.o), and
+// text for reading (parse, ast, mlir, lowered) goes to standard output.
+//
 //===----------------------------------------------------------------------===//
 
 #include "fac/AST/ASTBuilder.h"
 #include "fac/InitFAC.h"
 #include "fac/MLIRGen/MLIRGen.h"
 #include "fac/Sema/Sema.h"
+#include "fac/Support/CommandLine.h"
 #include "fac/Support/ParseNumber.h"
 #include "fac/Support/StackGuard.h"
 #include "fac/Support/ToolOutput.h"
@@ -28,11 +35,13 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 namespace cl = llvm::cl;
@@ -51,60 +60,71 @@ enum ExitCode : int {
 /// The stages -emit can stop at, in pipeline order.
 enum class Emit { Parse, AST, MLIR, Lowered, LLVM, Asm, Obj, Cpp, Header };
 
-cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<spec.fac>"),
-                                   cl::Required);
-cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
-                                    cl::value_desc("file"), cl::init("-"));
+cl::OptionCategory faccCategory("facc options");
+
+cl::opt<std::string> inputFilename(cl::Positional,
+                                   cl::desc("<spec.fac | kernels.mlir>"),
+                                   cl::Required, cl::cat(faccCategory));
+cl::opt<std::string> outputFilename(
+    "o",
+    cl::desc("Output file ('-' for standard output; default: the input's "
+             "name with the -emit's extension, or standard output for "
+             "parse, ast, mlir and lowered)"),
+    cl::value_desc("file"), cl::cat(faccCategory));
 cl::opt<Emit> emitAction(
     "emit", cl::desc("The stage to stop at and write"), cl::init(Emit::Obj),
     cl::values(clEnumValN(Emit::Parse, "parse", "AST before checking"),
                clEnumValN(Emit::AST, "ast", "checked AST"),
                clEnumValN(Emit::MLIR, "mlir", "fac dialect"),
                clEnumValN(Emit::Lowered, "lowered", "loops over buffers"),
-               clEnumValN(Emit::LLVM, "llvm", "optimized LLVM IR"),
-               clEnumValN(Emit::Asm, "asm", "assembly"),
-               clEnumValN(Emit::Obj, "obj", "object file"),
-               clEnumValN(Emit::Cpp, "cpp", "portable C++ source"),
-               clEnumValN(Emit::Header, "header", "C header")));
+               clEnumValN(Emit::LLVM, "llvm", "optimized LLVM IR (.ll)"),
+               clEnumValN(Emit::Asm, "asm", "assembly (.s)"),
+               clEnumValN(Emit::Obj, "obj", "object file (.o, the default)"),
+               clEnumValN(Emit::Cpp, "cpp", "portable C++ source (.cpp)"),
+               clEnumValN(Emit::Header, "header", "C header (.h)")),
+    cl::cat(faccCategory));
 cl::opt<std::string> targetName(
     "target",
-    cl::desc("native, x86-64, x86-64-avx2, x86-64-avx512 or aarch64 (for "
-             "-emit=llvm|asm|obj); native is the widest this machine runs"),
-    cl::init("x86-64-avx2"));
+    cl::desc("native, x86-64, x86-64-avx2 (default), x86-64-avx512 or "
+             "aarch64, for -emit=lowered|llvm|asm|obj; native is the widest "
+             "this machine runs"),
+    cl::init("x86-64-avx2"), cl::cat(faccCategory));
 // Integers are taken as text and parsed strictly (ParseNumber.h).
-cl::opt<std::string> optLevelText("O", cl::desc("Optimization level 0-3"),
-                                  cl::value_desc("N"), cl::Prefix,
-                                  cl::init("3"));
+cl::opt<std::string>
+    optLevelText("O", cl::desc("LLVM optimization level 0-3 (default 3)"),
+                 cl::value_desc("N"), cl::Prefix, cl::init("3"),
+                 cl::cat(faccCategory));
 cl::opt<std::string> keyTileText(
     "key-tile",
     cl::desc("Keys per online-softmax step (1-4096; default: as many as "
              "fit half the target's L1 cache)"),
-    cl::value_desc("N"));
+    cl::value_desc("N"), cl::cat(faccCategory));
 cl::list<std::string> defines(
     "D",
     cl::desc("Bind a concept parameter at compile time (an Int, a Float, "
              "true/false, or a comma-separated list of them)"),
-    cl::value_desc("name=value"), cl::Prefix);
+    cl::value_desc("name=value"), cl::Prefix, cl::cat(faccCategory));
 cl::list<std::string> entries(
     "entry",
     cl::desc("Compile this function of a concept as a kernel too (besides "
              "its exports)"),
-    cl::value_desc("name"), cl::CommaSeparated);
+    cl::value_desc("name"), cl::CommaSeparated, cl::cat(faccCategory));
 cl::opt<std::string> memoryLimitText(
     "memory-limit",
     cl::desc("Bytes each kernel's workspace may hold: a call that needs more "
              "returns FACRT_ERR_LIMIT, and with --bound for every parameter "
              "a plan over it is a compile error"),
-    cl::value_desc("BYTES"));
+    cl::value_desc("BYTES"), cl::cat(faccCategory));
 cl::opt<bool> printMemoryPlan(
     "print-memory-plan",
     cl::desc("Print each kernel's buffers, their sizes as formulas of the "
-             "parameters, and the workspace total to stdout"));
+             "parameters, and the workspace total to stdout"),
+    cl::cat(faccCategory));
 cl::list<std::string> bounds(
     "bound",
     cl::desc("The largest shape a kernel parameter takes (name=RxC for a "
              "matrix, name=N for an Int): the memory plan is evaluated there"),
-    cl::value_desc("name=RxC"));
+    cl::value_desc("name=RxC"), cl::cat(faccCategory));
 unsigned optLevel = 3;
 int64_t keyTile = 0;
 int64_t memoryLimit = 0;
@@ -115,7 +135,128 @@ int finish(llvm::ToolOutputFile &output) {
                                                         : kExitIOError;
 }
 
+/// What -emit=<emit> is called on the command line.
+llvm::StringRef getEmitName(Emit emit) {
+  switch (emit) {
+  case Emit::Parse:
+    return "parse";
+  case Emit::AST:
+    return "ast";
+  case Emit::MLIR:
+    return "mlir";
+  case Emit::Lowered:
+    return "lowered";
+  case Emit::LLVM:
+    return "llvm";
+  case Emit::Asm:
+    return "asm";
+  case Emit::Obj:
+    return "obj";
+  case Emit::Cpp:
+    return "cpp";
+  case Emit::Header:
+    return "header";
+  }
+  llvm_unreachable("every Emit has a name");
+}
+
+/// The extension of the file -emit=<emit> writes by default, or "" when
+/// it writes to standard output by default.
+llvm::StringRef getDefaultExtension(Emit emit) {
+  switch (emit) {
+  case Emit::Parse:
+  case Emit::AST:
+  case Emit::MLIR:
+  case Emit::Lowered:
+    return "";
+  case Emit::LLVM:
+    return ".ll";
+  case Emit::Asm:
+    return ".s";
+  case Emit::Obj:
+    return ".o";
+  case Emit::Cpp:
+    return ".cpp";
+  case Emit::Header:
+    return ".h";
+  }
+  llvm_unreachable("every Emit has an extension");
+}
+
+bool isNative(Emit emit) {
+  return emit == Emit::LLVM || emit == Emit::Asm || emit == Emit::Obj;
+}
+
+/// Whether -emit=<emit> runs the lowering pipeline (and has a memory plan).
+bool lowers(Emit emit) {
+  return emit != Emit::Parse && emit != Emit::AST && emit != Emit::MLIR;
+}
+
+/// An option given with an -emit it does not change is a usage error: a
+/// user who passes --target with -emit=cpp expects the C++ to depend on it.
+/// Returns false after reporting the first such option.
+bool checkOptionsApply() {
+  struct Rule {
+    const cl::Option &option;
+    const char *flag;
+    bool applies;
+    const char *stages; ///< The -emits it applies to.
+  };
+  Emit emit = emitAction;
+  bool planOptions = printMemoryPlan.getNumOccurrences() ||
+                     memoryLimitText.getNumOccurrences() || !bounds.empty();
+  const Rule rules[] = {
+      {targetName, "--target", emit == Emit::Lowered || isNative(emit),
+       "lowered, llvm, asm and obj (C++ source and the header are the same "
+       "for every target)"},
+      {optLevelText, "-O", isNative(emit), "llvm, asm and obj"},
+      {keyTileText, "--key-tile", lowers(emit) && emit != Emit::Header,
+       "lowered, llvm, asm, obj and cpp"},
+      {defines, "-D", lowers(emit), "lowered, llvm, asm, obj, cpp and header"},
+      {entries, "--entry", emit != Emit::Parse,
+       "ast, mlir, lowered, llvm, asm, obj, cpp and header"},
+  };
+  for (const Rule &rule : rules)
+    if (rule.option.getNumOccurrences() && !rule.applies) {
+      llvm::errs() << "facc: error: " << rule.flag
+                   << " does not apply to -emit=" << getEmitName(emit)
+                   << "; it applies to -emit=" << rule.stages << "\n";
+      return false;
+    }
+  // The memory plan exists from -emit=lowered on.
+  if (planOptions && !lowers(emit)) {
+    llvm::errs() << "facc: error: --print-memory-plan, --memory-limit and "
+                    "--bound do not apply to -emit="
+                 << getEmitName(emit)
+                 << "; they apply to -emit=lowered or a later stage\n";
+    return false;
+  }
+  return true;
+}
+
+/// Picks the output file when -o is not given; false (reported) when
+/// there is none to pick.
+bool chooseOutputFile() {
+  if (outputFilename.getNumOccurrences())
+    return true;
+  llvm::StringRef extension = getDefaultExtension(emitAction);
+  if (extension.empty()) {
+    outputFilename = "-";
+    return true;
+  }
+  if (inputFilename == "-") {
+    llvm::errs() << "facc: error: -emit=" << getEmitName(emitAction)
+                 << " from standard input needs an output file: give -o\n";
+    return false;
+  }
+  // As clang does: in the current directory, under the input's stem.
+  outputFilename = (llvm::sys::path::stem(inputFilename) + extension).str();
+  return true;
+}
+
 int compile() {
+  if (!checkOptionsApply() || !chooseOutputFile())
+    return kExitUsageError;
   std::optional<int64_t> level =
       parseIntegerOption("facc", "-O", optLevelText, 0, 3);
   std::optional<int64_t> tile =
@@ -139,19 +280,15 @@ int compile() {
       return kExitUsageError;
     }
   }
-  // The memory plan exists from -emit=lowered on.
-  bool planned = emitAction != Emit::Parse && emitAction != Emit::AST &&
-                 emitAction != Emit::MLIR;
-  bool planOptions =
-      printMemoryPlan || memoryLimitText.getNumOccurrences() || !bounds.empty();
-  if (planOptions && !planned) {
-    llvm::errs() << "facc: error: --print-memory-plan, --memory-limit and "
-                    "--bound need -emit=lowered or a later stage\n";
-    return kExitUsageError;
-  }
   if (printMemoryPlan && outputFilename == "-") {
     llvm::errs() << "facc: error: --print-memory-plan writes to stdout: give "
                     "the output a file with -o\n";
+    return kExitUsageError;
+  }
+  if (emitAction == Emit::Obj && outputFilename == "-" &&
+      llvm::sys::Process::StandardOutIsDisplayed()) {
+    llvm::errs() << "facc: error: not writing an object file to a terminal: "
+                    "give -o, or redirect standard output\n";
     return kExitUsageError;
   }
   optLevel = unsigned(*level);
@@ -168,17 +305,16 @@ int compile() {
 
   // The target also decides the kernels' tiles (lanes, registers, caches),
   // so it is known before lowering; C++ source has a target of its own.
-  bool native = emitAction == Emit::LLVM || emitAction == Emit::Asm ||
-                emitAction == Emit::Obj;
-  bool lowers = emitAction != Emit::Parse && emitAction != Emit::AST &&
-                emitAction != Emit::MLIR;
+  bool native = isNative(emitAction);
   std::unique_ptr<TargetInfo> target =
       createTarget(emitAction == Emit::Cpp ? "cpp" : targetName.getValue());
-  if (lowers && (!target || (native && !target->supports(EmitKind::Object)))) {
-    llvm::errs() << "facc: error: unknown " << (native ? "native " : "")
-                 << "target '" << targetName << "'; use one of:";
+  if (lowers(emitAction) &&
+      (!target ||
+       (emitAction != Emit::Cpp && !target->supports(EmitKind::Object)))) {
+    llvm::errs() << "facc: error: unknown target '" << targetName
+                 << "' (C++ source is -emit=cpp); use one of:";
     for (const std::string &name : getTargetNames())
-      if (!native || name != "cpp")
+      if (name != "cpp")
         llvm::errs() << " " << name;
     llvm::errs() << "\n";
     return kExitUsageError;
@@ -280,15 +416,26 @@ int compile() {
                    << " at the bounds given; the plan below takes 1 key per "
                       "step, the smallest\n";
   }
+  // One pass manager from the fac dialect to what the target writes.
   mlir::PassManager pm(&context);
   if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
     return kExitUsageError;
+  mlir::DefaultTimingManager timing;
+  mlir::applyDefaultTimingManagerCLOptions(timing);
+  mlir::TimingScope timingScope = timing.getRootScope();
+  pm.enableTiming(timingScope);
   buildLowerToLoopsPipeline(pm, options(chosenTile, printMemoryPlan));
+  if (native)
+    target->buildCodegenPipeline(pm);
   if (mlir::failed(pm.run(*ir)))
     return kExitCompileError;
 
   mlir::LogicalResult written = mlir::success();
   switch (emitAction) {
+  case Emit::Parse:
+  case Emit::AST:
+  case Emit::MLIR:
+    llvm_unreachable("written before lowering");
   case Emit::Lowered:
     ir->print(output->os());
     break;
@@ -302,15 +449,13 @@ int compile() {
     written = target->emit(*ir, EmitKind::CppSource, optLevel, output->os());
     break;
   case Emit::LLVM:
-  case Emit::Asm:
-  case Emit::Obj: {
-    EmitKind kind = emitAction == Emit::LLVM  ? EmitKind::LLVMIR
-                    : emitAction == Emit::Asm ? EmitKind::Assembly
-                                              : EmitKind::Object;
-    written = target->emit(*ir, kind, optLevel, output->os());
+    written = target->emit(*ir, EmitKind::LLVMIR, optLevel, output->os());
     break;
-  }
-  default:
+  case Emit::Asm:
+    written = target->emit(*ir, EmitKind::Assembly, optLevel, output->os());
+    break;
+  case Emit::Obj:
+    written = target->emit(*ir, EmitKind::Object, optLevel, output->os());
     break;
   }
   if (mlir::failed(written))
@@ -325,6 +470,8 @@ int main(int argc, char **argv) {
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
+  showOnlyToolOptions(faccCategory, "facc");
   if (!cl::ParseCommandLineOptions(argc, argv, "facc: the FAC spec compiler\n",
                                    &llvm::errs()))
     return kExitUsageError;

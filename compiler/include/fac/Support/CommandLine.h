@@ -1,0 +1,58 @@
+//===- CommandLine.h - The options FAC's tools show ---------*- C++ -*-===//
+//
+// FAC's tools link libLLVM and libMLIR, which register hundreds of options
+// (every back end's among them). A tool shows its own category, the
+// `--mlir-print-ir-*`, `--mlir-timing*` and `--mlir-pass-statistics*`
+// options that let a user watch its passes, and LLVM's generic options
+// (--help, --version); `--help-hidden` still lists everything.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FAC_SUPPORT_COMMANDLINE_H
+#define FAC_SUPPORT_COMMANDLINE_H
+
+#include "fac/Config.h"
+
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace fac {
+
+/// The category of MLIR's options for watching passes, shown beside a
+/// tool's own.
+inline llvm::cl::OptionCategory &getPassWatchingCategory() {
+  static llvm::cl::OptionCategory category(
+      "Watching the passes (MLIR's options)");
+  return category;
+}
+
+/// Hides every registered option outside \p toolCategory but MLIR's
+/// options for watching passes (registered before this call) and the
+/// generic ones, and sets the version printer for \p toolName.
+inline void showOnlyToolOptions(llvm::cl::OptionCategory &toolCategory,
+                                llvm::StringRef toolName) {
+  llvm::cl::OptionCategory &watching = getPassWatchingCategory();
+  for (auto &entry : llvm::cl::getRegisteredOptions()) {
+    llvm::StringRef name = entry.getKey();
+    if (name.starts_with("mlir-print-ir") || name.starts_with("mlir-timing") ||
+        name.starts_with("mlir-pass-statistics"))
+      entry.getValue()->addCategory(watching);
+  }
+  // HideUnrelatedOptions hides them even from --help-hidden, which is
+  // where a user looks for LLVM's debugging options.
+  llvm::cl::HideUnrelatedOptions({&toolCategory, &watching});
+  for (auto &entry : llvm::cl::getRegisteredOptions())
+    if (entry.getValue()->getOptionHiddenFlag() == llvm::cl::ReallyHidden)
+      entry.getValue()->setHiddenFlag(llvm::cl::Hidden);
+  static std::string tool;
+  tool = toolName.str();
+  llvm::cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << tool << " (FAC) " << FAC_VERSION << "\n  built with LLVM and MLIR "
+       << LLVM_VERSION_STRING << "\n";
+  });
+}
+
+} // namespace fac
+
+#endif // FAC_SUPPORT_COMMANDLINE_H
