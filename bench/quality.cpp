@@ -14,7 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "facrt/facrt.h"
+#include "facrt/host.h"
 
 #include "LogitMetrics.h"
 

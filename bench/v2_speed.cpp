@@ -28,6 +28,7 @@
 #include "v2_hierarchical.h"
 
 #include "BestTime.h"
+#include "facrt/host.h"
 
 #include <algorithm>
 #include <cmath>

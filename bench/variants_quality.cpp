@@ -22,6 +22,7 @@
 #include "topk.h"
 
 #include "LogitMetrics.h"
+#include "facrt/host.h"
 
 #include <algorithm>
 #include <cmath>

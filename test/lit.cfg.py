@@ -51,13 +51,15 @@ config.substitutions.append(("%host_cxx",
                              f"{config.host_cxx} -std=c++17 -O2 "
                              f"{sanitizer_flags}-I{runtime_include}"))
 config.substitutions.append(("%facrt_include", runtime_include))
-# The kernel-facing runtime as sources, for compilers other than the one
-# that built libfacrt.a (g++, the AArch64 cross g++).
+# The kernel-facing runtime as sources, for g++ (whose sanitizers are not
+# clang's, so it cannot link the instrumented libfacrt.a).
 config.substitutions.append(("%facrt_kernel_srcs",
                              os.path.join(runtime_src, "Core.cpp") + " " +
                              os.path.join(runtime_src, "Reference.cpp")))
 config.substitutions.append(("%facrt_lib", os.path.join(config.fac_lib_dir,
-                                                        "libfacrt.a") +
+                                                        "libfacrt_host.a") +
+                             " " + os.path.join(config.fac_lib_dir,
+                                                "libfacrt.a") +
                              " " + config.crypto_lib + " " +
                              config.openmp_lib + " -Wl,-rpath," +
                              os.path.dirname(config.openmp_lib)))
@@ -77,6 +79,9 @@ if gxx:
 # AArch64: cross-compiled and run under qemu-aarch64 (no binfmt_misc),
 # linked with Debian's arm64 libomp (kernels' parallel loops). Threads hang
 # under qemu-aarch64 on these machines, so libomp runs serially there.
+if config.aarch64_cxx and not config.aarch64_runtime:
+    lit_config.fatal("the AArch64 cross compiler is there but libfacrt was "
+                     "not cross-built for it")
 if config.aarch64_cxx and config.qemu_aarch64 and not config.aarch64_openmp_dir:
     lit_config.warning("no arm64 libomp.so.5 (tools/fac-dev unpacks it): "
                        "the AArch64 tests are skipped")
@@ -86,6 +91,10 @@ if config.aarch64_cxx and config.qemu_aarch64 and config.aarch64_openmp_dir:
     config.substitutions.append(
         ("%aarch64_cxx", f"{config.aarch64_cxx} -std=c++17 -O2 "
                          f"-I{runtime_include}"))
+    # libfacrt cross-built for AArch64 (test/CMakeLists.txt): after the
+    # kernel objects on a link line.
+    config.substitutions.append(("%facrt_aarch64_lib",
+                                 config.aarch64_runtime))
     config.substitutions.append(
         ("%aarch64_openmp", f"{omp_dir}/libomp.so.5 -Wl,-rpath,{omp_dir}"))
     config.substitutions.append(

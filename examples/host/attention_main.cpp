@@ -27,7 +27,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dense_attention.h"
-#include "facrt/facrt.h"
+#include "facrt/host.h"
 #include "hierarchical.h"
 #include "v1_rule_compression.h"
 #include "v2_hierarchical.h"

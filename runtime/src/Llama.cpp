@@ -9,7 +9,7 @@
 #include "Guard.h"
 #include "LlamaMath.h"
 
-#include "facrt/facrt.h"
+#include "facrt/host.h"
 
 #include <algorithm>
 #include <climits>

@@ -10,7 +10,7 @@
 #include "Guard.h"
 #include "LlamaMath.h"
 
-#include "facrt/facrt.h"
+#include "facrt/host.h"
 
 #include <algorithm>
 #include <cmath>

@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "facrt/facrt.h"
+#include "facrt/host.h"
 
 #include <openssl/evp.h>
 

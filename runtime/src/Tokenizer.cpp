@@ -9,7 +9,7 @@
 
 #include "Guard.h"
 
-#include "facrt/facrt.h"
+#include "facrt/host.h"
 
 #include <climits>
 #include <cstdio>

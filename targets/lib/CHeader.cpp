@@ -21,7 +21,7 @@ LogicalResult fac::emitCHeader(ModuleOp loops, llvm::StringRef guardName,
      << " * Every target's objects and the emitted C++ source define "
         "them. Do not edit. */\n"
      << "#ifndef " << guard << "\n#define " << guard << "\n\n"
-     << "#include \"facrt/facrt.h\"\n\n"
+     << "#include \"facrt/abi.h\"\n\n"
      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n";
 
   for (auto func : loops.getOps<func::FuncOp>()) {

@@ -10,7 +10,7 @@
 
 #include "fac/Support/ParseNumber.h"
 
-#include "facrt/facrt.h"
+#include "facrt/host.h"
 
 #include <cmath>
 #include <cstdio>

@@ -13,7 +13,7 @@
 
 #include "fac/Support/ParseNumber.h"
 
-#include "facrt/facrt.h"
+#include "facrt/host.h"
 
 #include <algorithm>
 #include <cmath>

@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "facrt/facrt.h"
+#include "facrt/host.h"
 
 #include <cstdio>
 #include <fstream>

@@ -8,7 +8,7 @@
 
 #include "FuzzTargets.h"
 
-#include "facrt/facrt.h"
+#include "facrt/host.h"
 
 #include <algorithm>
 #include <cstdio>

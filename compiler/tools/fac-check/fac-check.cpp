@@ -28,7 +28,7 @@
 #include "fac/Target/TargetInfo.h"
 #include "fac/Transforms/Passes.h"
 
-#include "facrt/facrt.h"
+#include "facrt/host.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/MLIRContext.h"

@@ -21,7 +21,7 @@
 #include "fac/Support/ParseNumber.h"
 #include "fac/Support/StackGuard.h"
 
-#include "facrt/facrt.h"
+#include "facrt/host.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/CommandLine.h"

@@ -11,7 +11,7 @@
 # <scalars>: the kernel's scalar arguments before its tensors ("8, 5"), or
 # - for none. The toolchains come from the environment, as lit substitutes
 # them: FACC, HOST_CXX, FACRT_LIB, KERNEL_SRCS, CASES_CHECK, and for their
-# targets AARCH64_CXX, AARCH64_OPENMP, RUN_AARCH64, GXX.
+# targets AARCH64_CXX, AARCH64_RUNTIME, AARCH64_OPENMP, RUN_AARCH64, GXX.
 set -euo pipefail
 dir=$1 name=$2 spec=$3 kernel=$4 scalars=$5
 shift 5
@@ -36,7 +36,7 @@ while read -r target; do
   aarch64)
     $FACC -emit=obj --target=aarch64 "$@" "$spec" -o "$out.arm.o"
     $AARCH64_CXX "${defines[@]}" -include "$out.h" "$CASES_CHECK" \
-      $KERNEL_SRCS "$out.arm.o" $AARCH64_OPENMP -lm -o "$exe"
+      "$out.arm.o" $AARCH64_RUNTIME $AARCH64_OPENMP -lm -o "$exe"
     run=($RUN_AARCH64 "$exe") ;;
   cpp)
     $FACC -emit=cpp "$@" "$spec" -o "$out.cpp"

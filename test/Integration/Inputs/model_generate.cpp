@@ -15,7 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "facrt/facrt.h"
+#include "facrt/host.h"
 
 #include <cstdio>
 #include <cstdlib>

@@ -10,7 +10,7 @@
 #include "DataPath.h"
 #include "TestTensors.h"
 
-#include "facrt/facrt.h"
+#include "facrt/host.h"
 
 #include <gtest/gtest.h>
 

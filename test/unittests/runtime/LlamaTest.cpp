@@ -3,7 +3,7 @@
 #include "DataPath.h"
 
 #include "SyntheticFiles.h"
-#include "facrt/facrt.h"
+#include "facrt/host.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,12 @@
+# CMake toolchain file: 64-bit ARM Linux with Debian's GNU cross toolchain
+# (g++-aarch64-linux-gnu), for libfacrt and for projects that link AArch64
+# kernels (`cmake -DCMAKE_TOOLCHAIN_FILE=.../aarch64-linux-gnu.cmake`).
+set(CMAKE_SYSTEM_NAME Linux)
+set(CMAKE_SYSTEM_PROCESSOR aarch64)
+set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
+set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
+set(CMAKE_FIND_ROOT_PATH /usr/aarch64-linux-gnu)
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
