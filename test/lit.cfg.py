@@ -47,6 +47,11 @@ if config.fac_sanitize:
                         ("UBSAN_OPTIONS", "print_stacktrace=1")):
         config.environment[name] = os.environ.get(name, value)
 
+# The build tree and the plain host compiler, for tests that install FAC
+# and build projects against it with CMake.
+config.substitutions.append(("%fac_build", config.fac_obj_root))
+config.substitutions.append(("%host_cxx_path", config.host_cxx))
+config.substitutions.append(("%sanitizer_flags", sanitizer_flags.strip()))
 config.substitutions.append(("%host_cxx",
                              f"{config.host_cxx} -std=c++17 -O2 "
                              f"{sanitizer_flags}-I{runtime_include}"))
@@ -95,6 +100,9 @@ if config.aarch64_cxx and config.qemu_aarch64 and config.aarch64_openmp_dir:
     # kernel objects on a link line.
     config.substitutions.append(("%facrt_aarch64_lib",
                                  config.aarch64_runtime))
+    config.substitutions.append(("%aarch64_openmp_so",
+                                 f"{omp_dir}/libomp.so.5"))
+    config.substitutions.append(("%aarch64_openmp_dir", omp_dir))
     config.substitutions.append(
         ("%aarch64_openmp", f"{omp_dir}/libomp.so.5 -Wl,-rpath,{omp_dir}"))
     config.substitutions.append(
