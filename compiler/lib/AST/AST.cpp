@@ -38,6 +38,90 @@ void Module::import(Module &&other) {
   linkHelpers();
 }
 
+void fac::ast::forEachChild(const Expr &e,
+                            llvm::function_ref<void(Expr &)> fn) {
+  switch (e.getKind()) {
+  case Expr::Kind::Number:
+  case Expr::Kind::Name:
+  case Expr::Kind::Bool:
+  case Expr::Kind::Unit:
+    return;
+  case Expr::Kind::Call: {
+    auto &c = llvm::cast<CallExpr>(e);
+    fn(c.getCallee());
+    for (const ExprPtr &arg : c.getArgs())
+      fn(*arg);
+    return;
+  }
+  case Expr::Kind::Field:
+    return fn(llvm::cast<FieldExpr>(e).getBase());
+  case Expr::Kind::Index:
+    fn(llvm::cast<IndexExpr>(e).getBase());
+    return fn(llvm::cast<IndexExpr>(e).getIndex());
+  case Expr::Kind::Slice: {
+    auto &s = llvm::cast<SliceExpr>(e);
+    fn(s.getBase());
+    if (s.getLo())
+      fn(*s.getLo());
+    if (s.getHi())
+      fn(*s.getHi());
+    return;
+  }
+  case Expr::Kind::Binary:
+    fn(llvm::cast<BinaryExpr>(e).getLHS());
+    return fn(llvm::cast<BinaryExpr>(e).getRHS());
+  case Expr::Kind::Neg:
+  case Expr::Kind::Exists:
+  case Expr::Kind::Not:
+    return fn(llvm::cast<UnaryExpr>(e).getOperand());
+  case Expr::Kind::Lambda:
+    return fn(llvm::cast<LambdaExpr>(e).getBody());
+  case Expr::Kind::If: {
+    auto &i = llvm::cast<IfExpr>(e);
+    fn(i.getCond());
+    fn(i.getThen());
+    return fn(i.getElse());
+  }
+  case Expr::Kind::Handle: {
+    auto &h = llvm::cast<HandleExpr>(e);
+    fn(h.getScrutinee());
+    for (const Arm &arm : h.getArms())
+      fn(*arm.body);
+    return;
+  }
+  case Expr::Kind::Let:
+    fn(llvm::cast<LetExpr>(e).getValue());
+    return fn(llvm::cast<LetExpr>(e).getBody());
+  case Expr::Kind::Block:
+    for (const StmtPtr &stmt : llvm::cast<BlockExpr>(e).getBlock().getStmts())
+      forEachChild(*stmt, fn);
+    return;
+  case Expr::Kind::List:
+  case Expr::Kind::Tuple:
+    for (const ExprPtr &elem : llvm::cast<ListExpr>(e).getElems())
+      fn(*elem);
+    return;
+  case Expr::Kind::Comprehension: {
+    auto &c = llvm::cast<ComprehensionExpr>(e);
+    fn(c.getSource());
+    if (c.getCond())
+      fn(*c.getCond());
+    return fn(c.getElem());
+  }
+  }
+}
+
+void fac::ast::forEachChild(const Stmt &s,
+                            llvm::function_ref<void(Expr &)> fn) {
+  if (auto *let = llvm::dyn_cast<LetStmt>(&s))
+    return fn(let->getValue());
+  if (auto *assign = llvm::dyn_cast<AssignStmt>(&s)) {
+    fn(assign->getTarget());
+    return fn(assign->getValue());
+  }
+  fn(llvm::cast<ExprStmt>(s).getExpr());
+}
+
 std::string fac::ast::str(const TypeRef &ref) {
   auto list = [](const std::vector<TypeRef> &types, size_t count,
                  const std::vector<std::string> &names) {

@@ -226,12 +226,15 @@ TypePtr Checker::name(NameExpr &e) {
   if (Binding *b = lookup(e.getName())) {
     b->used = true;
     e.resolved = NameKind::Local;
+    e.definition = b->loc;
     e.unwrapsOption = b->unwrapsOption;
     return instantiate(b->type);
   }
   auto ctor = tables.ctors.find(e.getName());
   if (ctor != tables.ctors.end()) {
     e.resolved = NameKind::Constructor;
+    if (!ctor->second.fromPrelude)
+      e.definition = ctor->second.loc;
     TypePtr t = instantiate(ctor->second.type);
     // A constructor without fields is a value; with fields, a function.
     return t->getParams().empty() ? t->getResult() : t;
@@ -475,6 +478,8 @@ TypePtr Checker::perform(CallExpr &e, NameExpr &callee,
   }
   TypePtr t = instantiate(sig->type);
   callee.type = t;
+  if (!sig->fromPrelude)
+    callee.definition = sig->loc;
   std::vector<TypePtr> params = t->getParams();
   inferLambdaArgs(e, &params);
   checkArgs(e, what, params);

@@ -27,7 +27,14 @@ Location SourceFile::locationOfOffset(size_t offset) const {
 SourceFile &SourceFile::addImport(std::unique_ptr<llvm::MemoryBuffer> buffer) {
   imports.push_back(std::make_unique<SourceFile>(std::move(buffer)));
   imports.back()->setQuiet(quiet);
+  imports.back()->setHandler(handler);
   return *imports.back();
+}
+
+void SourceFile::setHandler(const Handler &value) {
+  handler = value;
+  for (std::unique_ptr<SourceFile> &file : imports)
+    file->setHandler(value);
 }
 
 void SourceFile::report(Location loc, llvm::SourceMgr::DiagKind kind,
@@ -48,6 +55,8 @@ void SourceFile::report(Location loc, llvm::SourceMgr::DiagKind kind,
     return;
   if (kind == llvm::SourceMgr::DK_Error)
     ++numErrors;
+  if (handler)
+    return handler(*this, loc, kind, msg.str());
   if (quiet)
     return;
   llvm::SMLoc smLoc = sourceMgr.FindLocForLineAndColumn(

@@ -13,6 +13,7 @@
 #include "fac/Support/Diagnostics.h"
 #include "fac/Support/LibraryEffects.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Casting.h"
 #include "llvm/Support/raw_ostream.h"
@@ -156,6 +157,10 @@ public:
   static bool classof(const Expr *e) { return e->getKind() == Kind::Name; }
 
   NameKind resolved = NameKind::Unresolved;
+  /// Set by Sema: where the name is bound or declared (a parameter, a
+  /// `let`, a constructor, an effect), for editors' go-to-definition; line
+  /// 0 when that is in the prelude.
+  Location definition;
   /// Set by Sema inside `if x exists then ...`: this use of `x` is the
   /// value inside the Option.
   bool unwrapsOption = false;
@@ -646,6 +651,12 @@ private:
   /// The first helpers, imported ones.
   size_t importedHelpers = 0;
 };
+
+/// Calls \p fn on each expression directly inside \p e (for a block, its
+/// statements' expressions; for `handle`, the scrutinee and arm bodies).
+void forEachChild(const Expr &e, llvm::function_ref<void(Expr &)> fn);
+/// Calls \p fn on each expression directly inside \p s.
+void forEachChild(const Stmt &s, llvm::function_ref<void(Expr &)> fn);
 
 /// The type as written: `List<Tensor>`, `(a: T) -> U`.
 std::string str(const TypeRef &type);

@@ -12,6 +12,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -56,6 +57,15 @@ public:
 
   unsigned getNumErrors() const { return numErrors; }
 
+  /// Where diagnostics go instead of stderr (an editor's language server):
+  /// called with the file a diagnostic is in, its location there, its
+  /// kind and its message. The files it imports share it; an empty one
+  /// prints again.
+  using Handler =
+      std::function<void(const SourceFile &, Location,
+                         llvm::SourceMgr::DiagKind, const std::string &)>;
+  void setHandler(const Handler &value);
+
   /// Counts diagnostics without printing them (for the fuzzer).
   void setQuiet(bool value) { quiet = value; }
   bool isQuiet() const { return quiet; }
@@ -74,6 +84,7 @@ private:
   bool repeated = false;
   std::vector<std::unique_ptr<SourceFile>> imports;
   bool quiet = false;
+  Handler handler;
 };
 
 } // namespace fac
