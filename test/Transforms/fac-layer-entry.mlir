@@ -72,3 +72,21 @@ func.func @Hooked_attention(%w: i64 {fac.name = "window"}, %head: i64 {fac.head,
   } {rsqrt_d}
   return
 }
+
+// -----
+
+!head = memref<?x?xf32, strided<[?, 1], offset: ?>>
+
+// A scale bound at compile time (facc -D scale=2.0) is a constant: the
+// layer entry clones it. It used to get no layer entry, so a model ran the
+// kernel one head at a time.
+// CHECK-LABEL: func.func @Bound_attention_layer
+// CHECK-SAME: (%[[OFF:[a-z0-9]+]]: index {fac.name = "causal_offset"}, %[[T:[a-z0-9]+]]: i32 {fac.name = "threads"},
+// CHECK-NEXT: %[[S:.*]] = arith.constant 2.000000e+00 : f32
+// CHECK-NEXT: fac.attention ins({{.*}}) outs({{.*}}) scale %[[S]] causal %[[OFF]] threads %[[T]] {rsqrt_d}
+// CHECK-NEXT: return
+func.func @Bound_attention(%q: !head {fac.name = "query"}, %k: !head {fac.name = "key"}, %v: !head {fac.name = "value"}, %o: !head {fac.name = "out"}) attributes {fac.kernel, llvm.emit_c_interface} {
+  %s = arith.constant 2.0 : f32
+  fac.attention ins(%q, %k, %v : !head, !head, !head) outs(%o : !head) scale %s {rsqrt_d}
+  return
+}

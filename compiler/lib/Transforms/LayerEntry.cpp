@@ -45,8 +45,9 @@ AttentionOp getSoleAttention(func::FuncOp func) {
                   attention.getValue(), attention.getOut()})
     if (!isa<BlockArgument>(v) || cast<BlockArgument>(v).getOwner() != &body)
       return nullptr;
+  // A scale is an argument, or a constant (a parameter bound with -D).
   if (Value scale = attention.getScale())
-    if (!isa<BlockArgument>(scale))
+    if (!isa<BlockArgument>(scale) && !scale.getDefiningOp<arith::ConstantOp>())
       return nullptr;
   return attention;
 }
@@ -130,23 +131,25 @@ struct LayerEntryPass : public fac::impl::FacLayerEntryBase<LayerEntryPass> {
         return v;
       return mapped.lookup(cast<BlockArgument>(v).getArgNumber());
     };
+    // The kernel's constants (its hooks', a scale bound with -D) and
+    // scalars become the layer's; the head is the op's own (each query
+    // head's index).
+    IRMapping hookValues;
+    for (auto [from, to] : mapped)
+      hookValues.map(body.getArgument(from), to);
     b.setInsertionPointToStart(entry);
+    for (auto constant : body.getOps<arith::ConstantOp>())
+      b.clone(*constant, hookValues);
     auto layerAttention = b.create<AttentionOp>(
         attention.getLoc(), map(attention.getQuery()), map(attention.getKey()),
         map(attention.getValue()), map(attention.getOut()),
-        map(attention.getScale()), entry->getArgument(offsetArg),
+        attention.getScale() ? hookValues.lookupOrNull(attention.getScale())
+                             : Value(),
+        entry->getArgument(offsetArg),
         /*bias=*/Value(),
         /*key_indices=*/Value(), entry->getArgument(offsetArg + 1),
         /*head=*/Value(), attention.getRsqrtDAttr(),
         attention.getKeyTileAttr());
-    // The hooks, with the kernel's scalars as the layer's; the head is
-    // the op's own (each query head's index).
-    IRMapping hookValues;
-    for (auto [from, to] : mapped)
-      hookValues.map(body.getArgument(from), to);
-    b.setInsertionPoint(layerAttention);
-    for (auto constant : body.getOps<arith::ConstantOp>())
-      b.clone(*constant, hookValues);
     b.setInsertionPointToEnd(entry);
     attention.getScore().cloneInto(&layerAttention.getScore(), hookValues);
     attention.getMask().cloneInto(&layerAttention.getMask(), hookValues);
