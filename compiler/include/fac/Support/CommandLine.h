@@ -4,7 +4,7 @@
 // (every back end's among them). A tool shows its own category, the
 // `--mlir-print-ir-*`, `--mlir-timing*` and `--mlir-pass-statistics*`
 // options that let a user watch its passes, and LLVM's generic options
-// (--help, --version); `--help-hidden` still lists everything.
+// (--help, --version), as clang does; the others still parse.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,8 +28,9 @@ inline llvm::cl::OptionCategory &getPassWatchingCategory() {
 }
 
 // libLLVM.so is built without RTTI, so its options have no type info for
-// UBSan's vptr check (the sanitized suite) to find: calls on them are not
-// checked.
+// UBSan's vptr check (the sanitized suite) to find: calls on them here are
+// not checked, and only out-of-line members of cl::Option are called (an
+// inline member would be instrumented in its own right).
 #if defined(__clang__)
 #define FAC_NO_SANITIZE_VPTR __attribute__((no_sanitize("vptr")))
 #else
@@ -48,12 +49,7 @@ FAC_NO_SANITIZE_VPTR inline void showOnlyToolOptions(llvm::cl::OptionCategory &t
         name.starts_with("mlir-pass-statistics"))
       entry.getValue()->addCategory(watching);
   }
-  // HideUnrelatedOptions hides them even from --help-hidden, which is
-  // where a user looks for LLVM's debugging options.
   llvm::cl::HideUnrelatedOptions({&toolCategory, &watching});
-  for (auto &entry : llvm::cl::getRegisteredOptions())
-    if (entry.getValue()->getOptionHiddenFlag() == llvm::cl::ReallyHidden)
-      entry.getValue()->setHiddenFlag(llvm::cl::Hidden);
   static std::string tool;
   tool = toolName.str();
   llvm::cl::SetVersionPrinter([](llvm::raw_ostream &os) {
