@@ -141,16 +141,10 @@ struct CompiledAttention {
     auto *qm = const_cast<fac_memref3d_f32 *>(q);
     auto *km = const_cast<fac_memref3d_f32 *>(k);
     auto *vm = const_cast<fac_memref3d_f32 *>(v);
-    int64_t need = self->size(causalOffset, self->threads, qm, km, vm, out);
-    if (need < 0)
-      return self->fail(FACRT_ERR_LIMIT);
-    if (facrt_status s = facrt_workspace_reserve(&self->workspace, need))
-      return self->fail(s);
-    fac_memref1d_i8 ws = {static_cast<int8_t *>(self->workspace.data),
-                          static_cast<int8_t *>(self->workspace.data),
-                          0,
-                          {self->workspace.bytes},
-                          {1}};
+    fac_memref1d_i8 ws;
+    if (int32_t s = self->reserve(
+            self->size(causalOffset, self->threads, qm, km, vm, out), ws))
+      return s;
     return self->fail(
         self->kernel(causalOffset, self->threads, qm, km, vm, out, &ws));
   }
@@ -161,17 +155,20 @@ struct CompiledAttention {
     auto *qm = const_cast<fac_memref2d_f32 *>(q);
     auto *km = const_cast<fac_memref2d_f32 *>(k);
     auto *vm = const_cast<fac_memref2d_f32 *>(v);
-    int64_t need = self->headSize(qm, km, vm, out);
-    if (need < 0)
-      return self->fail(FACRT_ERR_LIMIT);
-    if (facrt_status s = facrt_workspace_reserve(&self->workspace, need))
-      return self->fail(s);
-    fac_memref1d_i8 ws = {static_cast<int8_t *>(self->workspace.data),
-                          static_cast<int8_t *>(self->workspace.data),
-                          0,
-                          {self->workspace.bytes},
-                          {1}};
+    fac_memref1d_i8 ws;
+    if (int32_t s = self->reserve(self->headSize(qm, km, vm, out), ws))
+      return s;
     return self->fail(self->headKernel(qm, km, vm, out, &ws));
+  }
+  /// Grows the workspace to \p need bytes and views it as \p ws.
+  int32_t reserve(int64_t need, fac_memref1d_i8 &ws) {
+    if (need < 0)
+      return fail(FACRT_ERR_LIMIT);
+    if (facrt_status s = facrt_workspace_reserve(&workspace, need))
+      return fail(s);
+    auto *data = static_cast<int8_t *>(workspace.data);
+    ws = {data, data, 0, {workspace.bytes}, {1}};
+    return 0;
   }
   int fail(int32_t s) {
     if (s && !status)
