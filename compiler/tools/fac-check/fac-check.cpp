@@ -25,7 +25,7 @@
 #include "fac/Sema/Sema.h"
 #include "fac/Support/ParseNumber.h"
 #include "fac/Support/StackGuard.h"
-#include "fac/Target/TargetInfo.h"
+#include "fac/Target/HostJIT.h"
 #include "fac/Transforms/Passes.h"
 
 #include "facrt/host.h"
@@ -38,7 +38,6 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/TargetSelect.h"
 
 #include <cfloat>
 #include <cmath>
@@ -612,8 +611,7 @@ int run() {
 
   // The kernels, compiled for this machine as facc would.
   mlir::DialectRegistry registry;
-  registerFACDialects(registry);
-  registerTargetTranslations(registry);
+  registerHostJITDialects(registry);
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
   // Diagnostics point into the spec, not at IR.
@@ -623,17 +621,9 @@ int run() {
       mlirGen(context, *module, source.getFilename());
   if (!ir)
     return kExitMismatch;
-  std::unique_ptr<TargetInfo> target = createTarget("native");
-  mlir::PassManager loops(&context);
-  buildLowerToLoopsPipeline(loops,
-                            LoweringOptions{0,
-                                            target->getKernelTarget(),
-                                            {defines.begin(), defines.end()},
-                                            {entries.begin(), entries.end()},
-                                            /*memoryLimit=*/0,
-                                            /*printMemoryPlan=*/false,
-                                            /*bounds=*/{}});
-  if (mlir::failed(loops.run(*ir)))
+  if (mlir::failed(lowerToLoopsForHost(
+          *ir, std::vector<std::string>(defines.begin(), defines.end()),
+          std::vector<std::string>(entries.begin(), entries.end()))))
     return kExitMismatch;
   std::vector<Kernel> kernels;
   for (auto func : ir->getOps<mlir::func::FuncOp>()) {
@@ -663,16 +653,10 @@ int run() {
                     "function with --entry)\n";
     return kExitUsageError;
   }
-  if (mlir::failed(lowerLoopsToLLVMDialect(*ir)))
+  std::unique_ptr<mlir::ExecutionEngine> engine =
+      compileForHost(*ir, "fac-check");
+  if (!engine)
     return kExitMismatch;
-  mlir::ExecutionEngineOptions options;
-  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  auto engine = mlir::ExecutionEngine::create(*ir, options);
-  if (!engine) {
-    llvm::errs() << "fac-check: error: cannot compile the kernels: "
-                 << llvm::toString(engine.takeError()) << "\n";
-    return kExitMismatch;
-  }
 
   // Shapes: one query and many keys (decoding), a few, a block and more,
   // head sizes 8 and 64; one-tensor functions get matrices.
@@ -709,9 +693,9 @@ int run() {
     int before = passed + failed;
     // Each case, and the same with rule patterns in it when -p gave rules.
     auto checkCase = [&](const Inputs &in) {
-      tally(checker.check(**engine, k, in, given));
+      tally(checker.check(*engine, k, in, given));
       for (const Inputs &withRules : checker.planted(in))
-        tally(checker.check(**engine, k, withRules, given));
+        tally(checker.check(*engine, k, withRules, given));
     };
     for (auto [q, kv] : attentionShapes)
       checkCase(randomInputs({q, kv, kv}, seed++));
@@ -749,8 +733,6 @@ int run() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
   if (!cl::ParseCommandLineOptions(argc, argv,
                                    "fac-check: compiled kernels against the "
                                    "reference interpreter\n",

@@ -14,13 +14,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "fac/AST/ASTBuilder.h"
-#include "fac/InitFAC.h"
 #include "fac/MLIRGen/MLIRGen.h"
 #include "fac/Sema/Sema.h"
 #include "fac/Support/CommandLine.h"
 #include "fac/Support/ParseNumber.h"
 #include "fac/Support/StackGuard.h"
-#include "fac/Target/TargetInfo.h"
+#include "fac/Target/HostJIT.h"
 #include "fac/Transforms/Passes.h"
 
 #include "facrt/host.h"
@@ -36,7 +35,6 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Process.h"
-#include "llvm/Support/TargetSelect.h"
 
 #include <algorithm>
 #include <cmath>
@@ -192,8 +190,7 @@ std::unique_ptr<mlir::ExecutionEngine> compileSpec(CompiledAttention &out) {
     return nullptr;
 
   mlir::DialectRegistry registry;
-  registerFACDialects(registry);
-  registerTargetTranslations(registry);
+  registerHostJITDialects(registry);
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
   context.printOpOnDiagnostic(false);
@@ -202,17 +199,8 @@ std::unique_ptr<mlir::ExecutionEngine> compileSpec(CompiledAttention &out) {
       mlirGen(context, *module, source.getFilename());
   if (!ir)
     return nullptr;
-  std::unique_ptr<TargetInfo> target = createTarget("native");
-  mlir::PassManager pm(&context);
-  buildLowerToLoopsPipeline(pm,
-                            LoweringOptions{0,
-                                            target->getKernelTarget(),
-                                            {defines.begin(), defines.end()},
-                                            {},
-                                            /*memoryLimit=*/0,
-                                            /*printMemoryPlan=*/false,
-                                            /*bounds=*/{}});
-  if (mlir::failed(pm.run(*ir)))
+  if (mlir::failed(lowerToLoopsForHost(
+          *ir, std::vector<std::string>(defines.begin(), defines.end()), {})))
     return nullptr;
 
   // The kernels of the concepts' model.attention: the whole-layer entry
@@ -264,18 +252,12 @@ std::unique_ptr<mlir::ExecutionEngine> compileSpec(CompiledAttention &out) {
     return nullptr;
   }
   std::string name = layer.getSymName().str();
-  if (mlir::failed(lowerLoopsToLLVMDialect(*ir)))
+  std::unique_ptr<mlir::ExecutionEngine> engine =
+      compileForHost(*ir, "fac-run");
+  if (!engine)
     return nullptr;
-  mlir::ExecutionEngineOptions options;
-  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  auto engine = mlir::ExecutionEngine::create(*ir, options);
-  if (!engine) {
-    llvm::errs() << "fac-run: error: cannot compile the kernels: "
-                 << llvm::toString(engine.takeError()) << "\n";
-    return nullptr;
-  }
-  auto kernel = (*engine)->lookup("_mlir_ciface_" + name);
-  auto size = (*engine)->lookup("_mlir_ciface_" + name + "_workspace_size");
+  auto kernel = engine->lookup("_mlir_ciface_" + name);
+  auto size = engine->lookup("_mlir_ciface_" + name + "_workspace_size");
   if (!kernel || !size) {
     llvm::consumeError(kernel.takeError());
     llvm::consumeError(size.takeError());
@@ -289,7 +271,7 @@ std::unique_ptr<mlir::ExecutionEngine> compileSpec(CompiledAttention &out) {
     out.headKernel = reinterpret_cast<HeadKernel>(*kernel);
     out.headSize = reinterpret_cast<HeadSize>(*size);
   }
-  return std::move(*engine);
+  return engine;
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal.
@@ -593,8 +575,6 @@ int run() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
   showOnlyToolOptions(runCategory, "fac-run");
   if (!cl::ParseCommandLineOptions(
           argc, argv,
