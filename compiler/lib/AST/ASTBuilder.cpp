@@ -681,10 +681,27 @@ std::unique_ptr<Module> parseOnThisThread(SourceFile &source, SourceFile *file,
       return nullptr;
     GuardedParser parser(&tokens);
     parser.removeErrorListeners();
-    parser.addErrorListener(&listener);
     FACParser::ModuleContext *tree = nullptr;
     try {
-      tree = parser.module();
+      // Two stages, as ANTLR recommends: SLL prediction, which is linear
+      // on the chains of prefix operators and nested `if`s that full LL
+      // prediction takes quadratic time on; only a spec SLL cannot parse
+      // is parsed again with LL, which reports the syntax errors.
+      parser.getInterpreter<antlr4::atn::ParserATNSimulator>()
+          ->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+      parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+      try {
+        tree = parser.module();
+      } catch (const antlr4::ParseCancellationException &) {
+        tokens.seek(0);
+        parser.reset();
+        parser.addErrorListener(&listener);
+        parser.setErrorHandler(
+            std::make_shared<antlr4::DefaultErrorStrategy>());
+        parser.getInterpreter<antlr4::atn::ParserATNSimulator>()
+            ->setPredictionMode(antlr4::atn::PredictionMode::LL);
+        tree = parser.module();
+      }
     } catch (const NestingTooDeep &deep) {
       source.error(
           source.locationOfOffset(map.byteOffset(deep.token->getStartIndex())),
