@@ -175,16 +175,11 @@ struct CompiledAttention {
   }
 };
 
-/// Compiles the spec's model.attention for this machine and finds its
-/// whole-layer entry; reports and returns null on failure.
-std::unique_ptr<mlir::ExecutionEngine> compileSpec(CompiledAttention &out) {
-  auto fileOrErr = llvm::MemoryBuffer::getFile(specFilename, /*IsText=*/true);
-  if (std::error_code ec = fileOrErr.getError()) {
-    llvm::errs() << "fac-run: error: cannot read '" << specFilename
-                 << "': " << ec.message() << "\n";
-    return nullptr;
-  }
-  SourceFile source(std::move(*fileOrErr));
+/// Compiles the spec \p text's model.attention for this machine and finds
+/// its whole-layer entry; reports and returns null on failure.
+std::unique_ptr<mlir::ExecutionEngine>
+compileSpec(std::unique_ptr<llvm::MemoryBuffer> text, CompiledAttention &out) {
+  SourceFile source(std::move(text));
   std::unique_ptr<ast::Module> module = parseModule(source);
   if (!module || !checkModule(*module, source))
     return nullptr;
@@ -352,6 +347,16 @@ std::string decode(facrt_tokenizer *tok, const std::vector<int32_t> &tokens) {
 }
 
 int run() {
+  auto spec = llvm::MemoryBuffer::getFile(specFilename, /*IsText=*/true);
+  if (std::error_code ec = spec.getError()) {
+    llvm::errs() << "fac-run: error: cannot read '" << specFilename
+                 << "': " << ec.message() << "\n";
+    return kExitIOError;
+  }
+  if (stepsText.getNumOccurrences() && stepsText.empty()) {
+    llvm::errs() << "fac-run: error: --steps needs a number\n";
+    return kExitUsageError;
+  }
   std::optional<int64_t> threads = parseIntegerOption(
       "fac-run", "--num-threads",
       threadsText.empty() ? "1" : threadsText.getValue(), 1, 1024);
@@ -389,7 +394,13 @@ int run() {
                                             config.vocab_size, nullptr, &tok)) {
     llvm::errs() << "fac-run: error: cannot load the tokenizer '"
                  << tokenizerPath << "' for " << config.vocab_size
-                 << " tokens: " << facrt_status_str(s) << "\n";
+                 << " tokens: " << facrt_status_str(s)
+                 << (s == FACRT_ERR_FORMAT
+                         ? " (not a llama2.c tokenizer, or not the model's: "
+                           "the model has " +
+                               std::to_string(config.vocab_size) + " tokens)"
+                         : "")
+                 << "\n";
     return kExitIOError;
   }
   std::unique_ptr<facrt_tokenizer, void (*)(facrt_tokenizer *)> tokGuard(
@@ -398,8 +409,9 @@ int run() {
   // The inputs, checked before the compile.
   auto encode = [&](const std::string &text, int32_t limit,
                     std::vector<int32_t> &tokens) {
-    // At most a token per byte, and BOS.
-    tokens.assign(text.size() + 1, 0);
+    // At most a token per byte, the space llama2.c's encoder puts first,
+    // and BOS.
+    tokens.assign(text.size() + 2, 0);
     int32_t n = facrt_tokenizer_encode(tok, text.c_str(), 1, 0, tokens.data(),
                                        int32_t(tokens.size()));
     if (n < 0 || size_t(n) > tokens.size())
@@ -443,8 +455,14 @@ int run() {
                    << "': " << ec.message() << "\n";
       return kExitIOError;
     }
-    if (!encode((*file)->getBuffer().str(), int32_t(*limit), text) ||
-        text.size() < 2) {
+    llvm::StringRef contents = (*file)->getBuffer();
+    if (size_t nul = contents.find('\0'); nul != llvm::StringRef::npos) {
+      llvm::errs() << "fac-run: error: '" << textPath
+                   << "' is not text: it has a NUL byte at offset " << nul
+                   << "\n";
+      return kExitUsageError;
+    }
+    if (!encode(contents.str(), int32_t(*limit), text) || text.size() < 2) {
       llvm::errs() << "fac-run: error: '" << textPath
                    << "' has no token to predict\n";
       return kExitUsageError;
@@ -453,7 +471,8 @@ int run() {
 
   CompiledAttention attention;
   attention.threads = int32_t(*threads);
-  std::unique_ptr<mlir::ExecutionEngine> engine = compileSpec(attention);
+  std::unique_ptr<mlir::ExecutionEngine> engine =
+      compileSpec(std::move(*spec), attention);
   if (!engine)
     return kExitCompileError;
 
@@ -534,7 +553,8 @@ int run() {
       llvm::errs() << "fac-run: error: the forward pass failed\n";
       return kExitIOError;
     }
-    llvm::json::Object eval{{"tokens", int64_t(text.size())},
+    llvm::json::Object eval{{"path", textPath},
+                            {"tokens", int64_t(text.size())},
                             {"perplexity", specRun->perplexity},
                             {"tokens_per_second", specRun->tokensPerSecond}};
     if (!json)
