@@ -9,8 +9,10 @@
 # OpenMP runtime. TARGET defaults to aarch64 when the project is
 # cross-compiled for AArch64, else x86-64-avx2. DEFINES are facc's -D,
 # ENTRIES its --entry, MEMORY_LIMIT its --memory-limit, KEY_TILE its
-# --key-tile; FACC_OPTIONS are passed as they are. The outputs live in
-# <binary dir>/fac/<target>/ and are rebuilt when a spec or facc changes.
+# --key-tile; FACC_OPTIONS are passed as they are to the command that
+# writes the code (not to the header's, which no code option changes). The
+# outputs live in <binary dir>/fac/<target>/ and are rebuilt when a spec,
+# a file it imports, or facc changes.
 function(fac_add_kernels target)
   cmake_parse_arguments(PARSE_ARGV 1 FAC "" "TARGET;MEMORY_LIMIT;KEY_TILE"
     "SPECS;DEFINES;ENTRIES;FACC_OPTIONS")
@@ -41,7 +43,7 @@ function(fac_add_kernels target)
   if(DEFINED FAC_KEY_TILE)
     list(APPEND code_options "--key-tile=${FAC_KEY_TILE}")
   endif()
-  list(APPEND options ${FAC_FACC_OPTIONS})
+  list(APPEND code_options ${FAC_FACC_OPTIONS})
   if(FAC_TARGET STREQUAL "cpp")
     set(emit cpp)
     set(extension .cpp)
@@ -55,7 +57,8 @@ function(fac_add_kernels target)
   get_property(done TARGET ${target} PROPERTY FAC_KERNEL_STEMS)
   foreach(spec IN LISTS FAC_SPECS)
     get_filename_component(spec ${spec} ABSOLUTE)
-    get_filename_component(stem ${spec} NAME_WE)
+    # Up to the last dot, as facc names its outputs (win.v1.fac -> win.v1.h).
+    get_filename_component(stem ${spec} NAME_WLE)
     if(stem IN_LIST done)
       message(FATAL_ERROR "fac_add_kernels(${target}): two specs are named "
         "${stem}; their headers would be the same ${stem}.h")
@@ -67,9 +70,10 @@ function(fac_add_kernels target)
       OUTPUT ${code} ${header}
       COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}
       COMMAND FAC::facc ${spec} -emit=${emit} ${code_options} ${options}
-              -o ${code}
+              -o ${code} --depfile=${code}.d
       COMMAND FAC::facc ${spec} -emit=header ${options} -o ${header}
       DEPENDS ${spec} $<TARGET_FILE:FAC::facc>
+      DEPFILE ${code}.d
       COMMENT "Compiling ${stem}.fac with facc for ${FAC_TARGET}"
       VERBATIM)
     if(emit STREQUAL "obj")

@@ -31,6 +31,13 @@ SourceFile &SourceFile::addImport(std::unique_ptr<llvm::MemoryBuffer> buffer) {
   return *imports.back();
 }
 
+std::vector<std::string> SourceFile::getImportedFilenames() const {
+  std::vector<std::string> names;
+  for (const std::unique_ptr<SourceFile> &file : imports)
+    names.push_back(file->getFilename().str());
+  return names;
+}
+
 void SourceFile::setHandler(const Handler &value) {
   handler = value;
   for (std::unique_ptr<SourceFile> &file : imports)

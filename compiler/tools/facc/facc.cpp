@@ -125,14 +125,50 @@ cl::list<std::string> bounds(
     cl::desc("The largest shape a kernel parameter takes (name=RxC for a "
              "matrix, name=N for an Int): the memory plan is evaluated there"),
     cl::value_desc("name=RxC"), cl::cat(faccCategory));
+cl::opt<std::string> depfileName(
+    "depfile",
+    cl::desc("Also write a Makefile rule: the output depends on the spec "
+             "and every file it imports (for build systems)"),
+    cl::value_desc("file"), cl::cat(faccCategory));
 unsigned optLevel = 3;
 int64_t keyTile = 0;
 int64_t memoryLimit = 0;
 
-/// Keeps the output when every byte reached it, else an I/O error.
+/// The files the output depends on: the input and what it imports.
+std::vector<std::string> dependencies;
+
+/// A path as a Makefile rule writes it: spaces, `#` and `$` escaped.
+std::string makeEscaped(llvm::StringRef path) {
+  std::string out;
+  for (char c : path) {
+    if (c == ' ' || c == '#')
+      out += '\\';
+    if (c == '$')
+      out += '$';
+    out += c;
+  }
+  return out;
+}
+
+/// Keeps the output when every byte reached it, and writes --depfile; an
+/// I/O error when either fails.
 int finish(llvm::ToolOutputFile &output) {
-  return keepToolOutput(output, "facc", outputFilename) ? kExitSuccess
-                                                        : kExitIOError;
+  if (!keepToolOutput(output, "facc", outputFilename))
+    return kExitIOError;
+  if (depfileName.empty())
+    return kExitSuccess;
+  std::string error;
+  auto depfile = mlir::openOutputFile(depfileName, &error);
+  if (!depfile) {
+    llvm::errs() << "facc: error: " << error << "\n";
+    return kExitIOError;
+  }
+  depfile->os() << makeEscaped(outputFilename) << ":";
+  for (const std::string &path : dependencies)
+    depfile->os() << " " << makeEscaped(path);
+  depfile->os() << "\n";
+  return keepToolOutput(*depfile, "facc", depfileName) ? kExitSuccess
+                                                       : kExitIOError;
 }
 
 /// What -emit=<emit> is called on the command line.
@@ -280,6 +316,10 @@ int compile() {
       return kExitUsageError;
     }
   }
+  if (!depfileName.empty() && outputFilename == "-") {
+    llvm::errs() << "facc: error: --depfile needs an output file (-o)\n";
+    return kExitUsageError;
+  }
   if (printMemoryPlan && outputFilename == "-") {
     llvm::errs() << "facc: error: --print-memory-plan writes to stdout: give "
                     "the output a file with -o\n";
@@ -302,6 +342,7 @@ int compile() {
     return kExitIOError;
   }
   SourceFile source(std::move(*fileOrErr));
+  dependencies.push_back(inputFilename);
 
   // The target also decides the kernels' tiles (lanes, registers, caches),
   // so it is known before lowering; C++ source has a target of its own.
@@ -351,6 +392,8 @@ int compile() {
     std::unique_ptr<ast::Module> module = parseModule(source);
     if (!module)
       return kExitCompileError;
+    for (const std::string &path : source.getImportedFilenames())
+      dependencies.push_back(path);
     if (emitAction == Emit::Parse) {
       ast::dump(*module, source.getFilename(), output->os());
       return finish(*output);

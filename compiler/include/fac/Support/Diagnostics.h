@@ -45,6 +45,9 @@ public:
   /// text outlives every diagnostic. Its locations name it (Location::file)
   /// and are reported there, counted here too.
   SourceFile &addImport(std::unique_ptr<llvm::MemoryBuffer> buffer);
+  /// The names of the files this one imports, directly or not, in the
+  /// order they were read (what a build's dependency file lists).
+  std::vector<std::string> getImportedFilenames() const;
   llvm::StringRef getText() const;
   llvm::SourceMgr &getSourceMgr() { return sourceMgr; }
 
