@@ -81,19 +81,59 @@ unsigned toByteColumn(llvm::StringRef text, const lsp::Position &pos) {
 /// The bytes of the identifier at \p loc, or 1 when none starts there (an
 /// operator, a bracket): what a diagnostic or a definition underlines.
 unsigned tokenLength(llvm::StringRef text, fac::Location loc) {
-  llvm::StringRef line = lineOf(text, loc.line);
+  llvm::StringRef rest =
+      lineOf(text, loc.line).drop_front(loc.col ? loc.col - 1 : 0);
+  // A string: up to its closing quote.
+  if (rest.starts_with("\"")) {
+    size_t close = rest.find('"', 1);
+    return close == llvm::StringRef::npos ? unsigned(rest.size())
+                                          : unsigned(close + 1);
+  }
+  // An identifier: letters (any non-ASCII byte is part of one), digits, _.
   unsigned length = 0;
-  for (size_t i = loc.col ? loc.col - 1 : 0;
-       i < line.size() &&
-       (std::isalnum(static_cast<unsigned char>(line[i])) || line[i] == '_');
-       ++i)
+  for (char c : rest) {
+    auto byte = static_cast<unsigned char>(c);
+    if (!(std::isalnum(byte) || c == '_' || byte >= 0x80))
+      break;
     ++length;
+  }
   return std::max(length, 1u);
 }
 
 lsp::Range toRange(llvm::StringRef text, fac::Location loc, unsigned length) {
   return lsp::Range(toPosition(text, loc.line, loc.col),
                     toPosition(text, loc.line, loc.col + length));
+}
+
+/// The location of the `import` in \p root that reads \p file: the one
+/// naming it, else the first (it imports \p file through other files);
+/// line 0 when there is none.
+fac::Location importLocation(const SourceFile &root, const SourceFile &file) {
+  llvm::SmallString<128> target(file.getFilename());
+  llvm::sys::path::remove_dots(target, /*remove_dot_dot=*/true);
+  fac::Location first;
+  llvm::StringRef text = root.getText();
+  for (unsigned line = 1; !text.empty(); ++line) {
+    auto [current, rest] = text.split('\n');
+    text = rest;
+    llvm::StringRef trimmed = current.ltrim();
+    if (!trimmed.consume_front("import"))
+      continue;
+    trimmed = trimmed.ltrim();
+    if (!trimmed.starts_with("\""))
+      continue;
+    unsigned col = unsigned(current.size() - trimmed.size()) + 1;
+    llvm::StringRef path = trimmed.drop_front().split('"').first;
+    llvm::SmallString<128> full(
+        llvm::sys::path::parent_path(root.getFilename()));
+    llvm::sys::path::append(full, path);
+    llvm::sys::path::remove_dots(full, /*remove_dot_dot=*/true);
+    if (full == target)
+      return {line, col};
+    if (first.line == 0)
+      first = {line, col};
+  }
+  return first;
 }
 
 std::string typeText(const sema::TypePtr &type) {
@@ -244,9 +284,18 @@ void FACServer::addOrUpdateDocument(const lsp::URIForFile &uri,
     if (&file == &root) {
       diag.range = range;
     } else {
-      // In a file this one imports: shown at the top, naming the file.
+      // In a file this one imports: shown on the `import`, naming the file,
+      // with the place in it as related information.
       diag.message = file.getFilename().str() + ":" + std::to_string(loc.line) +
                      ":" + std::to_string(loc.col) + ": " + msg;
+      fac::Location at = importLocation(root, file);
+      if (at.line)
+        diag.range =
+            toRange(root.getText(), at, tokenLength(root.getText(), at));
+      if (std::optional<lsp::URIForFile> there = uriOf(file, uri, root))
+        diag.relatedInformation.emplace(
+            1, lsp::DiagnosticRelatedInformation(lsp::Location(*there, range),
+                                                 msg));
     }
     diagnostics.push_back(std::move(diag));
   });
