@@ -40,8 +40,9 @@ inline llvm::cl::OptionCategory &getPassWatchingCategory() {
 /// Hides every registered option outside \p toolCategory but MLIR's
 /// options for watching passes (registered before this call) and the
 /// generic ones, and sets the version printer for \p toolName.
-FAC_NO_SANITIZE_VPTR inline void showOnlyToolOptions(llvm::cl::OptionCategory &toolCategory,
-                                llvm::StringRef toolName) {
+FAC_NO_SANITIZE_VPTR inline void
+showOnlyToolOptions(llvm::cl::OptionCategory &toolCategory,
+                    llvm::StringRef toolName) {
   llvm::cl::OptionCategory &watching = getPassWatchingCategory();
   for (auto &entry : llvm::cl::getRegisteredOptions()) {
     llvm::StringRef name = entry.getKey();
