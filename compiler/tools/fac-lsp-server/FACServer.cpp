@@ -26,6 +26,7 @@ struct NameEntry {
 };
 
 struct Document {
+  int64_t version = 0;
   std::unique_ptr<SourceFile> source;
   std::unique_ptr<Module> module;
   std::vector<NameEntry> names;
@@ -258,6 +259,7 @@ void FACServer::addOrUpdateDocument(const lsp::URIForFile &uri,
                                     llvm::StringRef text, int64_t version,
                                     std::vector<lsp::Diagnostic> &diagnostics) {
   auto doc = std::make_unique<Document>();
+  doc->version = version;
   // The buffer is named after the file, so that imports resolve beside it.
   doc->source = std::make_unique<SourceFile>(
       llvm::MemoryBuffer::getMemBufferCopy(text, uri.file()));
@@ -310,7 +312,6 @@ void FACServer::addOrUpdateDocument(const lsp::URIForFile &uri,
   root.setHandler(nullptr);
   if (doc->module)
     NameCollector(doc->names).module(*doc->module);
-  (void)version;
   documents[uri.file().str()] = std::move(doc);
 }
 
@@ -318,8 +319,9 @@ std::optional<int64_t> FACServer::removeDocument(const lsp::URIForFile &uri) {
   auto it = documents.find(uri.file().str());
   if (it == documents.end())
     return std::nullopt;
+  int64_t version = it->second->version;
   documents.erase(it);
-  return 0;
+  return version;
 }
 
 namespace {
