@@ -270,6 +270,44 @@ bool checkOptionsApply() {
   return true;
 }
 
+/// The functions (`let`s of lambdas in its body) of concept \p spec: what
+/// --entry names.
+std::vector<llvm::StringRef> getConceptFunctions(const ast::ConceptDecl &spec) {
+  std::vector<llvm::StringRef> names;
+  for (const ast::StmtPtr &stmt : spec.getBody().getStmts())
+    if (auto *let = llvm::dyn_cast<ast::LetStmt>(stmt.get()))
+      if (let->getPattern().kind == ast::Pattern::Kind::Name &&
+          llvm::isa<ast::LambdaExpr>(let->getValue()))
+        names.push_back(let->getPattern().name);
+  return names;
+}
+
+/// Reports an --entry that names no concept's function, with the functions
+/// there are, as lowering would.
+bool checkEntries(const ast::Module &module,
+                  const std::vector<std::string> &entryNames) {
+  for (const std::string &entry : entryNames) {
+    bool found = false;
+    std::string known;
+    for (const ast::DeclPtr &decl : module.getDecls())
+      if (auto *spec = llvm::dyn_cast<ast::ConceptDecl>(decl.get())) {
+        std::vector<llvm::StringRef> names = getConceptFunctions(*spec);
+        found |= llvm::is_contained(names, entry);
+        known +=
+            (known.empty() ? "" : "; ") +
+            ("'" + spec->getName() + "': " + llvm::join(names, ", ")).str();
+      }
+    if (!found) {
+      llvm::errs() << "facc: error: --entry=" << entry
+                   << ": no concept has a function of that name (the "
+                      "functions of "
+                   << (known.empty() ? "no concept" : known) << ")\n";
+      return false;
+    }
+  }
+  return true;
+}
+
 /// Picks the output file when -o is not given; false (reported) when
 /// there is none to pick.
 bool chooseOutputFile() {
@@ -401,6 +439,9 @@ int compile() {
     std::vector<std::string> entryNames(entries.begin(), entries.end());
     if (!checkModule(*module, source, entryNames))
       return kExitCompileError;
+    // At every stage, not only when lowering.
+    if (!checkEntries(*module, entryNames))
+      return kExitUsageError;
     if (emitAction == Emit::AST) {
       ast::dump(*module, source.getFilename(), output->os());
       return finish(*output);
