@@ -9,6 +9,8 @@
 #ifndef FAC_BENCH_LOGITMETRICS_H
 #define FAC_BENCH_LOGITMETRICS_H
 
+#include "facrt/host/llama.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -21,14 +23,9 @@ namespace fac::bench {
 inline double perplexity(const std::vector<std::vector<float>> &logits,
                          const std::vector<int32_t> &tokens) {
   double nll = 0;
-  for (size_t pos = 0; pos + 1 < tokens.size(); ++pos) {
-    const std::vector<float> &l = logits[pos];
-    float m = *std::max_element(l.begin(), l.end());
-    double sum = 0;
-    for (float x : l)
-      sum += std::exp(double(x) - m);
-    nll += -(double(l[size_t(tokens[pos + 1])]) - m - std::log(sum));
-  }
+  for (size_t pos = 0; pos + 1 < tokens.size(); ++pos)
+    nll += facrt_token_nll(logits[pos].data(), int32_t(logits[pos].size()),
+                           tokens[pos + 1]);
   return std::exp(nll / double(tokens.size() - 1));
 }
 

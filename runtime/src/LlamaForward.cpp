@@ -254,15 +254,23 @@ double perplexity(facrt_llama_state *s, const int32_t *tokens, int32_t n) {
   for (int32_t pos = 0; pos + 1 < n; ++pos) {
     if (facrt_llama_forward(s, tokens[pos], pos, logits.data()) != FACRT_OK)
       return -1;
-    float maxLogit = *std::max_element(logits.begin(), logits.end());
-    double sum = 0;
-    for (float l : logits)
-      sum += std::exp(double(l) - maxLogit);
-    nll += -(double(logits[tokens[pos + 1]]) - maxLogit - std::log(sum));
+    nll += facrt_token_nll(logits.data(), s->model->config.vocab_size,
+                           tokens[pos + 1]);
   }
   return std::exp(nll / (n - 1));
 }
 } // namespace
+
+extern "C" double facrt_token_nll(const float *logits, int32_t vocab,
+                                  int32_t token) {
+  if (!logits || token < 0 || token >= vocab)
+    return -1;
+  float maxLogit = *std::max_element(logits, logits + vocab);
+  double sum = 0;
+  for (int32_t i = 0; i < vocab; ++i)
+    sum += std::exp(double(logits[i]) - maxLogit);
+  return -(double(logits[token]) - maxLogit - std::log(sum));
+}
 
 extern "C" int32_t facrt_llama_generate_greedy(facrt_llama_state *s,
                                                const int32_t *prompt,

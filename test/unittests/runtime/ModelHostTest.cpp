@@ -185,3 +185,16 @@ TEST_F(SyntheticModelTest, ForwardRejectsAPositionPastTheFirstNotRun) {
   EXPECT_EQ(facrt_llama_forward(state, 7, 2, logits.data()), FACRT_ERR_ARG);
   EXPECT_EQ(facrt_llama_forward(state, 7, 1, logits.data()), FACRT_OK);
 }
+
+// The negative log-likelihood perplexity is built on: log(vocab) under
+// equal logits, stable for large ones, and -1 for a token outside.
+TEST(TokenNLL, SoftmaxOfTheToken) {
+  std::vector<float> equal(512, 3.0f);
+  EXPECT_NEAR(facrt_token_nll(equal.data(), 512, 7), std::log(512.0), 1e-12);
+  std::vector<float> large = {1000.0f, 0.0f};
+  EXPECT_NEAR(facrt_token_nll(large.data(), 2, 0),
+              std::log1p(std::exp(-1000.0)), 1e-12);
+  EXPECT_NEAR(facrt_token_nll(large.data(), 2, 1), 1000.0, 1e-9);
+  EXPECT_EQ(facrt_token_nll(large.data(), 2, 2), -1);
+  EXPECT_EQ(facrt_token_nll(large.data(), 2, -1), -1);
+}

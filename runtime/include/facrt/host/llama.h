@@ -138,6 +138,11 @@ int32_t facrt_llama_generate_greedy(facrt_llama_state *state,
                                     const int32_t *prompt, int32_t n_prompt,
                                     int32_t max_tokens, int32_t *tokens);
 
+/// -log of the softmax probability of \p token under \p logits (vocab
+/// values), computed stably in double; negative (-1) for a token outside
+/// the vocabulary. Perplexity is exp of its mean over a text.
+double facrt_token_nll(const float *logits, int32_t vocab, int32_t token);
+
 /// exp of the mean negative log-likelihood of tokens[1..n) given the
 /// tokens before each, or a negative value on error (a token outside the
 /// vocabulary among them, say).
