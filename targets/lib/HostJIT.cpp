@@ -1,7 +1,6 @@
 //===- HostJIT.cpp - Kernels compiled in process for this machine ---------===//
 
 #include "fac/Target/HostJIT.h"
-#include "fac/InitFAC.h"
 #include "fac/Target/TargetInfo.h"
 #include "fac/Transforms/Passes.h"
 
@@ -10,11 +9,6 @@
 
 using namespace mlir;
 using namespace fac;
-
-void fac::registerHostJITDialects(DialectRegistry &registry) {
-  registerFACDialects(registry);
-  registerTargetTranslations(registry);
-}
 
 LogicalResult
 fac::lowerToLoopsForHost(ModuleOp module,

@@ -18,7 +18,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "fac/AST/ASTBuilder.h"
-#include "fac/InitFAC.h"
 #include "fac/Interp/Interpreter.h"
 #include "fac/Interp/RuleTable.h"
 #include "fac/MLIRGen/MLIRGen.h"
@@ -26,6 +25,7 @@
 #include "fac/Support/ParseNumber.h"
 #include "fac/Support/StackGuard.h"
 #include "fac/Target/HostJIT.h"
+#include "fac/Target/SpecContext.h"
 #include "fac/Transforms/Passes.h"
 
 #include "facrt/host.h"
@@ -610,15 +610,9 @@ int run() {
     return kExitMismatch;
 
   // The kernels, compiled for this machine as facc would.
-  mlir::DialectRegistry registry;
-  registerHostJITDialects(registry);
-  mlir::MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  // Diagnostics point into the spec, not at IR.
-  context.printOpOnDiagnostic(false);
-  mlir::SourceMgrDiagnosticHandler diagnostics(source.getSourceMgr(), &context);
+  SpecContext context(source);
   mlir::OwningOpRef<mlir::ModuleOp> ir =
-      mlirGen(context, *module, source.getFilename());
+      mlirGen(context.get(), *module, source.getFilename());
   if (!ir)
     return kExitMismatch;
   if (mlir::failed(lowerToLoopsForHost(

@@ -20,6 +20,7 @@
 #include "fac/Support/ParseNumber.h"
 #include "fac/Support/StackGuard.h"
 #include "fac/Target/HostJIT.h"
+#include "fac/Target/SpecContext.h"
 #include "fac/Transforms/Passes.h"
 
 #include "facrt/host.h"
@@ -184,14 +185,9 @@ compileSpec(std::unique_ptr<llvm::MemoryBuffer> text, CompiledAttention &out) {
   if (!module || !checkModule(*module, source))
     return nullptr;
 
-  mlir::DialectRegistry registry;
-  registerHostJITDialects(registry);
-  mlir::MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  context.printOpOnDiagnostic(false);
-  mlir::SourceMgrDiagnosticHandler diagnostics(source.getSourceMgr(), &context);
+  SpecContext context(source);
   mlir::OwningOpRef<mlir::ModuleOp> ir =
-      mlirGen(context, *module, source.getFilename());
+      mlirGen(context.get(), *module, source.getFilename());
   if (!ir)
     return nullptr;
   if (mlir::failed(lowerToLoopsForHost(
@@ -305,7 +301,8 @@ struct TextRun {
 };
 
 /// Runs \p state over \p tokens: each position's argmax and exp of the mean
-/// negative log-likelihood of tokens[1..n), as facrt_llama_perplexity.
+/// negative log-likelihood of tokens[1..n), as facrt_llama_perplexity does
+/// (but from the same forward pass).
 std::optional<TextRun> runText(facrt_llama_state *state,
                                const facrt_llama_model &model,
                                const std::vector<int32_t> &tokens,
@@ -320,13 +317,9 @@ std::optional<TextRun> runText(facrt_llama_state *state,
       return std::nullopt;
     run.predictions.push_back(int32_t(
         std::max_element(logits.begin(), logits.end()) - logits.begin()));
-    if (pos + 1 < tokens.size()) {
-      float top = *std::max_element(logits.begin(), logits.end());
-      double sum = 0;
-      for (float l : logits)
-        sum += std::exp(double(l) - top);
-      nll -= double(logits[size_t(tokens[pos + 1])]) - top - std::log(sum);
-    }
+    if (pos + 1 < tokens.size())
+      nll += facrt_token_nll(logits.data(), int32_t(logits.size()),
+                             tokens[pos + 1]);
     progress.update(int64_t(pos + 1));
   }
   double seconds = facrt_now_seconds() - start;

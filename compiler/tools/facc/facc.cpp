@@ -19,13 +19,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "fac/AST/ASTBuilder.h"
-#include "fac/InitFAC.h"
 #include "fac/MLIRGen/MLIRGen.h"
 #include "fac/Sema/Sema.h"
 #include "fac/Support/CommandLine.h"
 #include "fac/Support/ParseNumber.h"
 #include "fac/Support/StackGuard.h"
 #include "fac/Support/ToolOutput.h"
+#include "fac/Target/SpecContext.h"
 #include "fac/Target/TargetInfo.h"
 #include "fac/Transforms/Passes.h"
 
@@ -406,14 +406,8 @@ int compile() {
     return kExitIOError;
   }
 
-  mlir::DialectRegistry registry;
-  registerFACDialects(registry);
-  registerTargetTranslations(registry);
-  mlir::MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  // Diagnostics point into the spec; the IR is for --mlir-print-ir-*.
-  context.printOpOnDiagnostic(false);
-  mlir::SourceMgrDiagnosticHandler diagnostics(source.getSourceMgr(), &context);
+  SpecContext specContext(source);
+  mlir::MLIRContext &context = specContext.get();
 
   // A .mlir input is fac IR at any level (what -emit=mlir writes, or
   // kernels on buffers using fac.attention's hooks directly): it skips

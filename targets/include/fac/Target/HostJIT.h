@@ -3,7 +3,7 @@
 // What fac-check and fac-run share: a spec's kernels lowered to loops for
 // this machine as `facc --target=native` lowers them (the same pipeline,
 // -D and --entry), then lowered to the LLVM dialect and JIT-compiled with
-// MLIR's ExecutionEngine.
+// MLIR's ExecutionEngine. The module's context is a SpecContext.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,16 +12,12 @@
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/DialectRegistry.h"
 
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace fac {
-
-/// The dialects FAC's IR uses and the translations to LLVM IR a JIT needs.
-void registerHostJITDialects(mlir::DialectRegistry &registry);
 
 /// Lowers \p module (the fac dialect) in place to loops for this machine,
 /// with \p defines bound and \p entries compiled; errors go to the
