@@ -315,6 +315,14 @@ void FACServer::addOrUpdateDocument(const lsp::URIForFile &uri,
   documents[uri.file().str()] = std::move(doc);
 }
 
+std::optional<std::string>
+FACServer::getDocumentText(const lsp::URIForFile &uri) {
+  auto it = documents.find(uri.file().str());
+  if (it == documents.end())
+    return std::nullopt;
+  return it->second->source->getText().str();
+}
+
 std::optional<int64_t> FACServer::removeDocument(const lsp::URIForFile &uri) {
   auto it = documents.find(uri.file().str());
   if (it == documents.end())

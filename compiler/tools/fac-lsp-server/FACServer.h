@@ -33,6 +33,9 @@ public:
   void addOrUpdateDocument(const mlir::lsp::URIForFile &uri,
                            llvm::StringRef text, int64_t version,
                            std::vector<mlir::lsp::Diagnostic> &diagnostics);
+  /// The text of the document as last checked, if it is open.
+  std::optional<std::string> getDocumentText(const mlir::lsp::URIForFile &uri);
+
   /// Forgets the document; returns its version, if it was open.
   std::optional<int64_t> removeDocument(const mlir::lsp::URIForFile &uri);
 

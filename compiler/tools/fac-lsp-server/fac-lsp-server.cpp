@@ -47,14 +47,13 @@ private:
   void onDocumentSymbol(const lsp::DocumentSymbolParams &params,
                         lsp::Callback<std::vector<lsp::DocumentSymbol>> reply);
 
-  /// Checks the document again and publishes its diagnostics.
-  void update(const lsp::URIForFile &uri, int64_t version);
+  /// Checks \p text as the document and publishes its diagnostics.
+  void update(const lsp::URIForFile &uri, llvm::StringRef text,
+              int64_t version);
 
   fac::editor::FACServer &server;
   lsp::JSONTransport &transport;
   lsp::OutgoingNotification<lsp::PublishDiagnosticsParams> publishDiagnostics;
-  /// The open documents' text (the editor sends changes, not the text).
-  std::map<std::string, std::string> texts;
   bool shutdownRequested = false;
 };
 
@@ -84,22 +83,21 @@ void LSPServer::onShutdown(const lsp::NoParams &,
   reply(nullptr);
 }
 
-void LSPServer::update(const lsp::URIForFile &uri, int64_t version) {
+void LSPServer::update(const lsp::URIForFile &uri, llvm::StringRef text,
+                       int64_t version) {
   lsp::PublishDiagnosticsParams diagnostics(uri, version);
-  server.addOrUpdateDocument(uri, texts[uri.file().str()], version,
-                             diagnostics.diagnostics);
+  server.addOrUpdateDocument(uri, text, version, diagnostics.diagnostics);
   publishDiagnostics(diagnostics);
 }
 
 void LSPServer::onDocumentDidOpen(
     const lsp::DidOpenTextDocumentParams &params) {
-  texts[params.textDocument.uri.file().str()] = params.textDocument.text;
-  update(params.textDocument.uri, params.textDocument.version);
+  update(params.textDocument.uri, params.textDocument.text,
+         params.textDocument.version);
 }
 
 void LSPServer::onDocumentDidClose(
     const lsp::DidCloseTextDocumentParams &params) {
-  texts.erase(params.textDocument.uri.file().str());
   std::optional<int64_t> version =
       server.removeDocument(params.textDocument.uri);
   if (!version)
@@ -111,16 +109,18 @@ void LSPServer::onDocumentDidClose(
 
 void LSPServer::onDocumentDidChange(
     const lsp::DidChangeTextDocumentParams &params) {
-  auto it = texts.find(params.textDocument.uri.file().str());
-  if (it == texts.end())
+  // The editor sends changes to the text the server checked last.
+  std::optional<std::string> text =
+      server.getDocumentText(params.textDocument.uri);
+  if (!text)
     return;
   if (failed(lsp::TextDocumentContentChangeEvent::applyTo(params.contentChanges,
-                                                          it->second))) {
+                                                          *text))) {
     lsp::Logger::error("cannot apply the changes to {0}",
                        params.textDocument.uri.file());
     return;
   }
-  update(params.textDocument.uri, params.textDocument.version);
+  update(params.textDocument.uri, *text, params.textDocument.version);
 }
 
 void LSPServer::onGoToDefinition(
